@@ -1,0 +1,91 @@
+# clankers: records what AI coding agents do into SQLite and JSONL.
+#
+#   make            build ./clankers
+#   make demo       replay a built-in example session and show what was stored
+#   make test       unit tests and shell tests through the real binary
+#   make bench      hook cost against a minimal-insert floor (not a test)
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# Switches: WERROR=1 (warnings are errors), SANITIZE=address,undefined,
+# VALGRIND=1 (run the tests under valgrind). `deps` installs the libraries
+# when pkg-config cannot find them (demo and test depend on it).
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS = sqlite3 libcjson
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wpedantic
+ifeq ($(WERROR),1)
+CFLAGS += -Werror
+endif
+ifneq ($(SANITIZE),)
+CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+OBJS = clankers.o util.o log.o db.o hook.o spool.o claude.o project.o
+LIBOBJS = util.o log.o db.o hook.o spool.o claude.o project.o
+
+all: clankers
+
+clankers: $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(PKG_LIBS)
+
+%.o: %.c clankers.h
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+db.o: schema.inc
+
+$(OBJS): | check-pkgs
+
+# schema.sql becomes the bytes of a C array (generated, not committed).
+schema.inc: schema.sql
+	od -An -v -tx1 schema.sql | sed -e 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g' > $@.tmp
+	mv $@.tmp $@
+
+# Says which library is missing and how to get it; `make deps` installs it.
+check-pkgs:
+	@missing=""; for p in $(PKGS); do $(PKG_CONFIG) --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "clankers: pkg-config cannot find:$$missing" >&2; \
+		echo "clankers: run 'make deps', or install them yourself: $$(sh test/deps.sh --print)" >&2; \
+		exit 1; \
+	fi
+
+deps:
+	@sh test/deps.sh
+
+test/unit: test/unit.c $(LIBOBJS) clankers.h
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -I. -o $@ test/unit.c $(LIBOBJS) $(PKG_LIBS)
+
+test check: deps
+	@$(MAKE) --no-print-directory clankers test/unit
+	@sh test/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory clankers
+	@sh test/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory clankers test/floor
+	@sh test/bench.sh
+
+test/floor: test/floor.c
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ test/floor.c $(PKG_LIBS)
+
+install: clankers
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 755 clankers $(DESTDIR)$(BINDIR)/clankers
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/clankers
+
+clean:
+	rm -f clankers $(OBJS) schema.inc schema.inc.tmp test/unit test/floor
+
+.PHONY: all check-pkgs deps test check demo bench install uninstall clean

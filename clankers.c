@@ -1,0 +1,243 @@
+/*
+ * clankers.c: main, the command table and the setup the commands share:
+ * where the data root, database and logs live, the file mode (0600 files,
+ * 0700 folders: transcripts, prompts and tool output can hold secrets),
+ * and the exit status. Each command is a cmd_<name> function in the module
+ * of its concern; the table's flags say what main prepares for it.
+ */
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "clankers.h"
+
+enum {
+	NEED_ROOT = 1 << 0,  /* resolve and create the data root, open the log */
+};
+
+static int cmd_help(int argc, char **argv, struct ctx *ctx);
+static int cmd_version(int argc, char **argv, struct ctx *ctx);
+
+static const struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv, struct ctx *ctx);
+	unsigned flags;
+	const char *usage;
+	const char *help;
+} commands[] = {
+	{ "hook", cmd_hook, NEED_ROOT, "hook [EVENT] < payload.json",
+	  "Record one Claude Code hook event read from stdin. EVENT is the hook\n"
+	  "event name (SessionStart, PreToolUse, ...); without it, the payload's\n"
+	  "hook_event_name is used. Prints nothing on stdout. Exits 0 when the\n"
+	  "event was stored or spooled, 1 when it could be neither, never 2." },
+	{ "help", cmd_help, 0, "help [COMMAND]", "Show help for clankers or a command." },
+	{ "version", cmd_version, 0, "version", "Print the version." },
+};
+
+static const struct command *
+find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof commands / sizeof *commands; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static void
+usage(FILE *f)
+{
+	size_t i;
+
+	fputs("usage: clankers [--data-root DIR] [--db PATH] COMMAND [ARGS]\n\n"
+	    "Records what AI coding agents do into a local SQLite database and a\n"
+	    "daily JSONL log.\n\ncommands:\n", f);
+	for (i = 0; i < sizeof commands / sizeof *commands; i++)
+		fprintf(f, "  clankers %s\n", commands[i].usage);
+	fputs("\noptions:\n"
+	    "  --data-root DIR  data root (else $CLANKERS_DATA_PATH, else\n"
+	    "                   $XDG_DATA_HOME/clankers, else ~/.local/share/clankers)\n"
+	    "  --db PATH        database (else $CLANKERS_DB_PATH, else DIR/clankers.db)\n"
+	    "  -h, --help       this help;  -V, --version  the version\n"
+	    "\nenvironment:\n"
+	    "  CLANKERS_LOG_PATH    folder of the JSONL logs (default: the data root)\n"
+	    "  CLANKERS_LOG_LEVEL   debug, info (default), warn or error\n"
+	    "  CLANKERS_TIMEOUT_MS  time a hook may wait for a busy database before\n"
+	    "                       it spools the event (default 1000)\n"
+	    "  CLANKERS_OUTPUT_LIMIT  bytes of tool output kept (default 65536)\n"
+	    "\nexit status: 0 success (hook: stored or spooled); 1 failure (hook:\n"
+	    "event lost or unusable); 64 bad command line. Never 2.\n", f);
+}
+
+static int
+cmd_help(int argc, char **argv, struct ctx *ctx)
+{
+	const struct command *c;
+
+	(void)ctx;
+	if (argc < 2) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if ((c = find_command(argv[1])) == NULL) {
+		error("no such command: '%s'", argv[1]);
+		return EXIT_USAGE;
+	}
+	printf("usage: clankers %s\n\n%s\n", c->usage, c->help);
+	return EXIT_OK;
+}
+
+static int
+cmd_version(int argc, char **argv, struct ctx *ctx)
+{
+	(void)argc, (void)argv, (void)ctx;
+	printf("clankers %s (sqlite %s, cJSON %s, schema %d)\n", CLANKERS_VERSION,
+	    sqlite3_libversion(), cJSON_Version(), db_schema_version());
+	return EXIT_OK;
+}
+
+static char *
+home_dir(void)
+{
+	const char *h = getenv("HOME");
+	struct passwd *pw;
+
+	if (h && *h)
+		return xstrdup(h);
+	if ((pw = getpwuid(getuid())) != NULL && pw->pw_dir)
+		return xstrdup(pw->pw_dir);
+	return xstrdup("/");
+}
+
+/* The data root, as DESIGN.md orders the choices; owned. */
+static char *
+data_root(const char *opt)
+{
+	const char *env = getenv("CLANKERS_DATA_PATH");
+	const char *xdg = getenv("XDG_DATA_HOME");
+	char *home, *root;
+
+	if (opt)
+		return xstrdup(opt);
+	if (env && *env)
+		return xstrdup(env);
+	if (xdg && *xdg == '/')
+		return path_join(xdg, "clankers");
+	home = home_dir();
+#ifdef __APPLE__
+	root = xasprintf("%s/Library/Application Support/clankers", home);
+#else
+	root = xasprintf("%s/.local/share/clankers", home);
+#endif
+	free(home);
+	return root;
+}
+
+static int
+setup(struct ctx *ctx, const char *root_opt, const char *db_opt)
+{
+	const char *env_db = getenv("CLANKERS_DB_PATH");
+	const char *env_log = getenv("CLANKERS_LOG_PATH");
+	char *slash, *dir;
+
+	ctx->root = data_root(root_opt);
+	if (db_opt)
+		ctx->db_path = xstrdup(db_opt);
+	else if (env_db && *env_db)
+		ctx->db_path = xstrdup(env_db);
+	else
+		ctx->db_path = path_join(ctx->root, "clankers.db");
+	ctx->log_dir = xstrdup(env_log && *env_log ? env_log : ctx->root);
+	log_open(ctx->log_dir);
+	if (mkdir_p(ctx->root, 0700) < 0) {
+		error("cannot create data root '%s': %s", ctx->root, strerror(errno));
+		return -1;
+	}
+	if ((slash = strrchr(ctx->db_path, '/')) != NULL && slash != ctx->db_path) {
+		dir = xstrndup(ctx->db_path, (size_t)(slash - ctx->db_path));
+		if (mkdir_p(dir, 0700) < 0) {
+			error("cannot create '%s': %s", dir, strerror(errno));
+			free(dir);
+			return -1;
+		}
+		free(dir);
+	}
+	return 0;
+}
+
+static void *
+cjson_malloc(size_t n)
+{
+	return xmalloc(n);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ctx ctx = {0};
+	const char *root_opt = NULL, *db_opt = NULL;
+	const struct command *c;
+	cJSON_Hooks hooks = { cjson_malloc, free };
+	int i, status;
+
+	ctx.start_us = mono_us();
+	umask(077);
+	cJSON_InitHooks(&hooks);
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			usage(stdout);
+			return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
+		} else if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+			cmd_version(0, NULL, &ctx);
+			return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
+		} else if (strcmp(a, "--data-root") == 0 && i + 1 < argc) {
+			root_opt = argv[++i];
+		} else if (strncmp(a, "--data-root=", 12) == 0) {
+			root_opt = a + 12;
+		} else if (strcmp(a, "--db") == 0 && i + 1 < argc) {
+			db_opt = argv[++i];
+		} else if (strncmp(a, "--db=", 5) == 0) {
+			db_opt = a + 5;
+		} else {
+			error("unknown option '%s'", a);
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (i == argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if ((c = find_command(argv[i])) == NULL) {
+		error("'%s' is not a clankers command; see 'clankers --help'", argv[i]);
+		/* Never 64 for what looks like a hook: only 0 or 1 there. */
+		return EXIT_USAGE;
+	}
+	if (argc - i > 1 && (strcmp(argv[i + 1], "-h") == 0 ||
+	    strcmp(argv[i + 1], "--help") == 0)) {
+		char *args[] = { "help", (char *)c->name, NULL };
+
+		status = cmd_help(2, args, &ctx);
+	} else if ((c->flags & NEED_ROOT) && setup(&ctx, root_opt, db_opt) < 0) {
+		status = EXIT_FAIL;
+	} else {
+		status = c->fn(argc - i, argv + i, &ctx);
+	}
+	log_close();
+	free(ctx.root);
+	free(ctx.db_path);
+	free(ctx.log_dir);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		error("cannot write to stdout");
+		status = EXIT_FAIL;
+	}
+	sqlite3_shutdown();
+	return status;
+}

@@ -1,0 +1,155 @@
+/*
+ * clankers.h: the one internal header. Each module exports a few functions,
+ * declared here grouped by file; everything else in a module is static.
+ */
+#ifndef CLANKERS_H
+#define CLANKERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <cjson/cJSON.h>
+#include <sqlite3.h>
+
+#define CLANKERS_VERSION "0.1.0"
+
+/*
+ * Exit codes, documented in README.md and --help. Never 2: a Claude Code
+ * hook that exits 2 blocks the action (the tool call, the prompt, the stop).
+ */
+enum {
+	EXIT_OK = 0,     /* done; in hook mode: event stored or spooled */
+	EXIT_FAIL = 1,   /* failed; in hook mode: event neither stored nor spooled */
+	EXIT_USAGE = 64  /* bad command line (never used in hook mode) */
+};
+
+/* clankers.c: what every command shares, set up by main */
+struct ctx {
+	char *root;      /* owned; the data root */
+	char *db_path;   /* owned */
+	char *log_dir;   /* owned */
+	int64_t start_us;  /* mono_us() when the process started */
+};
+
+/* util.c */
+void *xmalloc(size_t n);              /* exits on out of memory */
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+struct buf {
+	char *data;  /* owned; NUL-terminated when len > 0 or after buf_add */
+	size_t len;
+	size_t cap;
+};
+void buf_grow(struct buf *b, size_t extra);
+void buf_add(struct buf *b, const void *p, size_t n);
+void buf_adds(struct buf *b, const char *s);
+void buf_release(struct buf *b);
+int buf_read_fd(struct buf *b, int fd);  /* to EOF; 0 or -1 with errno */
+
+int64_t now_ms(void);                 /* wall clock, ms since the epoch */
+int64_t mono_us(void);                /* monotonic clock, microseconds */
+void iso_time(int64_t ms, char out[32]);  /* 2026-11-24T16:40:33.123Z */
+void utc_date(int64_t ms, char out[11]);  /* 2026-11-24 */
+
+char *utf8_clean(const char *s, size_t n, size_t *outlen);
+void json_fix_surrogates(char *s, size_t n);
+size_t utf8_cut(const char *s, size_t n, size_t max);
+uint64_t fnv1a(uint64_t h, const void *p, size_t n);
+#define FNV_SEED 0xcbf29ce484222325ULL
+void random_hex(char *out, size_t nbytes);  /* out holds 2*nbytes+1 */
+int mkdir_p(const char *path, mode_t mode);
+char *path_join(const char *dir, const char *name);  /* owned result */
+
+/* log.c */
+enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+void log_open(const char *dir);
+void log_close(void);
+cJSON *log_new(enum log_level level, const char *component, const char *message);
+void log_write(cJSON *rec);  /* takes ownership of rec, also when filtered */
+void log_msg(enum log_level level, const char *component, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int log_enabled(enum log_level level);
+const char *log_dir(void);
+
+/* db.c */
+#define DB_CACHE 32
+struct db {
+	sqlite3 *h;
+	char *path;           /* owned */
+	int64_t deadline_us;  /* mono_us() past which a busy database is given up */
+	char *err;            /* owned; the last error, for the log */
+	struct {
+		const char *sql;  /* borrowed: a string literal */
+		sqlite3_stmt *st; /* owned */
+	} cache[DB_CACHE];
+	int ncache;
+};
+int db_open(struct db *db, const char *path, int budget_ms);
+void db_close(struct db *db);
+int db_begin(struct db *db);
+int db_commit(struct db *db);
+void db_rollback(struct db *db);
+sqlite3_stmt *db_prepare(struct db *db, const char *sql);
+void db_bind_text(sqlite3_stmt *st, const char *name, const char *s);
+void db_bind_textn(sqlite3_stmt *st, const char *name, const char *s, size_t n);
+void db_bind_int(sqlite3_stmt *st, const char *name, int64_t v);
+void db_bind_null(sqlite3_stmt *st, const char *name);
+int db_step(struct db *db, sqlite3_stmt *st);
+int db_run(struct db *db, sqlite3_stmt *st);
+void db_reset(sqlite3_stmt *st);
+int db_exec(struct db *db, const char *sql);
+int db_busy(int rc);
+int db_schema_version(void);
+extern const char db_schema_sql[];
+
+/* hook.c: what one hook invocation received, and the event dispatch */
+struct receipt {
+	char *event;         /* owned */
+	char *invocation;    /* owned; random, unique per invocation */
+	int64_t received_at; /* ms */
+	char *project_dir;   /* owned; $CLAUDE_PROJECT_DIR when given */
+	int64_t transcript_size;  /* size of transcript_path at receipt, -1 if none */
+	int spooled;         /* 1 when this event comes from the spool */
+};
+void receipt_release(struct receipt *r);
+
+struct hook {
+	struct db *db;
+	const struct receipt *r;
+	cJSON *payload;       /* borrowed */
+	const char *session_id;  /* borrowed from payload */
+	cJSON *log;           /* borrowed; the invocation's log record */
+	int warned;           /* a field had the wrong type */
+};
+const char *hook_str(struct hook *h, const cJSON *obj, const char *name);
+int hook_num(struct hook *h, const cJSON *obj, const char *name, int64_t *out);
+int hook_bool(struct hook *h, const cJSON *obj, const char *name, int *out);
+cJSON *hook_parse(const char *data, size_t n, char **err);
+int hook_store(struct db *db, const struct receipt *r, cJSON *payload, cJSON *log);
+int cmd_hook(int argc, char **argv, struct ctx *ctx);
+
+/* spool.c */
+int spool_write(const char *root, const struct receipt *r, const char *payload, size_t n);
+int spool_ingest(struct db *db, const char *root, int max);
+
+/* claude.c */
+int claude_known_event(const char *event);
+int claude_store(struct hook *h);
+size_t claude_title(const char *prompt, char *out, size_t outsz);
+
+/* project.c */
+struct project {
+	char *root;    /* owned; repository root, NULL outside git */
+	char *name;    /* owned; repository name, else basename of cwd */
+	char *branch;  /* owned; branch, or short commit when detached */
+};
+void project_find(const char *cwd, struct project *p);
+void project_release(struct project *p);
+
+#endif

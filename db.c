@@ -1,0 +1,391 @@
+/*
+ * db.c: the SQLite database. Opens it with a busy timeout, WAL,
+ * synchronous=NORMAL and foreign keys; brings the schema forward from the
+ * embedded schema.sql; wraps each event in BEGIN IMMEDIATE with a bounded,
+ * jittered retry; keeps prepared statements for the life of the handle.
+ * It knows nothing about agents: callers bring the SQL.
+ *
+ * Every function that fails leaves a message in db->err (with the SQL it
+ * was running) and returns the SQLite result code; none of them exits.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clankers.h"
+
+/* schema.sql as bytes (a string literal that long is not portable C). */
+const char db_schema_sql[] = {
+#include "schema.inc"
+	0
+};
+
+/* One attempt waits this long inside SQLite's own busy handler. */
+#define DB_ATTEMPT_MS 100
+
+static void
+db_error(struct db *db, const char *what, const char *sql)
+{
+	free(db->err);
+	if (sql)
+		db->err = xasprintf("%s: %s (while running: %.200s)", what,
+		    sqlite3_errmsg(db->h), sql);
+	else
+		db->err = xasprintf("%s: %s", what, sqlite3_errmsg(db->h));
+}
+
+int
+db_busy(int rc)
+{
+	return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
+}
+
+/*
+ * Sleeps a random 1..8 ms before another try, unless the budget is spent.
+ * Returns 0 when the caller should give up. The jitter keeps processes that
+ * collided once from colliding again in step.
+ */
+static int
+db_backoff(struct db *db)
+{
+	char r[3];
+	unsigned ms;
+	struct timespec ts;
+
+	if (mono_us() >= db->deadline_us)
+		return 0;
+	random_hex(r, 1);
+	ms = 1 + (unsigned)strtoul(r, NULL, 16) % 8;
+	ts.tv_sec = 0;
+	ts.tv_nsec = (long)ms * 1000000L;
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
+/* Runs SQL without results, retrying while busy within the budget. */
+int
+db_exec(struct db *db, const char *sql)
+{
+	int rc;
+
+	do {
+		rc = sqlite3_exec(db->h, sql, NULL, NULL, NULL);
+	} while (db_busy(rc) && db_backoff(db));
+	if (rc != SQLITE_OK)
+		db_error(db, "cannot run SQL", sql);
+	return rc;
+}
+
+/* Reads one integer pragma or query into *out. */
+static int
+db_int(struct db *db, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	do {
+		rc = sqlite3_prepare_v2(db->h, sql, -1, &st, NULL);
+		if (rc == SQLITE_OK) {
+			rc = sqlite3_step(st);
+			if (rc == SQLITE_ROW) {
+				*out = sqlite3_column_int64(st, 0);
+				rc = SQLITE_OK;
+			}
+			sqlite3_finalize(st);
+		}
+	} while (db_busy(rc) && db_backoff(db));
+	if (rc != SQLITE_OK)
+		db_error(db, "cannot read", sql);
+	return rc;
+}
+
+/* The highest "-- version N" in the embedded schema. */
+int
+db_schema_version(void)
+{
+	const char *p = db_schema_sql;
+	int v = 0, n;
+
+	while ((p = strstr(p, "\n-- version ")) != NULL) {
+		p += strlen("\n-- version ");
+		n = atoi(p);
+		if (n > v)
+			v = n;
+	}
+	return v;
+}
+
+/*
+ * Applies the migrations after version `from`. The caller holds the write
+ * lock (BEGIN IMMEDIATE), so two processes never migrate at once.
+ */
+static int
+db_migrate_from(struct db *db, int64_t from)
+{
+	const char *p = db_schema_sql, *next;
+	int rc = SQLITE_OK, to = 0;
+	char *sql;
+
+	while ((p = strstr(p, "\n-- version ")) != NULL) {
+		int v = atoi(p + strlen("\n-- version "));
+
+		next = strstr(p + 1, "\n-- version ");
+		if (v > from) {
+			size_t n = next ? (size_t)(next - p) : strlen(p);
+
+			sql = xstrndup(p, n);
+			rc = sqlite3_exec(db->h, sql, NULL, NULL, NULL);
+			if (rc != SQLITE_OK) {
+				db_error(db, "cannot migrate the schema", sql);
+				free(sql);
+				return rc;
+			}
+			free(sql);
+			to = v;
+		}
+		p++;
+	}
+	if (to > 0) {
+		sql = xasprintf("PRAGMA user_version = %d", to);
+		rc = sqlite3_exec(db->h, sql, NULL, NULL, NULL);
+		if (rc != SQLITE_OK)
+			db_error(db, "cannot set the schema version", sql);
+		free(sql);
+	}
+	return rc;
+}
+
+static int
+db_migrate(struct db *db)
+{
+	int64_t v;
+	int rc, want = db_schema_version();
+
+	if ((rc = db_int(db, "PRAGMA user_version", &v)) != SQLITE_OK)
+		return rc;
+	if (v == want)
+		return SQLITE_OK;
+	if (v > want) {
+		free(db->err);
+		db->err = xasprintf("database schema version %lld is newer than "
+		    "this clankers knows (%d): upgrade clankers", (long long)v, want);
+		return SQLITE_MISMATCH;
+	}
+	if ((rc = db_begin(db)) != SQLITE_OK)
+		return rc;
+	/* Read again under the lock: another process may have migrated. */
+	if ((rc = db_int(db, "PRAGMA user_version", &v)) == SQLITE_OK && v < want)
+		rc = db_migrate_from(db, v);
+	if (rc == SQLITE_OK)
+		return db_commit(db);
+	db_rollback(db);
+	return rc;
+}
+
+/*
+ * Opens (creating if needed) the database at path and brings its schema up
+ * to date. budget_ms bounds the time spent waiting on a busy database, from
+ * now, for the life of the handle. Returns SQLITE_OK, or an error with
+ * db->err set; db_close is needed either way.
+ */
+int
+db_open(struct db *db, const char *path, int budget_ms)
+{
+	char mode[16] = "";
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(db, 0, sizeof *db);
+	db->path = xstrdup(path);
+	db->deadline_us = mono_us() + (int64_t)budget_ms * 1000;
+	rc = sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		if (db->h)
+			db_error(db, "cannot open database", NULL);
+		else
+			db->err = xasprintf("cannot open database '%s'", path);
+		return rc;
+	}
+	sqlite3_extended_result_codes(db->h, 1);
+	/* The timeout first: even the journal_mode pragma can meet a lock. */
+	sqlite3_busy_timeout(db->h, budget_ms < DB_ATTEMPT_MS ? budget_ms : DB_ATTEMPT_MS);
+	do {
+		rc = sqlite3_prepare_v2(db->h, "PRAGMA journal_mode=WAL", -1, &st, NULL);
+		if (rc == SQLITE_OK) {
+			rc = sqlite3_step(st);
+			if (rc == SQLITE_ROW) {
+				snprintf(mode, sizeof mode, "%s",
+				    (const char *)sqlite3_column_text(st, 0));
+				rc = SQLITE_OK;
+			}
+			sqlite3_finalize(st);
+		}
+	} while (db_busy(rc) && db_backoff(db));
+	if (rc != SQLITE_OK) {
+		db_error(db, "cannot open database", "PRAGMA journal_mode=WAL");
+		return rc;
+	}
+	if (strcmp(mode, "wal") != 0)
+		log_msg(LOG_WARN, "db", "database '%s' is in journal mode '%s', "
+		    "not WAL: concurrent hooks will wait on each other", path, mode);
+	if ((rc = db_exec(db, "PRAGMA synchronous=NORMAL")) != SQLITE_OK ||
+	    (rc = db_exec(db, "PRAGMA foreign_keys=ON")) != SQLITE_OK)
+		return rc;
+	return db_migrate(db);
+}
+
+void
+db_close(struct db *db)
+{
+	int i;
+
+	for (i = 0; i < db->ncache; i++)
+		sqlite3_finalize(db->cache[i].st);
+	if (db->h)
+		sqlite3_close(db->h);
+	free(db->path);
+	free(db->err);
+	memset(db, 0, sizeof *db);
+}
+
+/*
+ * BEGIN IMMEDIATE, not BEGIN: a deferred transaction that later upgrades
+ * to a write gets SQLITE_BUSY at once, whatever the timeout, because
+ * waiting could deadlock. Taking the write lock up front lets the busy
+ * handler wait for it.
+ */
+int
+db_begin(struct db *db)
+{
+	return db_exec(db, "BEGIN IMMEDIATE");
+}
+
+int
+db_commit(struct db *db)
+{
+	int rc = db_exec(db, "COMMIT");
+
+	if (rc != SQLITE_OK)
+		db_rollback(db);
+	return rc;
+}
+
+void
+db_rollback(struct db *db)
+{
+	if (!sqlite3_get_autocommit(db->h))
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/*
+ * Returns the prepared statement for sql, a string literal whose address
+ * is the cache key; the handle owns it. NULL on error (db->err set).
+ */
+sqlite3_stmt *
+db_prepare(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	int i, rc;
+
+	for (i = 0; i < db->ncache; i++)
+		if (db->cache[i].sql == sql)
+			return db->cache[i].st;
+	do {
+		rc = sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT,
+		    &st, NULL);
+	} while (db_busy(rc) && db_backoff(db));
+	if (rc != SQLITE_OK) {
+		db_error(db, "cannot prepare", sql);
+		return NULL;
+	}
+	if (db->ncache == DB_CACHE) {
+		/* Full: drop the oldest. Only long runs of many queries get here. */
+		sqlite3_finalize(db->cache[0].st);
+		memmove(db->cache, db->cache + 1, sizeof db->cache[0] * (DB_CACHE - 1));
+		db->ncache--;
+	}
+	db->cache[db->ncache].sql = sql;
+	db->cache[db->ncache].st = st;
+	db->ncache++;
+	return st;
+}
+
+static int
+param(sqlite3_stmt *st, const char *name)
+{
+	int i = sqlite3_bind_parameter_index(st, name);
+
+	if (i == 0) {
+		/* A programming error: the SQL and the code disagree. */
+		fprintf(stderr, "clankers: internal error: no parameter %s in: %s\n",
+		    name, sqlite3_sql(st));
+		abort();
+	}
+	return i;
+}
+
+/* Binds s, or NULL when s is NULL or empty: an empty field is no value. */
+void
+db_bind_text(sqlite3_stmt *st, const char *name, const char *s)
+{
+	db_bind_textn(st, name, s, s ? strlen(s) : 0);
+}
+
+void
+db_bind_textn(sqlite3_stmt *st, const char *name, const char *s, size_t n)
+{
+	if (s == NULL || n == 0)
+		sqlite3_bind_null(st, param(st, name));
+	else
+		sqlite3_bind_text64(st, param(st, name), s, n, SQLITE_TRANSIENT,
+		    SQLITE_UTF8);
+}
+
+void
+db_bind_int(sqlite3_stmt *st, const char *name, int64_t v)
+{
+	sqlite3_bind_int64(st, param(st, name), v);
+}
+
+void
+db_bind_null(sqlite3_stmt *st, const char *name)
+{
+	sqlite3_bind_null(st, param(st, name));
+}
+
+/* Steps st once: SQLITE_ROW, or anything else after resetting it. */
+int
+db_step(struct db *db, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return rc;
+	if (rc != SQLITE_DONE)
+		db_error(db, "cannot write", sqlite3_sql(st));
+	db_reset(st);
+	return rc;
+}
+
+/* Runs a statement without results: SQLITE_OK or the error. */
+int
+db_run(struct db *db, sqlite3_stmt *st)
+{
+	int rc = db_step(db, st);
+
+	if (rc == SQLITE_ROW) {
+		db_reset(st);
+		return SQLITE_OK;
+	}
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+void
+db_reset(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}

@@ -1,0 +1,358 @@
+/*
+ * hook.c: `clankers hook EVENT < payload.json`, the command each agent hook
+ * execs. Reads the payload to EOF, repairs what would make a JSON parser
+ * drop it (invalid UTF-8, lone surrogate escapes), stores the event in one
+ * transaction, or keeps it in the spool when the database cannot be written
+ * in the time budget, and writes one log line. It prints nothing on stdout
+ * and exits 0 (stored or spooled) or 1 (neither), never 2.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "clankers.h"
+
+#define BUDGET_MS_DEFAULT 1000
+#define HEAD_BYTES 256  /* of a payload that cannot be used, for the log */
+
+void
+receipt_release(struct receipt *r)
+{
+	free(r->event);
+	free(r->invocation);
+	free(r->project_dir);
+	memset(r, 0, sizeof *r);
+}
+
+/* Notes a field of the wrong type once in the log record. */
+static void
+bad_field(struct hook *h, const char *name)
+{
+	cJSON *list = cJSON_GetObjectItemCaseSensitive(h->log, "bad_fields");
+	const cJSON *it;
+
+	if (list == NULL)
+		list = cJSON_AddArrayToObject(h->log, "bad_fields");
+	cJSON_ArrayForEach(it, list)
+		if (strcmp(it->valuestring, name) == 0)
+			return;
+	cJSON_AddItemToArray(list, cJSON_CreateString(name));
+	h->warned = 1;
+}
+
+/*
+ * The string field name of obj, borrowed; NULL when absent, null, or of
+ * another type (which is noted for the log: never reject a whole event for
+ * one odd field).
+ */
+const char *
+hook_str(struct hook *h, const cJSON *obj, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+
+	if (v == NULL || cJSON_IsNull(v))
+		return NULL;
+	if (!cJSON_IsString(v)) {
+		bad_field(h, name);
+		return NULL;
+	}
+	return v->valuestring;
+}
+
+/* An integral number field into *out; 1 when there is one. */
+int
+hook_num(struct hook *h, const cJSON *obj, const char *name, int64_t *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+
+	if (v == NULL || cJSON_IsNull(v))
+		return 0;
+	/* valuedouble, not valueint: valueint is clamped to int. */
+	if (!cJSON_IsNumber(v) || v->valuedouble < -9e15 || v->valuedouble > 9e15) {
+		bad_field(h, name);
+		return 0;
+	}
+	*out = (int64_t)v->valuedouble;
+	return 1;
+}
+
+int
+hook_bool(struct hook *h, const cJSON *obj, const char *name, int *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+
+	if (v == NULL || cJSON_IsNull(v))
+		return 0;
+	if (!cJSON_IsBool(v)) {
+		bad_field(h, name);
+		return 0;
+	}
+	*out = cJSON_IsTrue(v);
+	return 1;
+}
+
+/*
+ * Parses a payload. data must be NUL-terminated and writable: lone
+ * surrogate escapes are rewritten in place. Returns an owned object, or
+ * NULL with *err set to a static message.
+ */
+cJSON *
+hook_parse(const char *data, size_t n, char **err)
+{
+	const char *end = NULL;
+	cJSON *root;
+	size_t i;
+
+	for (i = 0; i < n && (data[i] == ' ' || data[i] == '\n' ||
+	    data[i] == '\r' || data[i] == '\t'); i++)
+		;
+	if (i == n) {
+		*err = "empty payload";
+		return NULL;
+	}
+	json_fix_surrogates((char *)data, n);
+	root = cJSON_ParseWithLengthOpts(data, n, &end, 0);
+	if (root == NULL) {
+		*err = "malformed JSON";
+		return NULL;
+	}
+	if (!cJSON_IsObject(root)) {
+		cJSON_Delete(root);
+		*err = "payload is not a JSON object";
+		return NULL;
+	}
+	return root;
+}
+
+static const char SQL_HOOK_EVENT[] =
+	"INSERT INTO hook_events (invocation, session_id, source, event,"
+	" tool_use_id, agent_id, prompt_id, known, spooled, received_at)"
+	" VALUES (:invocation, :sid, :source, :event, :tool_use_id, :agent_id,"
+	" :prompt_id, :known, :spooled, :now)"
+	" ON CONFLICT(invocation) DO NOTHING";
+
+/*
+ * Stores one event in one BEGIN IMMEDIATE ... COMMIT. An invocation already
+ * stored (a spool file ingested twice) changes nothing. log receives the
+ * fields the handlers add. Returns a SQLite result code; on failure nothing
+ * of the event is written.
+ */
+int
+hook_store(struct db *db, const struct receipt *r, cJSON *payload, cJSON *log)
+{
+	struct hook h = { db, r, payload, NULL, log, 0 };
+	sqlite3_stmt *st;
+	int rc;
+
+	h.session_id = hook_str(&h, payload, "session_id");
+	if ((rc = db_begin(db)) != SQLITE_OK)
+		return rc;
+	if ((st = db_prepare(db, SQL_HOOK_EVENT)) == NULL) {
+		rc = SQLITE_ERROR;
+		goto fail;
+	}
+	db_bind_text(st, ":invocation", r->invocation);
+	db_bind_text(st, ":sid", h.session_id);
+	db_bind_text(st, ":source", "claude-code");
+	db_bind_text(st, ":event", r->event);
+	db_bind_text(st, ":tool_use_id", hook_str(&h, payload, "tool_use_id"));
+	db_bind_text(st, ":agent_id", hook_str(&h, payload, "agent_id"));
+	db_bind_text(st, ":prompt_id", hook_str(&h, payload, "prompt_id"));
+	db_bind_int(st, ":known", claude_known_event(r->event));
+	db_bind_int(st, ":spooled", r->spooled);
+	db_bind_int(st, ":now", r->received_at);
+	if ((rc = db_run(db, st)) != SQLITE_OK)
+		goto fail;
+	if (sqlite3_changes(db->h) == 0) {
+		cJSON_AddBoolToObject(log, "duplicate", 1);
+		db_rollback(db);
+		return SQLITE_OK;
+	}
+	if ((rc = claude_store(&h)) != SQLITE_OK)
+		goto fail;
+	if (h.warned && strcmp(cJSON_GetStringValue(
+	    cJSON_GetObjectItemCaseSensitive(log, "level")), "info") == 0)
+		cJSON_ReplaceItemInObjectCaseSensitive(log, "level",
+		    cJSON_CreateString("warn"));
+	return db_commit(db);
+fail:
+	db_rollback(db);
+	return rc;
+}
+
+static int
+budget_ms(void)
+{
+	const char *s = getenv("CLANKERS_TIMEOUT_MS");
+	int n = s ? atoi(s) : 0;
+
+	return n > 0 ? n : BUDGET_MS_DEFAULT;
+}
+
+static void
+set_level(cJSON *rec, enum log_level level)
+{
+	static const char *names[] = { "debug", "info", "warn", "error" };
+
+	cJSON_ReplaceItemInObjectCaseSensitive(rec, "level",
+	    cJSON_CreateString(names[level]));
+}
+
+static void
+set_message(cJSON *rec, const char *fmt, const char *a, const char *b)
+{
+	char *m = xasprintf(fmt, a, b);
+
+	cJSON_ReplaceItemInObjectCaseSensitive(rec, "message", cJSON_CreateString(m));
+	free(m);
+}
+
+static void
+add_error(cJSON *rec, const char *msg)
+{
+	cJSON *e = cJSON_AddObjectToObject(rec, "error");
+
+	cJSON_AddStringToObject(e, "message", msg);
+}
+
+/* Rejects a payload that cannot be used: stderr, an error log line, exit 1. */
+static int
+reject(cJSON *rec, const char *event, const char *why, const char *data, size_t n)
+{
+	size_t keep = utf8_cut(data, n, HEAD_BYTES);
+
+	error("hook %s: %s: event not recorded", event, why);
+	set_level(rec, LOG_ERROR);
+	set_message(rec, "%s %s", event, "rejected");
+	cJSON_AddStringToObject(rec, "outcome", "rejected");
+	add_error(rec, why);
+	cJSON_AddNumberToObject(rec, "payload_bytes", (double)n);
+	if (n > 0) {
+		char *head = xstrndup(data, keep);
+
+		cJSON_AddStringToObject(rec, "payload_head", head);
+		free(head);
+	}
+	return EXIT_FAIL;
+}
+
+int
+cmd_hook(int argc, char **argv, struct ctx *ctx)
+{
+	struct receipt r = {0};
+	struct buf in = {0};
+	struct db db = {0};
+	cJSON *payload = NULL, *rec;
+	const char *sid, *tpath, *text, *named;
+	char inv[33], *clean, *err = NULL;
+	size_t n, cleanlen;
+	struct stat st;
+	int rc, status = EXIT_OK;
+
+	if (argc > 2) {
+		error("usage: clankers hook [EVENT] < payload.json");
+		return EXIT_FAIL;  /* never EXIT_USAGE here: a hook may not exit 2 */
+	}
+	r.received_at = now_ms();
+	random_hex(inv, 16);
+	r.invocation = xstrdup(inv);
+	r.transcript_size = -1;
+	r.event = xstrdup(argc == 2 ? argv[1] : "");
+	rec = log_new(LOG_INFO, "hook", "");
+	cJSON_AddStringToObject(rec, "event", r.event);
+	cJSON_AddStringToObject(rec, "source", "claude-code");
+	cJSON_AddStringToObject(rec, "invocation", r.invocation);
+
+	if (isatty(STDIN_FILENO)) {
+		status = reject(rec, r.event, "no payload: stdin is a terminal", "", 0);
+		goto out;
+	}
+	if (buf_read_fd(&in, STDIN_FILENO) < 0) {
+		char *why = xasprintf("cannot read stdin: %s", strerror(errno));
+
+		status = reject(rec, r.event, why, "", 0);
+		free(why);
+		goto out;
+	}
+	text = in.data ? in.data : "";
+	n = in.len;
+	if ((clean = utf8_clean(text, n, &cleanlen)) != NULL) {
+		cJSON_AddBoolToObject(rec, "invalid_utf8", 1);
+		buf_release(&in);
+		in.data = clean;
+		in.len = in.cap = cleanlen;
+		text = clean;
+		n = cleanlen;
+	}
+	if ((payload = hook_parse(text, n, &err)) == NULL) {
+		status = reject(rec, r.event, err, text, n);
+		goto out;
+	}
+	named = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(payload,
+	    "hook_event_name"));
+	if (r.event[0] == '\0' && named) {
+		free(r.event);
+		r.event = xstrdup(named);
+		cJSON_ReplaceItemInObjectCaseSensitive(rec, "event",
+		    cJSON_CreateString(r.event));
+	}
+	if (r.event[0] == '\0') {
+		status = reject(rec, "(none)", "no event name: give it as an argument "
+		    "or in hook_event_name", text, n);
+		goto out;
+	}
+	sid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(payload,
+	    "session_id"));
+	if (sid == NULL || sid[0] == '\0') {
+		status = reject(rec, r.event, cJSON_GetObjectItemCaseSensitive(payload,
+		    "session_id") ? "session_id is not a non-empty string" :
+		    "no session_id", text, n);
+		goto out;
+	}
+	cJSON_AddStringToObject(rec, "session_id", sid);
+	tpath = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(payload,
+	    "transcript_path"));
+	if (tpath && stat(tpath, &st) == 0 && S_ISREG(st.st_mode))
+		r.transcript_size = (int64_t)st.st_size;
+	if (getenv("CLAUDE_PROJECT_DIR") && *getenv("CLAUDE_PROJECT_DIR"))
+		r.project_dir = xstrdup(getenv("CLAUDE_PROJECT_DIR"));
+
+	rc = db_open(&db, ctx->db_path, budget_ms());
+	if (rc == SQLITE_OK) {
+		spool_ingest(&db, ctx->root, 256);
+		rc = hook_store(&db, &r, payload, rec);
+	}
+	if (rc == SQLITE_OK) {
+		cJSON_AddStringToObject(rec, "outcome", "stored");
+		set_message(rec, "%s %s", r.event, "stored");
+	} else if (spool_write(ctx->root, &r, text, n) == 0) {
+		/* Not lost: the next invocation that can write ingests it. */
+		error("hook %s: %s: event spooled", r.event, db.err ? db.err : "database unavailable");
+		set_level(rec, LOG_WARN);
+		cJSON_AddStringToObject(rec, "outcome", "spooled");
+		set_message(rec, "%s %s", r.event, "spooled");
+		add_error(rec, db.err ? db.err : "database unavailable");
+	} else {
+		char *why = xasprintf("%s; spool: %s", db.err ? db.err :
+		    "database unavailable", strerror(errno));
+
+		error("hook %s: %s: event lost", r.event, why);
+		set_level(rec, LOG_ERROR);
+		cJSON_AddStringToObject(rec, "outcome", "lost");
+		set_message(rec, "%s %s", r.event, "lost");
+		add_error(rec, why);
+		free(why);
+		status = EXIT_FAIL;
+	}
+out:
+	db_close(&db);
+	cJSON_AddNumberToObject(rec, "duration_us", (double)(mono_us() - ctx->start_us));
+	log_write(rec);
+	cJSON_Delete(payload);
+	buf_release(&in);
+	receipt_release(&r);
+	return status;
+}

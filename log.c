@@ -1,0 +1,211 @@
+/*
+ * log.c: the daily JSONL log. Each record is one compact JSON line, built
+ * whole in memory and written with one write(2) to a descriptor opened with
+ * O_APPEND, which is what keeps lines of concurrent processes from
+ * interleaving. Files are <dir>/clankers-YYYY-MM-DD.jsonl (UTC), mode 0600;
+ * the process that creates a new day's file removes files older than
+ * LOG_KEEP_DAYS. Logging never fails the caller: a log that cannot be
+ * written is reported once on stderr.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clankers.h"
+
+#define LOG_KEEP_DAYS 30
+
+static const char *level_names[] = { "debug", "info", "warn", "error" };
+
+static struct {
+	char *dir;           /* owned */
+	int fd;              /* -1 until the first record */
+	char date[11];       /* date of the open file */
+	enum log_level min;
+	int failed;          /* reported once */
+} lg = { NULL, -1, "", LOG_INFO, 0 };
+
+/*
+ * Starts logging into dir (created 0700 on the first record). The level
+ * comes from $CLANKERS_LOG_LEVEL: debug, info (default), warn or error.
+ */
+void
+log_open(const char *dir)
+{
+	const char *env = getenv("CLANKERS_LOG_LEVEL");
+	size_t i;
+
+	free(lg.dir);
+	lg.dir = xstrdup(dir);
+	lg.min = LOG_INFO;
+	for (i = 0; env && i < sizeof level_names / sizeof *level_names; i++)
+		if (strcasecmp(env, level_names[i]) == 0)
+			lg.min = (enum log_level)i;
+}
+
+void
+log_close(void)
+{
+	if (lg.fd >= 0)
+		close(lg.fd);
+	lg.fd = -1;
+	free(lg.dir);
+	lg.dir = NULL;
+}
+
+const char *
+log_dir(void)
+{
+	return lg.dir;
+}
+
+int
+log_enabled(enum log_level level)
+{
+	return level >= lg.min;
+}
+
+/* Removes clankers-YYYY-MM-DD.jsonl files dated more than LOG_KEEP_DAYS ago. */
+static void
+log_sweep(int64_t now)
+{
+	char cutoff[11];
+	struct dirent *de;
+	DIR *d;
+
+	utc_date(now - (int64_t)LOG_KEEP_DAYS * 86400 * 1000, cutoff);
+	if ((d = opendir(lg.dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		const char *n = de->d_name;
+
+		if (strlen(n) != strlen("clankers-YYYY-MM-DD.jsonl") ||
+		    strncmp(n, "clankers-", 9) != 0 ||
+		    strcmp(n + 19, ".jsonl") != 0)
+			continue;
+		/* ISO dates compare as strings. */
+		if (strncmp(n + 9, cutoff, 10) < 0) {
+			char *p = path_join(lg.dir, n);
+
+			unlink(p);
+			free(p);
+		}
+	}
+	closedir(d);
+}
+
+static int
+log_fd(int64_t now)
+{
+	char date[11], name[40];
+	char *path;
+	int fd;
+
+	utc_date(now, date);
+	if (lg.fd >= 0 && strcmp(date, lg.date) == 0)
+		return lg.fd;
+	if (lg.fd >= 0)
+		close(lg.fd);
+	lg.fd = -1;
+	if (lg.dir == NULL || mkdir_p(lg.dir, 0700) < 0)
+		return -1;
+	snprintf(name, sizeof name, "clankers-%s.jsonl", date);
+	path = path_join(lg.dir, name);
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		log_sweep(now);  /* we made the day's file: time to prune */
+	else if (errno == EEXIST)
+		fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0 && !lg.failed) {
+		lg.failed = 1;
+		error("cannot open log '%s': %s", path, strerror(errno));
+	}
+	free(path);
+	lg.fd = fd;
+	memcpy(lg.date, date, sizeof date);
+	return fd;
+}
+
+/*
+ * Returns a new record holding time, level, component and message; the
+ * caller adds fields and passes it to log_write. Time is filled in again at
+ * write time.
+ */
+cJSON *
+log_new(enum log_level level, const char *component, const char *message)
+{
+	cJSON *rec = cJSON_CreateObject();  /* cJSON allocates with xmalloc */
+
+	cJSON_AddStringToObject(rec, "time", "");
+	cJSON_AddStringToObject(rec, "level", level_names[level]);
+	cJSON_AddStringToObject(rec, "component", component);
+	cJSON_AddStringToObject(rec, "message", message);
+	return rec;
+}
+
+static enum log_level
+rec_level(const cJSON *rec)
+{
+	const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "level"));
+	size_t i;
+
+	for (i = 0; s && i < sizeof level_names / sizeof *level_names; i++)
+		if (strcmp(s, level_names[i]) == 0)
+			return (enum log_level)i;
+	return LOG_INFO;
+}
+
+/* Writes rec as one line when its level is enabled; frees rec either way. */
+void
+log_write(cJSON *rec)
+{
+	int64_t now = now_ms();
+	char when[32], *line;
+	size_t n;
+	int fd;
+
+	if (rec == NULL)
+		return;
+	if (rec_level(rec) < lg.min || (fd = log_fd(now)) < 0) {
+		cJSON_Delete(rec);
+		return;
+	}
+	iso_time(now, when);
+	cJSON_ReplaceItemInObjectCaseSensitive(rec, "time", cJSON_CreateString(when));
+	line = cJSON_PrintUnformatted(rec);
+	cJSON_Delete(rec);
+	if (line == NULL)
+		return;
+	n = strlen(line);
+	line[n] = '\n';  /* replaces the NUL; the length is kept in n */
+	if (write(fd, line, n + 1) != (ssize_t)(n + 1) && !lg.failed) {
+		lg.failed = 1;
+		error("cannot write log in '%s': %s", lg.dir, strerror(errno));
+	}
+	free(line);
+}
+
+void
+log_msg(enum log_level level, const char *component, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	if (level < lg.min)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	if (msg == NULL)
+		return;
+	log_write(log_new(level, component, msg));
+	free(msg);
+}

@@ -1,0 +1,135 @@
+-- schema.sql: the one source of the clankers database schema. The binary
+-- embeds this file at build time. Each "-- version N" line starts the
+-- migration that takes a database from version N-1 to N (PRAGMA
+-- user_version); a new database runs them all, in order, inside one
+-- BEGIN IMMEDIATE. Never edit a released version: add a new one below.
+--
+-- Times are integer milliseconds since the epoch, UTC. Token counts are
+-- NULL until known (never a made-up 0); cost_usd is NULL when a model has
+-- no price.
+
+-- version 1
+CREATE TABLE sessions (
+  id TEXT PRIMARY KEY,
+  source TEXT NOT NULL,                 -- 'claude-code', 'opencode'
+  title TEXT,
+  title_source TEXT,                    -- 'prompt' (first real prompt), 'client', 'summary'
+  project_path TEXT,                    -- where the agent ran ($CLAUDE_PROJECT_DIR, else first cwd)
+  project_name TEXT,                    -- the repository's name, else the folder's
+  repo_root TEXT,                       -- nearest enclosing git work tree
+  git_branch TEXT,
+  cwd TEXT,                             -- latest working directory seen
+  hostname TEXT,
+  model TEXT,
+  provider TEXT,
+  status TEXT NOT NULL DEFAULT 'active', -- 'active', 'ended'
+  permission_mode TEXT,
+  transcript_path TEXT,
+  start_source TEXT,                    -- SessionStart source: startup, resume, clear, compact, fork
+  end_reason TEXT,                      -- SessionEnd reason
+  client_version TEXT,
+  agent_type TEXT,                      -- --agent name of the main thread
+  input_tokens INTEGER,
+  output_tokens INTEGER,
+  cache_creation_input_tokens INTEGER,
+  cache_read_input_tokens INTEGER,
+  prompt_tokens INTEGER,                -- the three input kinds summed
+  completion_tokens INTEGER,            -- = output_tokens
+  cost_usd REAL,
+  message_count INTEGER NOT NULL DEFAULT 0,   -- derived: count of messages rows
+  tool_call_count INTEGER NOT NULL DEFAULT 0, -- derived: count of tools rows
+  last_event TEXT,
+  last_start_at INTEGER,                -- latest SessionStart
+  last_end_at INTEGER,                  -- latest SessionEnd
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  ended_at INTEGER                      -- set while status is 'ended'
+);
+CREATE INDEX sessions_updated ON sessions(updated_at);
+
+CREATE TABLE messages (
+  id TEXT PRIMARY KEY,                  -- Claude: message.id / user uuid; OpenCode: msg_...
+  session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  role TEXT NOT NULL,                   -- 'user', 'assistant'
+  text_content TEXT,
+  model TEXT,
+  source TEXT NOT NULL,
+  input_tokens INTEGER,
+  output_tokens INTEGER,
+  cache_creation_input_tokens INTEGER,
+  cache_read_input_tokens INTEGER,
+  is_sidechain INTEGER NOT NULL DEFAULT 0,
+  duration_ms INTEGER,
+  created_at INTEGER,
+  completed_at INTEGER
+);
+CREATE INDEX messages_session ON messages(session_id);
+
+CREATE TABLE tools (
+  id TEXT PRIMARY KEY,                  -- Claude: tool_use_id; OpenCode: the tool part id
+  session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  message_id TEXT,
+  source TEXT NOT NULL,
+  agent_id TEXT,                        -- set when a subagent made the call
+  tool_name TEXT,
+  tool_input TEXT,                      -- JSON, whole
+  tool_output TEXT,                     -- text or JSON, cut at the output limit
+  tool_output_bytes INTEGER,            -- size before the cut
+  tool_output_truncated INTEGER NOT NULL DEFAULT 0,
+  file_path TEXT,                       -- for file tools
+  status TEXT NOT NULL DEFAULT 'running', -- 'running', 'ok', 'error'
+  success INTEGER,                      -- 1 ok, 0 error, NULL running
+  error_message TEXT,
+  is_interrupt INTEGER,
+  started_at INTEGER,                   -- PreToolUse received
+  ended_at INTEGER,                     -- PostToolUse(Failure) received
+  reported_duration_ms INTEGER,         -- the client's own figure (Claude Code 2.1.119+)
+  duration_ms INTEGER GENERATED ALWAYS AS (
+    CASE WHEN started_at IS NOT NULL AND ended_at IS NOT NULL
+         THEN MAX(ended_at - started_at, 0)
+         ELSE reported_duration_ms END) VIRTUAL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX tools_session ON tools(session_id);
+
+CREATE TABLE session_errors (
+  id INTEGER PRIMARY KEY,
+  session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  event_key TEXT NOT NULL UNIQUE,       -- makes a repeated event one row
+  error_type TEXT,                      -- StopFailure error: rate_limit, overloaded, ...
+  error_message TEXT,
+  error_details TEXT,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX session_errors_session ON session_errors(session_id);
+
+CREATE TABLE compaction_events (
+  id INTEGER PRIMARY KEY,
+  session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  event_key TEXT NOT NULL UNIQUE,
+  phase TEXT NOT NULL,                  -- 'pre', 'post'
+  trigger TEXT,                         -- 'manual', 'auto'
+  custom_instructions TEXT,
+  summary TEXT,                         -- PostCompact compact_summary
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX compaction_events_session ON compaction_events(session_id);
+
+-- One row per hook invocation that reached the database (directly or
+-- through the spool): what `clankers report` checks the logs against.
+CREATE TABLE hook_events (
+  id INTEGER PRIMARY KEY,
+  invocation TEXT NOT NULL UNIQUE,      -- also in the invocation's log line
+  session_id TEXT,
+  source TEXT NOT NULL,
+  event TEXT NOT NULL,
+  tool_use_id TEXT,
+  agent_id TEXT,
+  prompt_id TEXT,
+  known INTEGER NOT NULL,               -- 0 for an event name clankers does not know
+  spooled INTEGER NOT NULL DEFAULT 0,   -- 1 when it came through the spool
+  received_at INTEGER NOT NULL
+);
+CREATE INDEX hook_events_session ON hook_events(session_id);
+CREATE INDEX hook_events_received ON hook_events(received_at);

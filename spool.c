@@ -1,0 +1,289 @@
+/*
+ * spool.c: where a hook keeps an event it could not write to the database
+ * in its time budget (locked, read-only, full, corrupt, newer schema), so
+ * that nothing is lost. One file per event in <root>/spool/, named
+ * <received_at>-<invocation>.event so that names sort in arrival order:
+ * a header line of JSON (event, invocation, receipt time, context) and then
+ * the payload as received. Files are written under a temporary name, synced
+ * and renamed, so a reader never sees half a file.
+ *
+ * The next invocation that can write ingests the spool first. A process
+ * claims a file by renaming it to <name>.claim-<pid> (rename is atomic, so
+ * two processes never ingest the same file; a claim whose process died is
+ * taken back). Storing is idempotent by invocation, so a crash between
+ * commit and unlink only costs a repeat.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clankers.h"
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * Writes one event to the spool. Returns 0, or -1 with errno set (the
+ * event is then lost and the caller must say so).
+ */
+int
+spool_write(const char *root, const struct receipt *r, const char *payload, size_t n)
+{
+	char *dir = path_join(root, "spool"), *tmp = NULL, *final = NULL, *line = NULL;
+	cJSON *hdr = NULL;
+	int fd = -1, rc = -1, saved;
+
+	if (mkdir_p(dir, 0700) < 0)
+		goto out;
+	hdr = cJSON_CreateObject();
+	cJSON_AddNumberToObject(hdr, "v", 1);
+	cJSON_AddStringToObject(hdr, "event", r->event);
+	cJSON_AddStringToObject(hdr, "invocation", r->invocation);
+	cJSON_AddNumberToObject(hdr, "received_at", (double)r->received_at);
+	cJSON_AddNumberToObject(hdr, "transcript_size", (double)r->transcript_size);
+	if (r->project_dir)
+		cJSON_AddStringToObject(hdr, "project_dir", r->project_dir);
+	line = cJSON_PrintUnformatted(hdr);
+	tmp = xasprintf("%s/.tmp-%s", dir, r->invocation);
+	final = xasprintf("%s/%013lld-%s.event", dir, (long long)r->received_at,
+	    r->invocation);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		goto out;
+	if (write_all(fd, line, strlen(line)) < 0 || write_all(fd, "\n", 1) < 0 ||
+	    write_all(fd, payload, n) < 0 || fsync(fd) < 0)
+		goto out;
+	if (close(fd) < 0) {
+		fd = -1;
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, final) < 0)
+		goto out;
+	rc = 0;
+out:
+	saved = errno;
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0 && tmp)
+		unlink(tmp);
+	cJSON_Delete(hdr);
+	free(line);
+	free(tmp);
+	free(final);
+	free(dir);
+	errno = saved;
+	return rc;
+}
+
+static int
+cmpstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
+has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/*
+ * Lists the spool's event names, sorted, taking back claims of dead
+ * processes. Returns the count; *names is owned by the caller.
+ */
+static size_t
+spool_list(const char *dir, char ***names)
+{
+	struct dirent *de;
+	size_t n = 0, cap = 0;
+	char **v = NULL;
+	DIR *d;
+
+	*names = NULL;
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		char *name = NULL, *claim = strstr(de->d_name, ".event.claim-");
+
+		if (claim) {
+			long pid = strtol(claim + strlen(".event.claim-"), NULL, 10);
+
+			if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+				continue;  /* its process is still at it */
+			name = xstrndup(de->d_name, (size_t)(claim - de->d_name) + 6);
+			char *from = path_join(dir, de->d_name), *to = path_join(dir, name);
+
+			if (rename(from, to) < 0) {
+				free(name);
+				name = NULL;
+			}
+			free(from);
+			free(to);
+		} else if (has_suffix(de->d_name, ".event")) {
+			name = xstrdup(de->d_name);
+		}
+		if (name == NULL)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			v = xrealloc(v, cap * sizeof *v);
+		}
+		v[n++] = name;
+	}
+	closedir(d);
+	if (n > 1)
+		qsort(v, n, sizeof *v, cmpstr);
+	*names = v;
+	return n;
+}
+
+/* A failure that says nothing about the event itself: try again later. */
+static int
+transient(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_BUSY: case SQLITE_LOCKED: case SQLITE_FULL: case SQLITE_IOERR:
+	case SQLITE_READONLY: case SQLITE_CANTOPEN: case SQLITE_CORRUPT:
+	case SQLITE_NOTADB: case SQLITE_MISMATCH: case SQLITE_PROTOCOL:
+	case SQLITE_NOMEM: case SQLITE_INTERRUPT:
+		return 1;
+	}
+	return 0;
+}
+
+/* Reads a claimed spool file into a receipt and a payload; 0 or -1. */
+static int
+spool_read(const char *path, struct receipt *r, cJSON **payload)
+{
+	struct buf b = {0};
+	cJSON *hdr = NULL;
+	char *nl, *err;
+	int fd, rc = -1;
+	const cJSON *v;
+
+	*payload = NULL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	if (buf_read_fd(&b, fd) < 0 || b.data == NULL ||
+	    (nl = memchr(b.data, '\n', b.len)) == NULL)
+		goto out;
+	hdr = cJSON_ParseWithLength(b.data, (size_t)(nl - b.data));
+	if (!cJSON_IsObject(hdr))
+		goto out;
+	if (!cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(hdr, "event")))
+		goto out;
+	r->event = xstrdup(v->valuestring);
+	if (!cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(hdr, "invocation")))
+		goto out;
+	r->invocation = xstrdup(v->valuestring);
+	if (!cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(hdr, "received_at")))
+		goto out;
+	r->received_at = (int64_t)v->valuedouble;
+	v = cJSON_GetObjectItemCaseSensitive(hdr, "transcript_size");
+	r->transcript_size = cJSON_IsNumber(v) ? (int64_t)v->valuedouble : -1;
+	if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(hdr, "project_dir")))
+		r->project_dir = xstrdup(v->valuestring);
+	r->spooled = 1;
+	*payload = hook_parse(nl + 1, b.len - (size_t)(nl + 1 - b.data), &err);
+	if (*payload)
+		rc = 0;
+out:
+	close(fd);
+	cJSON_Delete(hdr);
+	buf_release(&b);
+	return rc;
+}
+
+/*
+ * Ingests up to max spooled events into db, oldest first, each in its own
+ * transaction. Stops at the first failure that is not the event's fault and
+ * leaves the rest for later; sets aside (as <name>.bad) a file that cannot
+ * be read or stored. Returns the number ingested.
+ */
+int
+spool_ingest(struct db *db, const char *root, int max)
+{
+	char *dir = path_join(root, "spool"), **names;
+	size_t n = spool_list(dir, &names), i;
+	int done = 0;
+
+	for (i = 0; i < n && done < max; i++) {
+		char *path = path_join(dir, names[i]);
+		char *claim = xasprintf("%s.claim-%ld", path, (long)getpid());
+		char *bad = xasprintf("%s.bad", path);
+		struct receipt r = {0};
+		cJSON *payload = NULL, *rec;
+		int rc;
+
+		if (rename(path, claim) < 0)
+			goto next;  /* another process took it */
+		rec = log_new(LOG_INFO, "spool", "");
+		if (spool_read(claim, &r, &payload) < 0) {
+			rename(claim, bad);
+			cJSON_ReplaceItemInObjectCaseSensitive(rec, "level",
+			    cJSON_CreateString("error"));
+			cJSON_ReplaceItemInObjectCaseSensitive(rec, "message",
+			    cJSON_CreateString("cannot read spooled event"));
+			cJSON_AddStringToObject(rec, "file", bad);
+			log_write(rec);
+			goto next;
+		}
+		cJSON_AddStringToObject(rec, "event", r.event);
+		cJSON_AddStringToObject(rec, "invocation", r.invocation);
+		rc = hook_store(db, &r, payload, rec);
+		if (rc == SQLITE_OK) {
+			unlink(claim);
+			done++;
+			cJSON_ReplaceItemInObjectCaseSensitive(rec, "message",
+			    cJSON_CreateString("ingested spooled event"));
+			log_write(rec);
+		} else {
+			int keep = transient(rc);
+			cJSON *e;
+
+			rename(claim, keep ? path : bad);
+			cJSON_ReplaceItemInObjectCaseSensitive(rec, "level",
+			    cJSON_CreateString(keep ? "warn" : "error"));
+			cJSON_ReplaceItemInObjectCaseSensitive(rec, "message",
+			    cJSON_CreateString(keep ? "spooled event kept for later" :
+			    "spooled event set aside"));
+			e = cJSON_AddObjectToObject(rec, "error");
+			cJSON_AddStringToObject(e, "message", db->err ? db->err : "unknown");
+			log_write(rec);
+			if (keep)
+				i = n;  /* the database is the problem: stop here */
+		}
+next:
+		cJSON_Delete(payload);
+		receipt_release(&r);
+		free(bad);
+		free(claim);
+		free(path);
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(dir);
+	return done;
+}
