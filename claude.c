@@ -115,28 +115,32 @@ static const char SQL_SESSION_STATUS[] =
 
 static const char SQL_TOOL_START[] =
 	"INSERT INTO tools (id, session_id, source, agent_id, tool_name,"
-	" tool_input, file_path, status, started_at, created_at, updated_at)"
+	" tool_input, file_path, status, started_at, created_at)"
 	" VALUES (:id, :sid, '" SOURCE "', :agent_id, :name, :input, :file_path,"
-	" 'running', :now, :now, :now)"
+	" 'running', :now, :now)"
 	" ON CONFLICT(id) DO UPDATE SET"
 	" agent_id = COALESCE(tools.agent_id, excluded.agent_id),"
 	" tool_name = COALESCE(tools.tool_name, excluded.tool_name),"
 	" tool_input = COALESCE(tools.tool_input, excluded.tool_input),"
 	" file_path = COALESCE(tools.file_path, excluded.file_path),"
-	" started_at = MIN(COALESCE(tools.started_at, excluded.started_at),"
-	"   excluded.started_at),"
-	" created_at = MIN(tools.created_at, excluded.created_at),"
-	" updated_at = MAX(tools.updated_at, excluded.updated_at)";
+	" started_at = CASE WHEN excluded.started_at > tools.ended_at"
+	"   THEN tools.started_at ELSE MIN(COALESCE(tools.started_at,"
+	"   excluded.started_at), excluded.started_at) END,"
+	" created_at = MIN(tools.created_at, excluded.created_at)";
 
-/* An error from any event wins over success, so the order cannot matter. */
+/*
+ * An error from any event wins over success, so the order cannot matter.
+ * A start received after the end tells nothing (both hooks of one call
+ * started in the other order): it is dropped, whichever came first.
+ */
 static const char SQL_TOOL_END[] =
 	"INSERT INTO tools (id, session_id, source, agent_id, tool_name,"
 	" tool_input, file_path, status, success, tool_output, tool_output_bytes,"
 	" tool_output_truncated, error_message, is_interrupt, ended_at,"
-	" reported_duration_ms, created_at, updated_at)"
+	" reported_duration_ms, created_at)"
 	" VALUES (:id, :sid, '" SOURCE "', :agent_id, :name, :input, :file_path,"
 	" :status, :status = 'ok', :output, :output_bytes, :truncated, :error,"
-	" :interrupt, :now, :duration, :now, :now)"
+	" :interrupt, :now, :duration, :now)"
 	" ON CONFLICT(id) DO UPDATE SET"
 	" agent_id = COALESCE(tools.agent_id, excluded.agent_id),"
 	" tool_name = COALESCE(tools.tool_name, excluded.tool_name),"
@@ -155,10 +159,11 @@ static const char SQL_TOOL_END[] =
 	" is_interrupt = COALESCE(excluded.is_interrupt, tools.is_interrupt),"
 	" ended_at = MIN(COALESCE(tools.ended_at, excluded.ended_at),"
 	"   excluded.ended_at),"
+	" started_at = CASE WHEN tools.started_at > excluded.ended_at THEN NULL"
+	"   ELSE tools.started_at END,"
 	" reported_duration_ms = COALESCE(excluded.reported_duration_ms,"
 	"   tools.reported_duration_ms),"
-	" created_at = MIN(tools.created_at, excluded.created_at),"
-	" updated_at = MAX(tools.updated_at, excluded.updated_at)";
+	" created_at = MIN(tools.created_at, excluded.created_at)";
 
 /*
  * PostToolBatch lists every call of a model turn once all are resolved. A
@@ -169,8 +174,7 @@ static const char SQL_TOOL_END[] =
 static const char SQL_TOOL_NOT_RUN[] =
 	"UPDATE tools SET status = 'error', success = 0,"
 	" error_message = COALESCE(error_message, :error),"
-	" ended_at = COALESCE(ended_at, :now),"
-	" updated_at = MAX(updated_at, :now)"
+	" ended_at = COALESCE(ended_at, :now)"
 	" WHERE id = :id AND status = 'running'";
 
 static const char SQL_TOOL_COUNT[] =

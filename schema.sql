@@ -88,8 +88,7 @@ CREATE TABLE tools (
     CASE WHEN started_at IS NOT NULL AND ended_at IS NOT NULL
          THEN MAX(ended_at - started_at, 0)
          ELSE reported_duration_ms END) VIRTUAL,
-  created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL
+  created_at INTEGER NOT NULL
 );
 CREATE INDEX tools_session ON tools(session_id);
 

@@ -1,0 +1,103 @@
+# test/lib.sh: sourced by each test/t-*.sh. Runs the real binary into fresh
+# temporary data roots, prints TAP lines (ok N - title / not ok N - title),
+# and ends with the file's own "N passed, M failed" for test/run.sh.
+#
+#   fresh                    new data root in $ROOT (HOME and XDG moved too)
+#   hook EVENT FILE          clankers hook EVENT < FILE; rc in $RC, stderr in
+#                            $ERR; a hook that prints on stdout, exits 2 or
+#                            crashes is a failure of its own
+#   q SQL                    query $ROOT/clankers.db with the sqlite3 shell
+#   is TITLE EXPECTED ACTUAL equality, with a diff when it fails
+#   ok TITLE CMD...          passes when CMD succeeds
+#   log_lines                the data root's log lines
+set -u
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+FIX=$TOP/test/fixtures
+CLANKERS=${CLANKERS:-$TOP/clankers}
+# WRAPPER runs the binary under valgrind (make test VALGRIND=1).
+WRAPPER=${WRAPPER:-}
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/clankers-test.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+n=0 passed=0 failed=0 cases=0
+
+unset CLANKERS_DATA_PATH CLANKERS_DB_PATH CLANKERS_LOG_PATH CLANKERS_LOG_LEVEL \
+	CLANKERS_TIMEOUT_MS CLANKERS_OUTPUT_LIMIT CLAUDE_PROJECT_DIR XDG_DATA_HOME
+
+pass() { n=$((n + 1)); passed=$((passed + 1)); echo "ok $n - $1"; }
+fail() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
+
+fresh() {
+	cases=$((cases + 1))
+	ROOT=$TMP/case$cases
+	mkdir -p "$ROOT/home"
+	export HOME=$ROOT/home CLANKERS_DATA_PATH=$ROOT/data
+	ROOT=$ROOT/data
+	DB=$ROOT/clankers.db
+}
+
+# clankers with the wrapper, stdout to $OUT, stderr to $ERR, status in $RC.
+run() {
+	OUT=$TMP/out ERR=$TMP/err
+	$WRAPPER "$CLANKERS" "$@" >"$OUT" 2>"$ERR"
+	RC=$?
+}
+
+hook() {
+	ev=$1 file=$2
+	shift 2
+	OUT=$TMP/out ERR=$TMP/err
+	$WRAPPER "$CLANKERS" "$@" hook "$ev" <"$file" >"$OUT" 2>"$ERR"
+	RC=$?
+	if [ -s "$OUT" ]; then
+		fail "hook $ev printed on stdout: $(head -c 200 "$OUT")"
+	fi
+	case $RC in
+	0|1) ;;
+	*) fail "hook $ev exited $RC: $(head -c 400 "$ERR")" ;;
+	esac
+}
+
+q() { sqlite3 "$DB" "$@"; }
+
+is() {
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1"
+		printf '%s\n' "$2" >"$TMP/expected"
+		printf '%s\n' "$3" >"$TMP/actual"
+		diff -u "$TMP/expected" "$TMP/actual" | sed 's/^/#   /'
+	fi
+}
+
+ok() {
+	title=$1
+	shift
+	if "$@"; then pass "$title"; else fail "$title"; fi
+}
+
+log_lines() { cat "$ROOT"/clankers-*.jsonl 2>/dev/null; }
+
+# Rewrites the paths of the e2e captures (/tmp/cc-e2e/out-<scenario>) into
+# $2 and writes the payloads of scenario $1 to $3, keeping their names.
+e2e_payloads() {
+	mkdir -p "$3"
+	for f in "$FIX/e2e/$1"/*.json; do
+		sed "s#/tmp/cc-e2e/out-$1#$2#g" "$f" >"$3/$(basename "$f")"
+	done
+}
+
+# Replays a folder of <ns>-<Event>.json in name order.
+replay() {
+	for f in "$1"/*.json; do
+		ev=${f##*/}
+		ev=${ev#*-}
+		hook "${ev%.json}" "$f"
+	done
+}
+
+finish() {
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+}
