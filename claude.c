@@ -241,6 +241,9 @@ claude_title(const char *prompt, char *out, size_t outsz)
 			space = 1;
 			continue;
 		}
+		/* 100 characters fit; only invalid UTF-8 could run further. */
+		if ((c & 0xc0) == 0x80 && n + 4 >= outsz)
+			break;
 		if ((c & 0xc0) != 0x80) {  /* the start of a character */
 			if (chars + space >= 100) {
 				memcpy(out + n, "\xe2\x80\xa6", 3);  /* … */

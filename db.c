@@ -22,9 +22,6 @@ const char db_schema_sql[] = {
 	0
 };
 
-/* One attempt waits this long inside SQLite's own busy handler. */
-#define DB_ATTEMPT_MS 100
-
 static void
 db_error(struct db *db, const char *what, const char *sql)
 {
@@ -60,6 +57,28 @@ db_backoff(struct db *db)
 	ms = 1 + (unsigned)strtoul(r, NULL, 16) % 8;
 	ts.tv_sec = 0;
 	ts.tv_nsec = (long)ms * 1000000L;
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
+/*
+ * SQLite's busy handler: sleeps a short, jittered while (growing from about
+ * 0.1 ms to 2 ms) until the budget is spent. Returns 0 to give up.
+ */
+static int
+db_wait(void *arg, int count)
+{
+	struct db *db = arg;
+	struct timespec ts;
+	char r[3];
+	long us;
+
+	if (mono_us() >= db->deadline_us)
+		return 0;
+	random_hex(r, 1);
+	us = 50 + (long)strtoul(r, NULL, 16) * (count < 8 ? count + 1 : 8);
+	ts.tv_sec = 0;
+	ts.tv_nsec = us * 1000L;
 	nanosleep(&ts, NULL);
 	return 1;
 }
@@ -210,8 +229,18 @@ db_open(struct db *db, const char *path, int budget_ms)
 		return rc;
 	}
 	sqlite3_extended_result_codes(db->h, 1);
-	/* The timeout first: even the journal_mode pragma can meet a lock. */
-	sqlite3_busy_timeout(db->h, budget_ms < DB_ATTEMPT_MS ? budget_ms : DB_ATTEMPT_MS);
+	/*
+	 * The busy handler first: even the journal_mode pragma can meet a lock.
+	 * Ours, not sqlite3_busy_timeout: SQLite's own sleeps grow to 100 ms,
+	 * far longer than the few hundred microseconds a hook holds the lock.
+	 */
+	sqlite3_busy_handler(db->h, db_wait, db);
+	/*
+	 * Each hook is a short-lived process, so each would be the last
+	 * connection to close and pay a checkpoint with its fsyncs. Leave the
+	 * WAL to the automatic checkpoint that commits run every 1000 pages.
+	 */
+	sqlite3_db_config(db->h, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	do {
 		rc = sqlite3_prepare_v2(db->h, "PRAGMA journal_mode=WAL", -1, &st, NULL);
 		if (rc == SQLITE_OK) {

@@ -205,7 +205,13 @@ spool_read(const char *path, struct receipt *r, cJSON **payload)
 	if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(hdr, "project_dir")))
 		r->project_dir = xstrdup(v->valuestring);
 	r->spooled = 1;
-	*payload = hook_parse(nl + 1, b.len - (size_t)(nl + 1 - b.data), &err);
+	/* Written clean, but a spool file is a file: check it again. */
+	size_t len = b.len - (size_t)(nl + 1 - b.data), cleanlen;
+	char *clean = utf8_clean(nl + 1, len, &cleanlen);
+
+	*payload = clean ? hook_parse(clean, cleanlen, &err) :
+	    hook_parse(nl + 1, len, &err);
+	free(clean);
 	if (*payload)
 		rc = 0;
 out:

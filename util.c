@@ -174,14 +174,18 @@ mono_us(void)
 void
 iso_time(int64_t ms, char out[32])
 {
-	time_t t = (time_t)(ms / 1000);
+	int64_t sec = ms / 1000, frac = ms % 1000;
 	char tmp[96];
 	struct tm tm;
+	time_t t;
 
+	if (frac < 0)  /* before 1970: floor, not truncation toward zero */
+		sec--, frac += 1000;
+	t = (time_t)sec;
 	gmtime_r(&t, &tm);
 	snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+	    tm.tm_min, tm.tm_sec, (int)frac);
 	memcpy(out, tmp, 24);
 	out[24] = '\0';
 }
@@ -385,8 +389,14 @@ random_hex(char *out, size_t nbytes)
 int
 mkdir_p(const char *path, mode_t mode)
 {
-	char *p = xstrdup(path), *s;
+	char *p, *s;
 	int rc = 0;
+
+	if (*path == '\0') {
+		errno = ENOENT;
+		return -1;
+	}
+	p = xstrdup(path);
 
 	for (s = p + 1; ; s++) {
 		if (*s != '/' && *s != '\0')

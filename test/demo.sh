@@ -1,0 +1,37 @@
+#!/bin/sh
+# make demo: replays a real Claude Code session (2.1.197, captured against a
+# loopback mock: test/fixtures/e2e/basic) through `clankers hook`, one
+# process per event as Claude Code runs it, into a temporary data root, and
+# prints what was stored.
+set -eu
+cd "$(dirname "$0")/.."
+root=$(mktemp -d "${TMPDIR:-/tmp}/clankers-demo.XXXXXX")
+work=$root/session
+mkdir -p "$work/payloads"
+for f in test/fixtures/e2e/basic/*.json; do
+	sed "s#/tmp/cc-e2e/out-basic#$work#g" "$f" >"$work/payloads/${f##*/}"
+done
+n=0
+for f in "$work"/payloads/*.json; do
+	ev=${f##*/}
+	ev=${ev#*-}
+	ev=${ev%.json}
+	./clankers --data-root "$root/data" hook "$ev" <"$f"
+	n=$((n + 1))
+done
+db=$root/data/clankers.db
+echo "Replayed $n hook events of one Claude Code session into $root/data"
+echo
+echo "== sessions"
+sqlite3 -header -column "$db" "select substr(id, 1, 8) as id, source, title, project_name as project, status, end_reason, tool_call_count as tools, datetime(created_at / 1000, 'unixepoch') as created from sessions"
+echo
+echo "== tools"
+sqlite3 -header -column "$db" "select tool_name as tool, status, duration_ms as ms, coalesce(file_path, json_extract(tool_input, '$.command')) as target, substr(replace(coalesce(error_message, ''), char(10), ' '), 1, 40) as error from tools order by started_at"
+echo
+echo "== compaction_events"
+sqlite3 -header -column "$db" "select phase, trigger, substr(summary, 1, 50) as summary from compaction_events order by id"
+echo
+echo "== log ($(cat "$root"/data/clankers-*.jsonl | wc -l) lines), the last two"
+tail -n 2 "$root"/data/clankers-*.jsonl
+echo
+echo "Look around: sqlite3 $db"

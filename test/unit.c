@@ -1,0 +1,738 @@
+/*
+ * test/unit.c: unit tests for the pure pieces of clankers (text repair,
+ * clocks, hashing, paths, titles, project detection, payload parsing).
+ *
+ * A tiny harness in the spirit of redis src/testhelp.h: test_cond() checks
+ * a condition and prints a TAP line, "ok N - title" or "not ok N - title"
+ * (with "# " diagnostics after a failure); test_report() prints the plan,
+ * then "N passed, M failed" on its own line, and main returns 1 when any
+ * test failed. Build and run: make test/unit && ./test/unit
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "clankers.h"
+
+/* ---- harness ---- */
+
+static int tests_run, tests_failed;
+
+static void
+test_vline(int ok, const char *fmt, va_list ap)
+{
+	tests_run++;
+	if (!ok)
+		tests_failed++;
+	printf("%s %d - ", ok ? "ok" : "not ok", tests_run);
+	vprintf(fmt, ap);
+	putchar('\n');
+}
+
+static int
+test_result(int ok, const char *expr, const char *file, int line,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	test_vline(ok, fmt, ap);
+	va_end(ap);
+	if (!ok)
+		printf("#   failed: %s at %s:%d\n", expr, file, line);
+	return ok;
+}
+
+/* Bytes as a C string literal, for diagnostics. */
+static void
+print_bytes(const char *label, const char *s, size_t n)
+{
+	size_t i;
+
+	printf("#   %s: ", label);
+	if (s == NULL) {
+		printf("NULL\n");
+		return;
+	}
+	putchar('"');
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c >= 0x20 && c < 0x7f)
+			putchar(c);
+		else
+			printf("\\x%02x", c);
+	}
+	printf("\" (%zu bytes)\n", n);
+}
+
+static int
+test_mem(const char *got, size_t gotn, const char *want, size_t wantn,
+    const char *file, int line, const char *fmt, ...)
+{
+	int ok;
+	va_list ap;
+
+	if (got == NULL || want == NULL)
+		ok = got == want;
+	else
+		ok = gotn == wantn && memcmp(got, want, wantn) == 0;
+	va_start(ap, fmt);
+	test_vline(ok, fmt, ap);
+	va_end(ap);
+	if (!ok) {
+		printf("#   at %s:%d\n", file, line);
+		print_bytes("got ", got, got ? gotn : 0);
+		print_bytes("want", want, want ? wantn : 0);
+	}
+	return ok;
+}
+
+static int
+test_str(const char *got, const char *want, const char *file, int line,
+    const char *fmt, ...)
+{
+	int ok;
+	va_list ap;
+
+	ok = (got == NULL || want == NULL) ? got == want : strcmp(got, want) == 0;
+	va_start(ap, fmt);
+	test_vline(ok, fmt, ap);
+	va_end(ap);
+	if (!ok) {
+		printf("#   at %s:%d\n", file, line);
+		print_bytes("got ", got, got ? strlen(got) : 0);
+		print_bytes("want", want, want ? strlen(want) : 0);
+	}
+	return ok;
+}
+
+#define test_cond(c, ...) \
+	test_result(!!(c), #c, __FILE__, __LINE__, __VA_ARGS__)
+#define test_streq(got, want, ...) \
+	test_str((got), (want), __FILE__, __LINE__, __VA_ARGS__)
+#define test_memeq(got, gotn, want, wantn, ...) \
+	test_mem((got), (gotn), (want), (wantn), __FILE__, __LINE__, __VA_ARGS__)
+
+static int
+test_report(void)
+{
+	printf("1..%d\n", tests_run);
+	printf("%d passed, %d failed\n", tests_run - tests_failed, tests_failed);
+	return tests_failed ? 1 : 0;
+}
+
+/* A heap copy of exactly n bytes (no NUL after them), so that ASan and
+ * valgrind see any read past n. */
+static char *
+exact_copy(const char *s, size_t n)
+{
+	char *p = xmalloc(n);
+
+	memcpy(p, s, n);
+	return p;
+}
+
+#define FFFD "\xef\xbf\xbd"
+#define SL(s) (s), (sizeof(s) - 1)  /* a literal and its length */
+
+/* ---- utf8_clean ---- */
+
+static void
+clean_valid(const char *s, size_t n, const char *title)
+{
+	char *in = exact_copy(s, n), *out;
+	size_t outlen = 12345;
+
+	out = utf8_clean(in, n, &outlen);
+	test_cond(out == NULL, "utf8_clean: %s is valid (NULL)", title);
+	free(out);
+	free(in);
+}
+
+static void
+clean_fix(const char *s, size_t n, const char *want, size_t wantn,
+    const char *title)
+{
+	char *in = exact_copy(s, n), *out;
+	size_t outlen = 12345;
+
+	out = utf8_clean(in, n, &outlen);
+	test_memeq(out, out ? outlen : 0, want, wantn, "utf8_clean: %s", title);
+	if (out)
+		test_cond(out[outlen] == '\0' && utf8_clean(out, outlen,
+		    &(size_t){0}) == NULL,
+		    "utf8_clean: %s: output NUL-terminated and valid", title);
+	free(out);
+	free(in);
+}
+
+static void
+test_utf8_clean(void)
+{
+	clean_valid(SL(""), "empty");
+	clean_valid(SL("hello, world"), "ASCII");
+	clean_valid(SL("tab\tnewline\ncr\r"), "ASCII controls other than NUL");
+	clean_valid(SL("h\xc3\xa9llo \xe2\x82\xac \xf0\x9d\x84\x9e"),
+	    "2-, 3- and 4-byte sequences");
+	clean_valid(SL("\xc2\x80\xdf\xbf\xe0\xa0\x80\xef\xbf\xbf"
+	    "\xf0\x90\x80\x80"), "smallest and largest non-overlong forms");
+	clean_valid(SL("\xed\x9f\xbf\xee\x80\x80"), "U+D7FF and U+E000");
+	clean_valid(SL("\xf4\x8f\xbf\xbf"), "U+10FFFF");
+
+	clean_fix(SL("a\x80z"), SL("a" FFFD "z"), "lone continuation byte");
+	clean_fix(SL("\xff"), SL(FFFD), "0xFF");
+	clean_fix(SL("\xfe\xff"), SL(FFFD FFFD), "0xFE 0xFF");
+	clean_fix(SL("x\xf8\x88\x80\x80\x80y"), SL("x" FFFD FFFD FFFD FFFD FFFD "y"),
+	    "5-byte form: each byte replaced");
+	clean_fix(SL("\xc0\x80"), SL(FFFD FFFD), "overlong C0 80");
+	clean_fix(SL("\xc1\xbf"), SL(FFFD FFFD), "overlong C1 BF");
+	clean_fix(SL("\xe0\x80\x80"), SL(FFFD FFFD FFFD), "overlong E0 80 80");
+	clean_fix(SL("\xe0\x9f\xbf"), SL(FFFD FFFD FFFD), "overlong E0 9F BF");
+	clean_fix(SL("\xf0\x8f\xbf\xbf"), SL(FFFD FFFD FFFD FFFD),
+	    "overlong F0 8F BF BF");
+	clean_fix(SL("\xed\xa0\x80"), SL(FFFD FFFD FFFD), "surrogate ED A0 80");
+	clean_fix(SL("\xed\xbf\xbf"), SL(FFFD FFFD FFFD), "surrogate ED BF BF");
+	clean_fix(SL("\xed\xa0\xbd\xed\xb8\x80"), SL(FFFD FFFD FFFD FFFD FFFD FFFD),
+	    "CESU-8 surrogate pair");
+	clean_fix(SL("\xf4\x90\x80\x80"), SL(FFFD FFFD FFFD FFFD),
+	    "past U+10FFFF: F4 90 80 80");
+	clean_fix(SL("\xf5\x80\x80\x80"), SL(FFFD FFFD FFFD FFFD),
+	    "past U+10FFFF: F5 80 80 80");
+	clean_fix(SL("ab\xc3"), SL("ab" FFFD), "truncated 2-byte at the end");
+	clean_fix(SL("ab\xe2\x82"), SL("ab" FFFD FFFD), "truncated 3-byte at the end");
+	clean_fix(SL("ab\xf0\x9f\x98"), SL("ab" FFFD FFFD FFFD),
+	    "truncated 4-byte at the end");
+	clean_fix(SL("\xe2\x28\xa1"), SL(FFFD "(" FFFD),
+	    "bad continuation: the ASCII byte kept");
+	clean_fix(SL("\xe2\x82\xac\xe2\x82"), SL("\xe2\x82\xac" FFFD FFFD),
+	    "valid then truncated");
+	clean_fix(SL("a\0b"), SL("a" FFFD "b"), "NUL byte");
+	clean_fix(SL("\0\0"), SL(FFFD FFFD), "only NUL bytes");
+	clean_fix(SL("\xc3\xa9\x80\xc3\xa9"), SL("\xc3\xa9" FFFD "\xc3\xa9"),
+	    "valid text kept around an invalid byte");
+}
+
+/* ---- json_fix_surrogates ---- */
+
+static void
+fix(const char *s, size_t n, const char *want, const char *title)
+{
+	char *buf = exact_copy(s, n);
+
+	json_fix_surrogates(buf, n);
+	/* Same length: the repair is six bytes for six bytes. */
+	test_memeq(buf, n, want, strlen(want), "json_fix_surrogates: %s", title);
+	free(buf);
+}
+
+static void
+test_json_fix_surrogates(void)
+{
+	static const char doc[] = "{\"a\":\"x\\ud83d\",\"b\":\"\\udc00y\","
+	    "\"c\":\"\\ud83d\\ude00\",\"d\":\"\\uD83D\\uDE00\",\"e\":\"\\\\ud83d\","
+	    "\"f\":\"m\\uDBFFn\"}";
+	char *buf;
+	cJSON *root;
+
+	fix(SL("\\ud83d"), "\\ufffd", "lone high surrogate ending the buffer");
+	fix(SL("{\"p\":\"abc\\ud83d\"}"), "{\"p\":\"abc\\ufffd\"}",
+	    "lone high surrogate ending a string");
+	fix(SL("\"a\\ud83db\""), "\"a\\ufffdb\"", "lone high surrogate in the middle");
+	fix(SL("\"\\ud83d\\u0041\""), "\"\\ufffd\\u0041\"",
+	    "high surrogate followed by a non-surrogate escape");
+	fix(SL("\"\\ud83d\\ud83d\\ude00\""), "\"\\ufffd\\ud83d\\ude00\"",
+	    "high, then a proper pair");
+	fix(SL("\"\\ude00x\""), "\"\\ufffdx\"", "lone low surrogate");
+	fix(SL("\"\\ud83d\\ude00\\ude00\""), "\"\\ud83d\\ude00\\ufffd\"",
+	    "a proper pair, then a lone low");
+	fix(SL("\"\\ud83d\\ude00\""), "\"\\ud83d\\ude00\"", "a proper pair left alone");
+	fix(SL("\"\\uD83D\\uDE00\""), "\"\\uD83D\\uDE00\"",
+	    "an uppercase proper pair left alone");
+	fix(SL("\"\\uD83D\""), "\"\\ufffd\"", "uppercase lone high surrogate");
+	fix(SL("\"\\uDc00\""), "\"\\ufffd\"", "mixed-case lone low surrogate");
+	fix(SL("\"\\\\ud83d\""), "\"\\\\ud83d\"",
+	    "escaped backslash before ud83d left alone");
+	fix(SL("\"\\\\\\ud83d\""), "\"\\\\\\ufffd\"",
+	    "escaped backslash, then a real lone escape");
+	fix(SL("\"\\\\\\\\ud83d\""), "\"\\\\\\\\ud83d\"",
+	    "two escaped backslashes before ud83d left alone");
+	fix(SL("\"\\u00e9\\n\\\"\""), "\"\\u00e9\\n\\\"\"", "other escapes left alone");
+	fix(SL("\"\\uzzzz\""), "\"\\uzzzz\"", "non-hex \\u escape left alone");
+	fix(SL("\"ab\\ud8"), "\"ab\\ud8", "truncated escape at the end");
+	fix(SL("\"ab\\u"), "\"ab\\u", "bare \\u at the end");
+	fix(SL("ab\\"), "ab\\", "lone backslash at the end");
+	fix(SL("\"\\ud83d\\ude0"), "\"\\ufffd\\ude0",
+	    "high surrogate with a truncated low after it");
+	fix(SL("\"\\ud83d\\"), "\"\\ufffd\\", "high surrogate, then a backslash at the end");
+	fix(SL(""), "", "empty buffer");
+
+	/* The buffer ends in the middle of a pair: n cuts the text short. */
+	buf = exact_copy(SL("\"\\ud83d\\ude00\""));
+	json_fix_surrogates(buf, 9);
+	test_memeq(buf, 14, "\"\\ufffd\\ude00\"", 14,
+	    "json_fix_surrogates: nothing past n is read or written");
+	free(buf);
+
+	/* cJSON rejects the unrepaired text and accepts the repaired one. */
+	buf = exact_copy(doc, sizeof doc - 1);
+	root = cJSON_ParseWithLength(buf, sizeof doc - 1);
+	test_cond(root == NULL, "cJSON rejects lone surrogate escapes (why the fix exists)");
+	cJSON_Delete(root);
+	json_fix_surrogates(buf, sizeof doc - 1);
+	root = cJSON_ParseWithLength(buf, sizeof doc - 1);
+	test_cond(root != NULL, "json_fix_surrogates: the result parses with cJSON");
+	if (root) {
+		test_streq(cJSON_GetStringValue(cJSON_GetObjectItem(root, "a")),
+		    "x" FFFD, "json_fix_surrogates: lone high decodes to U+FFFD");
+		test_streq(cJSON_GetStringValue(cJSON_GetObjectItem(root, "b")),
+		    FFFD "y", "json_fix_surrogates: lone low decodes to U+FFFD");
+		test_streq(cJSON_GetStringValue(cJSON_GetObjectItem(root, "c")),
+		    "\xf0\x9f\x98\x80", "json_fix_surrogates: pair decodes to U+1F600");
+		test_streq(cJSON_GetStringValue(cJSON_GetObjectItem(root, "d")),
+		    "\xf0\x9f\x98\x80", "json_fix_surrogates: uppercase pair decodes");
+		test_streq(cJSON_GetStringValue(cJSON_GetObjectItem(root, "e")),
+		    "\\ud83d", "json_fix_surrogates: escaped backslash text kept");
+		test_streq(cJSON_GetStringValue(cJSON_GetObjectItem(root, "f")),
+		    "m" FFFD "n", "json_fix_surrogates: uppercase lone high decodes");
+	}
+	cJSON_Delete(root);
+	free(buf);
+}
+
+/* ---- utf8_cut ---- */
+
+static void
+test_utf8_cut(void)
+{
+	static const char s[] = "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80z";  /* a é € 😀 z */
+	const size_t n = sizeof s - 1;
+	size_t max, cut;
+	int bad = 0;
+
+	test_cond(utf8_cut(s, n, n) == n, "utf8_cut: n == max returns n");
+	test_cond(utf8_cut(s, n, n + 10) == n, "utf8_cut: n < max returns n");
+	test_cond(utf8_cut("", 0, 0) == 0, "utf8_cut: empty");
+	test_cond(utf8_cut(s, n, 0) == 0, "utf8_cut: max 0 gives 0");
+	test_cond(utf8_cut(s, n, 1) == 1, "utf8_cut: after ASCII");
+	test_cond(utf8_cut(s, n, 2) == 1, "utf8_cut: inside a 2-byte sequence");
+	test_cond(utf8_cut(s, n, 3) == 3, "utf8_cut: after a 2-byte sequence");
+	test_cond(utf8_cut(s, n, 4) == 3 && utf8_cut(s, n, 5) == 3,
+	    "utf8_cut: inside a 3-byte sequence");
+	test_cond(utf8_cut(s, n, 7) == 6 && utf8_cut(s, n, 8) == 6 &&
+	    utf8_cut(s, n, 9) == 6, "utf8_cut: inside a 4-byte sequence");
+	test_cond(utf8_cut(s, n, 10) == 10, "utf8_cut: after a 4-byte sequence");
+	for (max = 0; max <= n; max++) {
+		cut = utf8_cut(s, n, max);
+		if (cut > max || cut + 3 < max ||
+		    (cut < n && ((unsigned char)s[cut] & 0xc0) == 0x80))
+			bad++;
+	}
+	test_cond(bad == 0, "utf8_cut: no max splits a sequence or cuts too much");
+}
+
+/* ---- iso_time / utc_date ---- */
+
+static void
+test_time(void)
+{
+	char iso[32], day[11];
+
+	iso_time(0, iso);
+	test_streq(iso, "1970-01-01T00:00:00.000Z", "iso_time: epoch");
+	utc_date(0, day);
+	test_streq(day, "1970-01-01", "utc_date: epoch");
+	iso_time(1795538935738LL, iso);
+	test_streq(iso, "2026-11-24T16:48:55.738Z", "iso_time: 1795538935738");
+	utc_date(1795538935738LL, day);
+	test_streq(day, "2026-11-24", "utc_date: 1795538935738");
+	iso_time(1709251199999LL, iso);
+	test_streq(iso, "2024-02-29T23:59:59.999Z", "iso_time: last ms of a leap day");
+	utc_date(1709251199999LL, day);
+	test_streq(day, "2024-02-29", "utc_date: leap day");
+	iso_time(1709251200000LL, iso);
+	test_streq(iso, "2024-03-01T00:00:00.000Z", "iso_time: the day after a leap day");
+	iso_time(951782400005LL, iso);
+	test_streq(iso, "2000-02-29T00:00:00.005Z", "iso_time: 2000-02-29 (400-year leap)");
+	utc_date(951782400005LL, day);
+	test_streq(day, "2000-02-29", "utc_date: 2000-02-29");
+	test_cond(strlen(iso) == 24, "iso_time: 24 characters");
+}
+
+/* ---- fnv1a ---- */
+
+static void
+test_fnv1a(void)
+{
+	test_cond(fnv1a(FNV_SEED, "", 0) == 0xcbf29ce484222325ULL,
+	    "fnv1a: \"\" is cbf29ce484222325");
+	test_cond(fnv1a(FNV_SEED, "a", 1) == 0xaf63dc4c8601ec8cULL,
+	    "fnv1a: \"a\" is af63dc4c8601ec8c");
+	test_cond(fnv1a(FNV_SEED, "foobar", 6) == 0x85944171f73967e8ULL,
+	    "fnv1a: \"foobar\" is 85944171f73967e8");
+	test_cond(fnv1a(fnv1a(FNV_SEED, "foo", 3), "bar", 3) == 0x85944171f73967e8ULL,
+	    "fnv1a: chained \"foo\" + \"bar\" equals \"foobar\"");
+}
+
+/* ---- random_hex ---- */
+
+static int
+all_hex(const char *s)
+{
+	for (; *s; s++)
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
+			return 0;
+	return 1;
+}
+
+static void
+test_random_hex(void)
+{
+	char a[33], b[33], z[4];
+
+	memset(a, 'X', sizeof a);
+	memset(b, 'X', sizeof b);
+	random_hex(a, 16);
+	random_hex(b, 16);
+	test_cond(a[32] == '\0' && strlen(a) == 32, "random_hex: 16 bytes give 32 digits");
+	test_cond(all_hex(a) && all_hex(b), "random_hex: lowercase hex only");
+	test_cond(strcmp(a, b) != 0, "random_hex: two calls differ");
+	memset(z, 'X', sizeof z);
+	random_hex(z, 0);
+	test_cond(z[0] == '\0' && z[1] == 'X', "random_hex: 0 bytes give \"\"");
+}
+
+/* ---- temporary tree ---- */
+
+static char tmpbase[64];
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+static void
+write_file(const char *dir, const char *name, const char *text)
+{
+	char *path = path_join(dir, name);
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL || fputs(text, f) == EOF || fclose(f) != 0) {
+		perror(path);
+		exit(1);
+	}
+	free(path);
+}
+
+static char *
+tmp_dir(const char *rel)
+{
+	char *path = path_join(tmpbase, rel);
+
+	if (mkdir_p(path, 0700) < 0) {
+		perror(path);
+		exit(1);
+	}
+	return path;
+}
+
+/* ---- mkdir_p ---- */
+
+static int
+is_dir_mode(const char *path, mode_t mode)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    (st.st_mode & 07777) == mode;
+}
+
+static void
+test_mkdir_p(void)
+{
+	char *a = path_join(tmpbase, "mk/a");
+	char *ab = path_join(tmpbase, "mk/a/b");
+	char *abc = path_join(tmpbase, "mk/a/b/c");
+	char *slash = path_join(tmpbase, "mk/t/u/");
+	char *file = path_join(tmpbase, "mk/file");
+	char *under = path_join(tmpbase, "mk/file/sub/deeper");
+	mode_t old = umask(0);  /* so the modes are exactly what was asked */
+	int rc, err;
+
+	rc = mkdir_p(abc, 0700);
+	test_cond(rc == 0, "mkdir_p: nested creation");
+	test_cond(is_dir_mode(a, 0700) && is_dir_mode(ab, 0700) &&
+	    is_dir_mode(abc, 0700), "mkdir_p: every level has mode 0700");
+	test_cond(mkdir_p(abc, 0700) == 0, "mkdir_p: an existing path succeeds");
+	test_cond(mkdir_p(slash, 0700) == 0 && is_dir_mode(slash, 0700),
+	    "mkdir_p: a trailing slash");
+	umask(old);
+
+	write_file(tmpbase, "mk/file", "x");
+	errno = 0;
+	rc = mkdir_p(under, 0700);
+	err = errno;
+	test_cond(rc == -1 && err == ENOTDIR,
+	    "mkdir_p: a file in the path fails with ENOTDIR");
+	errno = 0;
+	rc = mkdir_p(file, 0700);
+	err = errno;
+	test_cond(rc == -1 && err == ENOTDIR,
+	    "mkdir_p: an existing file as the last component fails with ENOTDIR");
+	free(a), free(ab), free(abc), free(slash), free(file), free(under);
+}
+
+/* ---- claude_title ---- */
+
+static char *
+repeat(const char *unit, size_t times)
+{
+	size_t u = strlen(unit), i;
+	char *s = xmalloc(u * times + 1);
+
+	for (i = 0; i < times; i++)
+		memcpy(s + i * u, unit, u);
+	s[u * times] = '\0';
+	return s;
+}
+
+static void
+title_is(const char *prompt, const char *want, const char *what)
+{
+	char out[512];
+	size_t n;
+
+	memset(out, 'X', sizeof out);
+	n = claude_title(prompt, out, sizeof out);
+	test_streq(n ? out : NULL, want, "claude_title: %s", what);
+	if (want)
+		test_cond(n == strlen(want), "claude_title: %s: length returned", what);
+}
+
+static void
+test_claude_title(void)
+{
+	char out[512], small[403], *p, *want;
+	size_t n;
+
+	title_is("hello", "hello", "plain");
+	title_is("  hello   world\n\n\tagain  ", "hello world again",
+	    "whitespace runs collapse, trailing blanks dropped");
+	title_is(" \t\r\nfix the bug", "fix the bug", "leading blanks skipped");
+	title_is("a\r\nb", "a b", "CRLF becomes one space");
+	title_is("/compact", NULL, "slash command gives 0");
+	title_is("  \n/help me", NULL, "slash command after blanks gives 0");
+	title_is("", NULL, "empty prompt gives 0");
+	title_is(" \t\r\n ", NULL, "blank prompt gives 0");
+	title_is("fix a/b", "fix a/b", "a slash later is fine");
+
+	n = claude_title("hello", small, sizeof small);
+	test_cond(n == 0, "claude_title: out smaller than 404 gives 0");
+
+	p = repeat("a", 100);
+	title_is(p, p, "exactly 100 characters are not cut");
+	free(p);
+
+	p = repeat("a", 150);
+	want = repeat("a", 100);
+	n = strlen(want);
+	want = xrealloc(want, n + 4);
+	memcpy(want + n, "\xe2\x80\xa6", 4);
+	title_is(p, want, "150 ASCII characters: 100 and an ellipsis");
+	free(p);
+	free(want);
+
+	p = repeat("\xc3\xa9", 150);  /* 150 é */
+	memset(out, 'X', sizeof out);
+	n = claude_title(p, out, sizeof out);
+	want = repeat("\xc3\xa9", 100);
+	test_cond(n == 203 && out[203] == '\0',
+	    "claude_title: 150 'é' give 203 bytes (100 'é' and an ellipsis)");
+	test_cond(memcmp(out, want, 200) == 0 &&
+	    memcmp(out + 200, "\xe2\x80\xa6", 3) == 0,
+	    "claude_title: the ellipsis follows the 100th 'é'");
+	test_cond(utf8_clean(out, n, &(size_t){0}) == NULL,
+	    "claude_title: a cut title is valid UTF-8");
+	free(p);
+	free(want);
+
+	p = repeat("\xf0\x9f\x98\x80", 150);  /* 4-byte characters: the worst case */
+	memset(out, 'X', sizeof out);
+	n = claude_title(p, out, 404);
+	test_cond(n == 403 && out[403] == '\0' && memcmp(out + 400, "\xe2\x80\xa6", 3) == 0
+	    && out[404] == 'X', "claude_title: 150 emoji fit in 404 bytes");
+	free(p);
+
+	/* A collapsed blank counts as one character toward the 100. */
+	p = repeat("b", 98);
+	want = xasprintf("%s \t\n \xc3\xa9", p);
+	memset(out, 'X', sizeof out);
+	n = claude_title(want, out, sizeof out);
+	free(want);
+	want = xasprintf("%s \xc3\xa9", p);
+	test_streq(n ? out : NULL, want,
+	    "claude_title: 98, a blank run and one more make 100: not cut");
+	free(want);
+	free(p);
+	p = repeat("b", 99);
+	want = xasprintf("%s   \xc3\xa9", p);
+	memset(out, 'X', sizeof out);
+	n = claude_title(want, out, sizeof out);
+	free(want);
+	want = xasprintf("%s\xe2\x80\xa6", p);
+	test_streq(n ? out : NULL, want,
+	    "claude_title: 99, a blank run and one more: cut, no blank before the ellipsis");
+	free(want);
+	free(p);
+}
+
+/* ---- project_find ---- */
+
+static void
+project_is(const char *cwd, const char *root, const char *name,
+    const char *branch, const char *what)
+{
+	struct project p;
+
+	project_find(cwd, &p);
+	test_streq(p.root, root, "project_find: %s: root", what);
+	test_streq(p.name, name, "project_find: %s: name", what);
+	test_streq(p.branch, branch, "project_find: %s: branch", what);
+	project_release(&p);
+	test_cond(p.root == NULL && p.name == NULL && p.branch == NULL,
+	    "project_find: %s: released", what);
+}
+
+static void
+test_project_find(void)
+{
+	char *plain, *repo, *deep, *det, *mainrepo, *wtgit, *wt, *wtsub, *line;
+	char *super, *sub, *subx, *rel;
+
+	plain = tmp_dir("plain/folder");
+	project_is(plain, NULL, "folder", NULL, "plain folder");
+	free(plain);
+
+	repo = tmp_dir("repo");
+	free(tmp_dir("repo/.git"));
+	write_file(repo, ".git/HEAD", "ref: refs/heads/main\n");
+	deep = tmp_dir("repo/src/deep");
+	project_is(deep, repo, "repo", "main", "nested subfolder of a repo");
+	project_is(repo, repo, "repo", "main", "repo root itself");
+
+	det = tmp_dir("detached");
+	free(tmp_dir("detached/.git"));
+	write_file(det, ".git/HEAD", "0123456789abcdef0123456789abcdef01234567\n");
+	project_is(det, det, "detached", "0123456789ab", "detached HEAD");
+
+	/* A linked worktree: .git is a file naming <main>/.git/worktrees/wt. */
+	mainrepo = tmp_dir("mainrepo");
+	wtgit = tmp_dir("mainrepo/.git/worktrees/wt");
+	write_file(mainrepo, ".git/HEAD", "ref: refs/heads/main\n");
+	write_file(wtgit, "HEAD", "ref: refs/heads/feature/x\n");
+	wt = tmp_dir("wt-checkout");
+	line = xasprintf("gitdir: %s\n", wtgit);
+	write_file(wt, ".git", line);
+	free(line);
+	wtsub = tmp_dir("wt-checkout/sub");
+	project_is(wtsub, wt, "mainrepo", "feature/x", "linked worktree");
+
+	/* A submodule: .git is a file with a relative gitdir. */
+	super = tmp_dir("super");
+	free(tmp_dir("super/.git/modules/lib"));
+	write_file(super, ".git/HEAD", "ref: refs/heads/main\n");
+	write_file(super, ".git/modules/lib/HEAD", "ref: refs/heads/dev\n");
+	sub = tmp_dir("super/lib");
+	write_file(sub, ".git", "gitdir: ../.git/modules/lib\n");
+	subx = tmp_dir("super/lib/x");
+	project_is(subx, sub, "lib", "dev", "relative gitdir (submodule)");
+	project_is(super, super, "super", "main", "superproject of a submodule");
+
+	/* A .git file that is not a gitdir pointer is skipped. */
+	rel = tmp_dir("repo/junk");
+	write_file(rel, ".git", "not a pointer\n");
+	project_is(rel, repo, "repo", "main", ".git file without gitdir: is skipped");
+
+	project_is("relative/path", NULL, NULL, NULL, "relative cwd");
+
+	free(repo), free(deep), free(det), free(mainrepo), free(wtgit);
+	free(wt), free(wtsub), free(super), free(sub), free(subx), free(rel);
+}
+
+/* ---- hook_parse ---- */
+
+static void
+parse_fails(const char *text, const char *want_err, const char *what)
+{
+	size_t n = strlen(text);
+	char *buf = xstrndup(text, n), *err = NULL;
+	cJSON *root = hook_parse(buf, n, &err);
+
+	test_cond(root == NULL, "hook_parse: %s gives NULL", what);
+	test_streq(err, want_err, "hook_parse: %s: message", what);
+	cJSON_Delete(root);
+	free(buf);
+}
+
+static void
+test_hook_parse(void)
+{
+	char buf[] = "{\"session_id\":\"s1\",\"prompt\":\"cut \\ud83d\"}";
+	char *err = NULL;
+	cJSON *root;
+
+	parse_fails("", "empty payload", "empty");
+	parse_fails(" \n\t\r ", "empty payload", "whitespace");
+	parse_fails("[1,2]", "payload is not a JSON object", "an array");
+	parse_fails("\"text\"", "payload is not a JSON object", "a string");
+	parse_fails("{\"a\":", "malformed JSON", "truncated JSON");
+	parse_fails("{a:1}", "malformed JSON", "unquoted key");
+	parse_fails("not json", "malformed JSON", "plain text");
+
+	root = hook_parse(buf, strlen(buf), &err);
+	test_cond(root != NULL && err == NULL,
+	    "hook_parse: a payload with a lone surrogate parses");
+	test_streq(cJSON_GetStringValue(cJSON_GetObjectItem(root, "prompt")),
+	    "cut " FFFD, "hook_parse: the lone surrogate becomes U+FFFD");
+	test_streq(cJSON_GetStringValue(cJSON_GetObjectItem(root, "session_id")),
+	    "s1", "hook_parse: other fields intact");
+	cJSON_Delete(root);
+}
+
+int
+main(void)
+{
+	char *base;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	snprintf(tmpbase, sizeof tmpbase, "/tmp/clankers-unit-XXXXXX");
+	if ((base = mkdtemp(tmpbase)) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+
+	test_utf8_clean();
+	test_json_fix_surrogates();
+	test_utf8_cut();
+	test_time();
+	test_fnv1a();
+	test_random_hex();
+	test_mkdir_p();
+	test_claude_title();
+	test_project_find();
+	test_hook_parse();
+
+	if (nftw(tmpbase, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
+		perror(tmpbase);
+	return test_report();
+}
