@@ -65,7 +65,7 @@ test/unit: test/unit.c $(LIBOBJS) clankers.h
 
 test check: deps
 	@$(MAKE) --no-print-directory clankers test/unit
-	@sh test/run.sh
+	@VALGRIND=$(VALGRIND) sh test/run.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory clankers

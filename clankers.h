@@ -58,7 +58,7 @@ void iso_time(int64_t ms, char out[32]);  /* 2026-11-24T16:40:33.123Z */
 void utc_date(int64_t ms, char out[11]);  /* 2026-11-24 */
 
 char *utf8_clean(const char *s, size_t n, size_t *outlen);
-void json_fix_surrogates(char *s, size_t n);
+void json_fix_escapes(char *s, size_t n);
 size_t utf8_cut(const char *s, size_t n, size_t max);
 uint64_t fnv1a(uint64_t h, const void *p, size_t n);
 #define FNV_SEED 0xcbf29ce484222325ULL

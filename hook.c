@@ -106,6 +106,7 @@ hook_parse(const char *data, size_t n, char **err)
 	cJSON *root;
 	size_t i;
 
+	*err = NULL;
 	for (i = 0; i < n && (data[i] == ' ' || data[i] == '\n' ||
 	    data[i] == '\r' || data[i] == '\t'); i++)
 		;
@@ -113,7 +114,7 @@ hook_parse(const char *data, size_t n, char **err)
 		*err = "empty payload";
 		return NULL;
 	}
-	json_fix_surrogates((char *)data, n);
+	json_fix_escapes((char *)data, n);
 	root = cJSON_ParseWithLengthOpts(data, n, &end, 0);
 	if (root == NULL) {
 		*err = "malformed JSON";
@@ -124,6 +125,12 @@ hook_parse(const char *data, size_t n, char **err)
 		*err = "payload is not a JSON object";
 		return NULL;
 	}
+	/* Text after the object: keep the event, tell the caller (a warning). */
+	for (i = (size_t)(end - data); i < n && (data[i] == ' ' ||
+	    data[i] == '\n' || data[i] == '\r' || data[i] == '\t'); i++)
+		;
+	if (i < n)
+		*err = "text after the JSON object ignored";
 	return root;
 }
 
@@ -224,6 +231,8 @@ reject(cJSON *rec, const char *event, const char *why, const char *data, size_t 
 {
 	size_t keep = utf8_cut(data, n, HEAD_BYTES);
 
+	if (event[0] == '\0')
+		event = "(no event)";
 	error("hook %s: %s: event not recorded", event, why);
 	set_level(rec, LOG_ERROR);
 	set_message(rec, "%s %s", event, "rejected");
@@ -291,6 +300,10 @@ cmd_hook(int argc, char **argv, struct ctx *ctx)
 		status = reject(rec, r.event, err, text, n);
 		goto out;
 	}
+	if (err) {
+		set_level(rec, LOG_WARN);
+		add_error(rec, err);
+	}
 	named = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(payload,
 	    "hook_event_name"));
 	if (r.event[0] == '\0' && named) {
@@ -300,7 +313,7 @@ cmd_hook(int argc, char **argv, struct ctx *ctx)
 		    cJSON_CreateString(r.event));
 	}
 	if (r.event[0] == '\0') {
-		status = reject(rec, "(none)", "no event name: give it as an argument "
+		status = reject(rec, r.event, "no event name: give it as an argument "
 		    "or in hook_event_name", text, n);
 		goto out;
 	}

@@ -295,12 +295,14 @@ hex4(const char *p, unsigned *v)
 /*
  * Claude Code cuts long strings at a UTF-16 boundary, so a payload can hold
  * a lone surrogate escape such as "\ud83d", which cJSON rejects, losing the
- * whole event. Rewrite each unpaired surrogate escape in place as "\ufffd"
- * (the same six bytes). Escapes are walked from the start so that "\\ud83d"
- * (an escaped backslash, then text) is left alone.
+ * whole event. And "\u0000" would decode to a NUL that ends the string early
+ * in C and in SQLite, silently cutting what follows. Rewrite each in place as
+ * "\ufffd" (the same six bytes), as raw invalid bytes are. Escapes are walked
+ * from the start so that "\\ud83d" (an escaped backslash, then text) is left
+ * alone.
  */
 void
-json_fix_surrogates(char *s, size_t n)
+json_fix_escapes(char *s, size_t n)
 {
 	size_t i = 0;
 	unsigned v, w;
@@ -322,7 +324,7 @@ json_fix_surrogates(char *s, size_t n)
 			i += 12;  /* a proper pair */
 			continue;
 		}
-		if (v >= 0xd800 && v <= 0xdfff)
+		if ((v >= 0xd800 && v <= 0xdfff) || v == 0)
 			memcpy(s + i + 2, "fffd", 4);
 		i += 6;
 	}

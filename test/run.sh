@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.." || exit 1
 if [ "${VALGRIND:-0}" = 1 ]; then
 	export WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect"
 fi
+# A sanitizer report must not pass for exit 1, which a hook may return.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-exitcode=98:detect_leaks=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-exitcode=97:print_stacktrace=1}"
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 total_pass=0 total_fail=0

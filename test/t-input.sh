@@ -257,9 +257,10 @@ ok "invalid UTF-8 output: stored text is valid UTF-8" \
 ok "invalid UTF-8 output: log lines are JSON" logs_json
 
 # Invalid bytes in a payload that is rejected, with a 2-byte character
-# across the 256-byte head the log keeps: the log line stays valid.
+# across the 256-byte head the log keeps (bytes 255-256 once FF is
+# U+FFFD): the log line stays valid.
 fresh
-{ printf '{"session_id":"%0250d' 0; printf '\303\251\377\376'; } \
+{ printf '{"session_id":"\377%0237d' 0; printf '\303\251\377\376'; } \
     >"$TMP/u8bad.json"
 hook PostToolUse "$TMP/u8bad.json"
 rejected "invalid UTF-8, malformed"

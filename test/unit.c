@@ -221,21 +221,21 @@ test_utf8_clean(void)
 	    "valid text kept around an invalid byte");
 }
 
-/* ---- json_fix_surrogates ---- */
+/* ---- json_fix_escapes ---- */
 
 static void
 fix(const char *s, size_t n, const char *want, const char *title)
 {
 	char *buf = exact_copy(s, n);
 
-	json_fix_surrogates(buf, n);
+	json_fix_escapes(buf, n);
 	/* Same length: the repair is six bytes for six bytes. */
-	test_memeq(buf, n, want, strlen(want), "json_fix_surrogates: %s", title);
+	test_memeq(buf, n, want, strlen(want), "json_fix_escapes: %s", title);
 	free(buf);
 }
 
 static void
-test_json_fix_surrogates(void)
+test_json_fix_escapes(void)
 {
 	static const char doc[] = "{\"a\":\"x\\ud83d\",\"b\":\"\\udc00y\","
 	    "\"c\":\"\\ud83d\\ude00\",\"d\":\"\\uD83D\\uDE00\",\"e\":\"\\\\ud83d\","
@@ -277,9 +277,9 @@ test_json_fix_surrogates(void)
 
 	/* The buffer ends in the middle of a pair: n cuts the text short. */
 	buf = exact_copy(SL("\"\\ud83d\\ude00\""));
-	json_fix_surrogates(buf, 9);
+	json_fix_escapes(buf, 9);
 	test_memeq(buf, 14, "\"\\ufffd\\ude00\"", 14,
-	    "json_fix_surrogates: nothing past n is read or written");
+	    "json_fix_escapes: nothing past n is read or written");
 	free(buf);
 
 	/* cJSON rejects the unrepaired text and accepts the repaired one. */
@@ -287,22 +287,22 @@ test_json_fix_surrogates(void)
 	root = cJSON_ParseWithLength(buf, sizeof doc - 1);
 	test_cond(root == NULL, "cJSON rejects lone surrogate escapes (why the fix exists)");
 	cJSON_Delete(root);
-	json_fix_surrogates(buf, sizeof doc - 1);
+	json_fix_escapes(buf, sizeof doc - 1);
 	root = cJSON_ParseWithLength(buf, sizeof doc - 1);
-	test_cond(root != NULL, "json_fix_surrogates: the result parses with cJSON");
+	test_cond(root != NULL, "json_fix_escapes: the result parses with cJSON");
 	if (root) {
 		test_streq(cJSON_GetStringValue(cJSON_GetObjectItem(root, "a")),
-		    "x" FFFD, "json_fix_surrogates: lone high decodes to U+FFFD");
+		    "x" FFFD, "json_fix_escapes: lone high decodes to U+FFFD");
 		test_streq(cJSON_GetStringValue(cJSON_GetObjectItem(root, "b")),
-		    FFFD "y", "json_fix_surrogates: lone low decodes to U+FFFD");
+		    FFFD "y", "json_fix_escapes: lone low decodes to U+FFFD");
 		test_streq(cJSON_GetStringValue(cJSON_GetObjectItem(root, "c")),
-		    "\xf0\x9f\x98\x80", "json_fix_surrogates: pair decodes to U+1F600");
+		    "\xf0\x9f\x98\x80", "json_fix_escapes: pair decodes to U+1F600");
 		test_streq(cJSON_GetStringValue(cJSON_GetObjectItem(root, "d")),
-		    "\xf0\x9f\x98\x80", "json_fix_surrogates: uppercase pair decodes");
+		    "\xf0\x9f\x98\x80", "json_fix_escapes: uppercase pair decodes");
 		test_streq(cJSON_GetStringValue(cJSON_GetObjectItem(root, "e")),
-		    "\\ud83d", "json_fix_surrogates: escaped backslash text kept");
+		    "\\ud83d", "json_fix_escapes: escaped backslash text kept");
 		test_streq(cJSON_GetStringValue(cJSON_GetObjectItem(root, "f")),
-		    "m" FFFD "n", "json_fix_surrogates: uppercase lone high decodes");
+		    "m" FFFD "n", "json_fix_escapes: uppercase lone high decodes");
 	}
 	cJSON_Delete(root);
 	free(buf);
@@ -722,7 +722,7 @@ main(void)
 	}
 
 	test_utf8_clean();
-	test_json_fix_surrogates();
+	test_json_fix_escapes();
 	test_utf8_cut();
 	test_time();
 	test_fnv1a();

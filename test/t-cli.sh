@@ -1,0 +1,87 @@
+#!/bin/sh
+# The command line around the hook: help, version, exit codes, where data
+# lives, file modes, the database's pragmas, log levels and retention,
+# make install.
+. "$(dirname "$0")/lib.sh"
+
+P=$FIX/claude/hooks/single/UserPromptSubmit.seeknal-2026-02.json
+
+fresh
+run --help
+is "--help exits 0 and lists hook" "0|1" "$RC|$(grep -c 'clankers hook \[EVENT\]' "$OUT")"
+ok "--help documents the exit codes" grep -q 'Never 2' "$OUT"
+run help hook
+is "help hook" "0|usage: clankers hook [EVENT] < payload.json" "$RC|$(head -n 1 "$OUT")"
+run hook --help
+is "hook --help needs no database" "0|no db" "$RC|$([ -e "$DB" ] && echo db || echo 'no db')"
+run --version
+ok "--version names version, sqlite, cJSON and schema" grep -qE '^clankers [0-9.]+ \(sqlite [0-9.]+, cJSON [0-9.]+, schema [0-9]+\)$' "$OUT"
+run help nosuch
+is "help of an unknown command exits 64" 64 "$RC"
+
+# --- where data lives ---
+fresh
+hook UserPromptSubmit "$P"
+is "CLANKERS_DATA_PATH: database and today's log there" "yes|yes" \
+	"$([ -f "$DB" ] && echo yes)|$([ -f "$ROOT/clankers-$(date -u +%Y-%m-%d).jsonl" ] && echo yes)"
+hook UserPromptSubmit "$P" --data-root "$ROOT/opt"
+is "--data-root wins over CLANKERS_DATA_PATH" 1 "$(sqlite3 "$ROOT/opt/clankers.db" 'select count(*) from sessions')"
+fresh
+unset CLANKERS_DATA_PATH
+hook UserPromptSubmit "$P"
+is "default: ~/.local/share/clankers" 1 "$(sqlite3 "$HOME/.local/share/clankers/clankers.db" 'select count(*) from sessions')"
+XDG_DATA_HOME=$HOME/xdg hook UserPromptSubmit "$P"
+is "XDG_DATA_HOME/clankers" 1 "$(sqlite3 "$HOME/xdg/clankers/clankers.db" 'select count(*) from sessions')"
+CLANKERS_DB_PATH=$HOME/other/x.db CLANKERS_LOG_PATH=$HOME/logs hook UserPromptSubmit "$P"
+is "CLANKERS_DB_PATH and CLANKERS_LOG_PATH" "1|1" \
+	"$(sqlite3 "$HOME/other/x.db" 'select count(*) from hook_events')|$(cat "$HOME"/logs/clankers-*.jsonl | wc -l | tr -d ' ')"
+fresh
+
+# --- modes: secrets stay with their owner ---
+hook UserPromptSubmit "$P"
+hook PreToolUse "$FIX/claude/hooks/single/PreToolUse-Bash.seeknal-2026-02.json"
+is "data root 0700" 700 "$(stat -c %a "$ROOT")"
+is "database, WAL, shared memory and log 0600" "600 600 600 600" \
+	"$(stat -c %a "$DB" "$DB-wal" "$DB-shm" "$ROOT"/clankers-*.jsonl | tr '\n' ' ' | sed 's/ $//')"
+(umask 022; hook Stop "$FIX/claude/hooks/single/Stop.seeknal-2026-02.json" --data-root "$ROOT/umask")
+is "0600 whatever the caller's umask" "700 600 600" "$(stat -c %a "$ROOT/umask" "$ROOT/umask/clankers.db" "$ROOT"/umask/clankers-*.jsonl | tr '\n' ' ' | sed 's/ $//')"
+
+# --- the database ---
+is "journal mode WAL" wal "$(q 'pragma journal_mode')"
+is "schema version 1" 1 "$(q 'pragma user_version')"
+is "tables" "compaction_events hook_events messages session_errors sessions tools" \
+	"$(q "select group_concat(name, ' ') from (select name from sqlite_master where type = 'table' order by name)")"
+
+# --- log level ---
+fresh
+CLANKERS_LOG_LEVEL=warn hook UserPromptSubmit "$P"
+is "CLANKERS_LOG_LEVEL=warn drops info lines" 0 "$(log_lines | wc -l | tr -d ' ')"
+jq -c '.cwd = 7' "$P" >"$TMP/odd.json"
+CLANKERS_LOG_LEVEL=warn hook UserPromptSubmit "$TMP/odd.json"
+is "... and keeps warn lines" "warn|cwd" "$(log_lines | jq -r '[.level, .bad_fields[0]] | join("|")')"
+CLANKERS_LOG_LEVEL=debug hook UserPromptSubmit "$P"
+is "debug keeps info lines" 2 "$(log_lines | wc -l | tr -d ' ')"
+
+# --- retention: a new day's file prunes files older than 30 days ---
+fresh
+mkdir -p "$ROOT"
+old=$(date -u -d '-31 days' +%Y-%m-%d)
+recent=$(date -u -d '-29 days' +%Y-%m-%d)
+echo '{}' >"$ROOT/clankers-$old.jsonl"
+echo '{}' >"$ROOT/clankers-$recent.jsonl"
+echo 'keep' >"$ROOT/clankers-notes.txt"
+hook UserPromptSubmit "$P"
+is "31 days old removed, 29 days kept, other files kept" "gone|kept|kept" \
+	"$([ -e "$ROOT/clankers-$old.jsonl" ] && echo kept || echo gone)|$([ -e "$ROOT/clankers-$recent.jsonl" ] && echo kept || echo gone)|$([ -e "$ROOT/clankers-notes.txt" ] && echo kept || echo gone)"
+echo '{}' >"$ROOT/clankers-$old.jsonl"
+hook UserPromptSubmit "$P"
+is "no sweep when today's file already exists" kept "$([ -e "$ROOT/clankers-$old.jsonl" ] && echo kept || echo gone)"
+
+# --- make install / uninstall honour PREFIX and DESTDIR ---
+dest=$TMP/dest
+make -s -C "$TOP" install DESTDIR="$dest" PREFIX=/opt/ck >/dev/null 2>&1
+is "make install DESTDIR PREFIX" 755 "$(stat -c %a "$dest/opt/ck/bin/clankers" 2>/dev/null)"
+make -s -C "$TOP" uninstall DESTDIR="$dest" PREFIX=/opt/ck >/dev/null 2>&1
+is "make uninstall" gone "$([ -e "$dest/opt/ck/bin/clankers" ] && echo there || echo gone)"
+
+finish
