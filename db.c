@@ -235,12 +235,6 @@ db_open(struct db *db, const char *path, int budget_ms)
 	 * far longer than the few hundred microseconds a hook holds the lock.
 	 */
 	sqlite3_busy_handler(db->h, db_wait, db);
-	/*
-	 * Each hook is a short-lived process, so each would be the last
-	 * connection to close and pay a checkpoint with its fsyncs. Leave the
-	 * WAL to the automatic checkpoint that commits run every 1000 pages.
-	 */
-	sqlite3_db_config(db->h, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	do {
 		rc = sqlite3_prepare_v2(db->h, "PRAGMA journal_mode=WAL", -1, &st, NULL);
 		if (rc == SQLITE_OK) {

@@ -29,8 +29,6 @@ main(int argc, char **argv)
 	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
 		return 1;
 	sqlite3_busy_timeout(db, 1000);
-	/* As clankers does: no checkpoint (and its fsyncs) at every exit. */
-	sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 	    "CREATE TABLE IF NOT EXISTS floor (id INTEGER PRIMARY KEY, n INTEGER)",
 	    NULL, NULL, NULL);
