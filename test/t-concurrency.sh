@@ -5,6 +5,13 @@
 # right, and every log line is whole.
 . "$(dirname "$0")/lib.sh"
 
+# Under valgrind (make test VALGRIND=1) each hook runs tens of times slower
+# and holds the write lock as much longer: the default budget is for real
+# runs, so only then is it raised.
+if [ -n "$WRAPPER" ]; then
+	export CLANKERS_TIMEOUT_MS=600000
+fi
+
 SINGLE=$FIX/claude/hooks/single
 PRE=$SINGLE/PreToolUse-Bash.seeknal-2026-02.json
 POST=$SINGLE/PostToolUse-Bash.seeknal-2026-02.json
@@ -32,7 +39,9 @@ release() { exec 3>&- 4<&-; }
 # One invocation, by name: status, stdout and stderr kept in $RUN.
 one() {
 	$WRAPPER "$CLANKERS" hook "$2" <"$3" >"$RUN/$1.out" 2>"$RUN/$1.err"
-	echo $? >"$RUN/$1.rc"
+	set -- "$1" $?
+	echo "$2" >"$RUN/$1.rc"
+	return "$2"
 }
 
 # job CMD...: CMD in the background, held at the start line; pid in $pids.
@@ -59,7 +68,7 @@ reap() {
 	is "$2: every invocation exited 0" "" \
 	    "$(grep -L -x 0 "$RUN"/*.rc | sed 's#.*/##')"
 	is "$2: no invocation printed on stdout" "" "$(cat "$RUN"/*.out)"
-	is "$2: no invocation wrote to stderr" "" "$(cat "$RUN"/*.err)"
+	is "$2: no invocation wrote to stderr" "" "$(cat "$RUN"/*.err | head -n 5)"
 }
 
 # Log and spool checks common to both runs: $1 invocations, all stored.
@@ -101,7 +110,8 @@ done
 # A tool call's two hooks, one after the other, as Claude Code sends them.
 pair() {
 	one "pre$1" PreToolUse "$P/pre$1.json"
-	one "post$1" PostToolUse "$P/post$1.json"
+	set -- "$1" $?
+	one "post$1" PostToolUse "$P/post$1.json" && return "$2"
 }
 
 fresh
@@ -165,14 +175,16 @@ reap 32 "run 2"
 is "run 2: 16 tool rows, each ok with its output" "16 16" \
     "$(q "SELECT count(*), count(*) FILTER (WHERE status = 'ok' AND success = 1
         AND tool_output IS NOT NULL AND tool_name = 'Bash') FROM tools" | tr '|' ' ')"
-is "run 2: every row has started_at and ended_at" 16 \
-    "$(q 'SELECT count(*) FROM tools WHERE started_at IS NOT NULL AND ended_at IS NOT NULL')"
-# For a failure above: the rows missing a time, with when each hook came.
-q "SELECT t.id, t.started_at, t.ended_at,
-       (SELECT received_at FROM hook_events WHERE tool_use_id = t.id AND event = 'PreToolUse'),
-       (SELECT received_at FROM hook_events WHERE tool_use_id = t.id AND event = 'PostToolUse')
-   FROM tools t WHERE t.started_at IS NULL OR t.ended_at IS NULL ORDER BY t.id" |
-    sed 's/^/#   id|started_at|ended_at|pre received|post received: /'
+# The start is the PreToolUse's receive time when it came before the
+# PostToolUse's; a Pre received after its Post (only a race like this one:
+# Claude Code waits for PreToolUse hooks before it runs the tool) tells
+# nothing of the start and is dropped, never turned into a made-up time.
+is "run 2: every row has its end; its start iff the Pre came first" 16 \
+    "$(q "SELECT count(*) FROM tools t WHERE ended_at = (SELECT received_at
+        FROM hook_events WHERE tool_use_id = t.id AND event = 'PostToolUse')
+        AND started_at IS (SELECT CASE WHEN p.received_at <= t.ended_at THEN p.received_at END
+        FROM hook_events p WHERE p.tool_use_id = t.id AND p.event = 'PreToolUse')
+        AND duration_ms IS (t.ended_at - t.started_at)")"
 is "run 2: tool_call_count per session equals its rows (8 each)" \
     "$(for s in 0 1; do echo "$(sid $s) 8 8"; done)" \
     "$(q 'SELECT id, tool_call_count, (SELECT count(*) FROM tools t WHERE t.session_id = s.id)

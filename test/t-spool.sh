@@ -109,8 +109,8 @@ is "a: session counts its one tool" 1 "$(q "SELECT tool_call_count FROM sessions
 # lost once the file is moved aside.
 fresh
 hook Stop "$TMP/stop.json"
-# The whole database corrupt: the WAL (which clankers leaves in place, and
-# which can hold every page) goes too, else SQLite reads the pages from it.
+# The whole database corrupt: a WAL left beside it could hold every page,
+# and SQLite would read them from there, so it goes too.
 rm -f "$DB-wal" "$DB-shm"
 yes 'this is not an SQLite database, just text' | head -c 8192 >"$DB"
 cp "$DB" "$TMP/garbage"

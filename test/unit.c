@@ -252,6 +252,10 @@ test_json_fix_escapes(void)
 	fix(SL("\"\\ud83d\\ud83d\\ude00\""), "\"\\ufffd\\ud83d\\ude00\"",
 	    "high, then a proper pair");
 	fix(SL("\"\\ude00x\""), "\"\\ufffdx\"", "lone low surrogate");
+	fix(SL("\"a\\u0000b\""), "\"a\\ufffdb\"",
+	    "an escaped NUL, which would cut the string, becomes U+FFFD");
+	fix(SL("\"\\u0001\\u00e9\""), "\"\\u0001\\u00e9\"",
+	    "other escapes below U+0100 left alone");
 	fix(SL("\"\\ud83d\\ude00\\ude00\""), "\"\\ud83d\\ude00\\ufffd\"",
 	    "a proper pair, then a lone low");
 	fix(SL("\"\\ud83d\\ude00\""), "\"\\ud83d\\ude00\"", "a proper pair left alone");
