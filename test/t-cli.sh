@@ -41,8 +41,14 @@ fresh
 hook UserPromptSubmit "$P"
 hook PreToolUse "$FIX/claude/hooks/single/PreToolUse-Bash.seeknal-2026-02.json"
 is "data root 0700" 700 "$(stat -c %a "$ROOT")"
-is "database, WAL, shared memory and log 0600" "600 600 600 600" \
-	"$(stat -c %a "$DB" "$DB-wal" "$DB-shm" "$ROOT"/clankers-*.jsonl | tr '\n' ' ' | sed 's/ $//')"
+is "database and log 0600" "600 600" \
+	"$(stat -c %a "$DB" "$ROOT"/clankers-*.jsonl | tr '\n' ' ' | sed 's/ $//')"
+# The WAL and shared-memory files live while a connection is open: hold a
+# read transaction in the sqlite3 shell (umask 022) while a hook writes.
+is "WAL and shared memory 0600 while in use" "600 600" "$(umask 022; sqlite3 "$DB" 'BEGIN' \
+	'SELECT count(*) FROM sessions' \
+	".shell $CLANKERS hook Stop < $FIX/claude/hooks/single/Stop.seeknal-2026-02.json" \
+	".shell stat -c %a $DB-wal $DB-shm" 'COMMIT' | grep -E '^[0-7]{3}$' | tr '\n' ' ' | sed 's/ $//')"
 (umask 022; hook Stop "$FIX/claude/hooks/single/Stop.seeknal-2026-02.json" --data-root "$ROOT/umask")
 is "0600 whatever the caller's umask" "700 600 600" "$(stat -c %a "$ROOT/umask" "$ROOT/umask/clankers.db" "$ROOT"/umask/clankers-*.jsonl | tr '\n' ' ' | sed 's/ $//')"
 
