@@ -621,6 +621,27 @@ on_touch(struct hook *h)
 	return SQLITE_OK;
 }
 
+/*
+ * An unknown event has no columns: its payload goes to the log line whole,
+ * or, past the output limit, its first bytes as text (one huge line would
+ * make every later reader of the log pay for it).
+ */
+static void
+log_payload(struct hook *h)
+{
+	char *text = cJSON_PrintUnformatted(h->payload);
+	size_t n = strlen(text), limit = output_limit();
+
+	if (n <= limit) {
+		cJSON_AddItemToObject(h->log, "payload", cJSON_Duplicate(h->payload, 1));
+	} else {
+		text[utf8_cut(text, n, limit)] = '\0';
+		cJSON_AddStringToObject(h->log, "payload_head", text);
+		cJSON_AddNumberToObject(h->log, "payload_bytes", (double)n);
+	}
+	free(text);
+}
+
 static const struct {
 	const char *event;
 	int (*fn)(struct hook *);
@@ -658,7 +679,6 @@ claude_store(struct hook *h)
 		if (strcmp(h->r->event, handlers[i].event) == 0)
 			fn = handlers[i].fn;
 	if (!claude_known_event(h->r->event))
-		cJSON_AddItemToObject(h->log, "payload",
-		    cJSON_Duplicate(h->payload, 1));
+		log_payload(h);
 	return fn(h);
 }

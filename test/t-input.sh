@@ -338,6 +338,14 @@ is "unknown event: log carries the raw payload" "object|$SID|Bash" \
     "$(lastlog '[(.payload | type), .payload.session_id, .payload.tool_name]
 	| join("|")')"
 
+# A huge unknown event: its first bytes in the log, not a 300 KB line.
+fresh
+jq -c '.blob = ("y" * 300000)' "$BASH_POST" >"$TMP/big-unknown.json"
+hook SomethingBigger "$TMP/big-unknown.json"
+is "huge unknown event: stored, log keeps at most 64 KiB and the size" \
+    "0|1|true|true" \
+    "$RC|$(q 'SELECT count(*) FROM hook_events WHERE known = 0')|$(lastlog '[(.payload_head | utf8bytelength | . <= 65536 and . > 65532), .payload_bytes > 300000] | map(tostring) | join("|")')"
+
 # --- command-line errors ----------------------------------------------------
 
 fresh
