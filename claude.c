@@ -48,46 +48,52 @@ static const char SQL_SESSION_PROJECT[] =
  * alone. "Latest" fields take the value of the most recently received event,
  * so a replayed old event cannot roll them back.
  */
+#define TITLE_WINS \
+	"excluded.title IS NOT NULL AND (sessions.title IS NULL" \
+	" OR (excluded.title_source = 'prompt' AND sessions.title_source = 'prompt'" \
+	"     AND excluded.title_at < sessions.title_at)" \
+	" OR (excluded.title_source <> 'prompt' AND (sessions.title_source = 'prompt'" \
+	"     OR excluded.title_at >= sessions.title_at)))"
+
+/* Only SessionStart carries these: the latest SessionStart's value wins. */
+#define LATEST_START(col) \
+	" " col " = CASE WHEN excluded." col " IS NOT NULL AND (sessions." col \
+	" IS NULL OR excluded.updated_at >= COALESCE(sessions.last_start_at, 0))" \
+	" THEN excluded." col " ELSE sessions." col " END,"
+
+/* Fields most events carry: the most recently received event's value. */
+#define LATEST(col) \
+	" " col " = CASE WHEN excluded." col " IS NOT NULL AND (sessions." col \
+	" IS NULL OR excluded.updated_at >= sessions.updated_at)" \
+	" THEN excluded." col " ELSE sessions." col " END,"
+
 static const char SQL_SESSION[] =
-	"INSERT INTO sessions (id, source, title, title_source, project_path,"
+	"INSERT INTO sessions (id, source, title, title_source, title_at, project_path,"
 	" project_name, repo_root, git_branch, cwd, hostname, model,"
 	" permission_mode, transcript_path, start_source, agent_type,"
 	" last_event, created_at, updated_at)"
-	" VALUES (:id, '" SOURCE "', :title, :title_source, :project_path,"
+	" VALUES (:id, '" SOURCE "', :title, :title_source, :now, :project_path,"
 	" :project_name, :repo_root, :git_branch, :cwd, :hostname, :model,"
 	" :permission_mode, :transcript_path, :start_source, :agent_type,"
 	" :event, :now, :now)"
 	" ON CONFLICT(id) DO UPDATE SET"
-	" title = CASE WHEN excluded.title IS NOT NULL AND (sessions.title IS NULL"
-	"   OR excluded.title_source <> 'prompt') THEN excluded.title"
-	"   ELSE sessions.title END,"
-	" title_source = CASE WHEN excluded.title IS NOT NULL AND (sessions.title"
-	"   IS NULL OR excluded.title_source <> 'prompt')"
-	"   THEN excluded.title_source ELSE sessions.title_source END,"
+	/* The earliest prompt, unless the client named the session (latest). */
+	" title = CASE WHEN " TITLE_WINS " THEN excluded.title ELSE sessions.title END,"
+	" title_source = CASE WHEN " TITLE_WINS " THEN excluded.title_source"
+	"   ELSE sessions.title_source END,"
+	" title_at = CASE WHEN " TITLE_WINS " THEN excluded.title_at"
+	"   ELSE sessions.title_at END,"
 	" project_path = COALESCE(sessions.project_path, excluded.project_path),"
 	" project_name = COALESCE(sessions.project_name, excluded.project_name),"
 	" repo_root = COALESCE(sessions.repo_root, excluded.repo_root),"
 	" git_branch = COALESCE(sessions.git_branch, excluded.git_branch),"
 	" hostname = COALESCE(sessions.hostname, excluded.hostname),"
 	" start_source = COALESCE(sessions.start_source, excluded.start_source),"
-	" cwd = CASE WHEN excluded.cwd IS NOT NULL AND (sessions.cwd IS NULL"
-	"   OR excluded.updated_at >= sessions.updated_at) THEN excluded.cwd"
-	"   ELSE sessions.cwd END,"
-	" model = CASE WHEN excluded.model IS NOT NULL AND (sessions.model IS NULL"
-	"   OR excluded.updated_at >= sessions.updated_at) THEN excluded.model"
-	"   ELSE sessions.model END,"
-	" permission_mode = CASE WHEN excluded.permission_mode IS NOT NULL AND"
-	"   (sessions.permission_mode IS NULL OR excluded.updated_at >="
-	"   sessions.updated_at) THEN excluded.permission_mode"
-	"   ELSE sessions.permission_mode END,"
-	" transcript_path = CASE WHEN excluded.transcript_path IS NOT NULL AND"
-	"   (sessions.transcript_path IS NULL OR excluded.updated_at >="
-	"   sessions.updated_at) THEN excluded.transcript_path"
-	"   ELSE sessions.transcript_path END,"
-	" agent_type = CASE WHEN excluded.agent_type IS NOT NULL AND"
-	"   (sessions.agent_type IS NULL OR excluded.updated_at >="
-	"   sessions.updated_at) THEN excluded.agent_type"
-	"   ELSE sessions.agent_type END,"
+	LATEST("cwd")
+	LATEST("permission_mode")
+	LATEST("transcript_path")
+	LATEST_START("model")
+	LATEST_START("agent_type")
 	" last_event = CASE WHEN excluded.updated_at >= sessions.updated_at"
 	"   THEN excluded.last_event ELSE sessions.last_event END,"
 	" created_at = MIN(sessions.created_at, excluded.created_at),"
@@ -129,10 +135,14 @@ static const char SQL_TOOL_START[] =
 	" created_at = MIN(tools.created_at, excluded.created_at)";
 
 /*
- * An error from any event wins over success, so the order cannot matter.
- * A start received after the end tells nothing (both hooks of one call
- * started in the other order): it is dropped, whichever came first.
+ * An error from any Post event wins over success, so their order cannot
+ * matter; an error PostToolBatch inferred (not_run) gives way to a real
+ * Post. A start received after the end tells nothing (both hooks of one
+ * call started in the other order): it is dropped, whichever came first.
  */
+#define TOOL_FAILED "(excluded.status = 'error' OR (tools.status = 'error'" \
+	" AND tools.not_run = 0))"
+
 static const char SQL_TOOL_END[] =
 	"INSERT INTO tools (id, session_id, source, agent_id, tool_name,"
 	" tool_input, file_path, status, success, tool_output, tool_output_bytes,"
@@ -146,16 +156,16 @@ static const char SQL_TOOL_END[] =
 	" tool_name = COALESCE(tools.tool_name, excluded.tool_name),"
 	" tool_input = COALESCE(tools.tool_input, excluded.tool_input),"
 	" file_path = COALESCE(tools.file_path, excluded.file_path),"
-	" status = CASE WHEN tools.status = 'error' OR excluded.status = 'error'"
-	"   THEN 'error' ELSE 'ok' END,"
-	" success = CASE WHEN tools.status = 'error' OR excluded.status = 'error'"
-	"   THEN 0 ELSE 1 END,"
+	" status = CASE WHEN " TOOL_FAILED " THEN 'error' ELSE 'ok' END,"
+	" success = CASE WHEN " TOOL_FAILED " THEN 0 ELSE 1 END,"
+	" not_run = 0,"
 	" tool_output = COALESCE(excluded.tool_output, tools.tool_output),"
 	" tool_output_bytes = CASE WHEN excluded.tool_output IS NOT NULL"
 	"   THEN excluded.tool_output_bytes ELSE tools.tool_output_bytes END,"
 	" tool_output_truncated = CASE WHEN excluded.tool_output IS NOT NULL"
 	"   THEN excluded.tool_output_truncated ELSE tools.tool_output_truncated END,"
-	" error_message = COALESCE(excluded.error_message, tools.error_message),"
+	" error_message = CASE WHEN tools.not_run THEN excluded.error_message"
+	"   ELSE COALESCE(excluded.error_message, tools.error_message) END,"
 	" is_interrupt = COALESCE(excluded.is_interrupt, tools.is_interrupt),"
 	" ended_at = MIN(COALESCE(tools.ended_at, excluded.ended_at),"
 	"   excluded.ended_at),"
@@ -167,15 +177,20 @@ static const char SQL_TOOL_END[] =
 
 /*
  * PostToolBatch lists every call of a model turn once all are resolved. A
- * call still running then got no PostToolUse nor PostToolUseFailure: it
- * never ran (permission denied, invalid input, cancelled), and what the
- * model was told is the reason.
+ * call still running then (or never seen) got no PostToolUse nor
+ * PostToolUseFailure: it never ran (permission denied, invalid input,
+ * cancelled), and what the model was told is the reason. Marked not_run,
+ * so that a real Post arriving late still wins.
  */
 static const char SQL_TOOL_NOT_RUN[] =
-	"UPDATE tools SET status = 'error', success = 0,"
-	" error_message = COALESCE(error_message, :error),"
-	" ended_at = COALESCE(ended_at, :now)"
-	" WHERE id = :id AND status = 'running'";
+	"INSERT INTO tools (id, session_id, source, tool_name, tool_input,"
+	" file_path, status, success, error_message, not_run, ended_at, created_at)"
+	" VALUES (:id, :sid, '" SOURCE "', :name, :input, :file_path, 'error', 0,"
+	" :error, 1, :now, :now)"
+	" ON CONFLICT(id) DO UPDATE SET status = 'error', success = 0, not_run = 1,"
+	" error_message = COALESCE(tools.error_message, excluded.error_message),"
+	" ended_at = COALESCE(tools.ended_at, excluded.ended_at)"
+	" WHERE tools.status = 'running'";
 
 static const char SQL_TOOL_COUNT[] =
 	"UPDATE sessions SET tool_call_count ="
@@ -276,6 +291,23 @@ event_key(char out[17], const char *const *parts, size_t n)
 	snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
+/*
+ * When in the session an event happened, for the key of a row that has no
+ * id of its own: the prompt it belongs to (2.1.196+), else the size of the
+ * transcript when the event came. Two copies of one event (a hook that is
+ * registered twice) agree on it; two real events differ. buf holds 24.
+ */
+static const char *
+moment(struct hook *h, char *buf)
+{
+	const char *prompt = hook_str(h, h->payload, "prompt_id");
+
+	if (prompt)
+		return prompt;
+	snprintf(buf, 24, "size:%lld", (long long)h->r->transcript_size);
+	return buf;
+}
+
 static int
 store_session(struct hook *h)
 {
@@ -285,16 +317,18 @@ store_session(struct hook *h)
 	const char *event = h->r->event, *path;
 	struct project proj = {0};
 	char title[512], host[256] = "";
-	const char *title_src = NULL;
+	const char *title_src = NULL, *client_title, *prompt;
 	sqlite3_stmt *st;
 	int rc, known_project = 0;
 
 	if ((st = db_prepare(db, SQL_SESSION_PROJECT)) == NULL)
 		return SQLITE_ERROR;
 	db_bind_text(st, ":id", h->session_id);
-	if (db_step(db, st) == SQLITE_ROW) {
+	if ((rc = db_step(db, st)) == SQLITE_ROW) {
 		known_project = sqlite3_column_type(st, 0) != SQLITE_NULL;
 		db_reset(st);
+	} else if (rc != SQLITE_DONE) {
+		return rc;
 	}
 	/* Found once per session: the walk up to .git costs a few stats. */
 	path = h->r->project_dir ? h->r->project_dir : cwd;
@@ -304,12 +338,15 @@ store_session(struct hook *h)
 		host[0] = '\0';
 
 	title[0] = '\0';
-	if (hook_str(h, p, "session_title")) {
-		snprintf(title, sizeof title, "%s", hook_str(h, p, "session_title"));
+	if ((client_title = hook_str(h, p, "session_title")) != NULL) {
+		size_t n = utf8_cut(client_title, strlen(client_title), sizeof title - 1);
+
+		memcpy(title, client_title, n);
+		title[n] = '\0';
 		title_src = "client";
 	} else if (strcmp(event, "UserPromptSubmit") == 0 &&
-	    hook_str(h, p, "prompt") &&
-	    claude_title(hook_str(h, p, "prompt"), title, sizeof title) > 0) {
+	    (prompt = hook_str(h, p, "prompt")) != NULL &&
+	    claude_title(prompt, title, sizeof title) > 0) {
 		title_src = "prompt";
 	}
 
@@ -405,16 +442,21 @@ tool_id(struct hook *h, const char *name, const char *input)
 	return xasprintf("legacy-%s", key);
 }
 
+/*
+ * The file a file tool works on. Read without hook_str: the input is the
+ * tool's own (an MCP tool may use these names for anything), not a
+ * payload field of the wrong type. Borrowed, or NULL.
+ */
 static const char *
-tool_file(struct hook *h, const cJSON *input)
+tool_file(const cJSON *input)
 {
 	const char *f;
 
-	if (!cJSON_IsObject(input))
-		return NULL;
-	if ((f = hook_str(h, input, "file_path")) != NULL)
-		return f;
-	return hook_str(h, input, "notebook_path");
+	f = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(input, "file_path"));
+	if (f == NULL)
+		f = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(input,
+		    "notebook_path"));
+	return f;
 }
 
 static int
@@ -445,7 +487,7 @@ on_tool(struct hook *h)
 	db_bind_text(st, ":agent_id", hook_str(h, h->payload, "agent_id"));
 	db_bind_text(st, ":name", name);
 	db_bind_text(st, ":input", input_text);
-	db_bind_text(st, ":file_path", tool_file(h, input));
+	db_bind_text(st, ":file_path", tool_file(input));
 	db_bind_int(st, ":now", h->r->received_at);
 	if (!pre) {
 		size_t n = 0, keep = 0, limit = output_limit();
@@ -506,21 +548,32 @@ on_tool_batch(struct hook *h)
 	}
 	cJSON_ArrayForEach(c, calls) {
 		const char *id = hook_str(h, c, "tool_use_id");
-		char *why;
+		const cJSON *input = cJSON_GetObjectItemCaseSensitive(c, "tool_input");
+		char *why, *input_text;
 		sqlite3_stmt *st;
 
-		if (id == NULL || (st = db_prepare(h->db, SQL_TOOL_NOT_RUN)) == NULL)
+		if (id == NULL)
 			continue;
+		if ((st = db_prepare(h->db, SQL_TOOL_NOT_RUN)) == NULL)
+			return SQLITE_ERROR;
 		why = value_text(cJSON_GetObjectItemCaseSensitive(c, "tool_response"));
+		input_text = value_text(input);
 		db_bind_text(st, ":id", id);
+		db_bind_text(st, ":sid", h->session_id);
+		db_bind_text(st, ":name", hook_str(h, c, "tool_name"));
+		db_bind_text(st, ":input", input_text);
+		db_bind_text(st, ":file_path", tool_file(input));
 		db_bind_text(st, ":error", why ? why : "tool did not run");
 		db_bind_int(st, ":now", h->r->received_at);
 		rc = db_run(h->db, st);
 		free(why);
+		free(input_text);
 		if (rc != SQLITE_OK)
 			return rc;
 		closed += sqlite3_changes(h->db->h);
 	}
+	if (closed && (rc = run_id(h, SQL_TOOL_COUNT, h->session_id)) != SQLITE_OK)
+		return rc;
 	if (closed)
 		cJSON_AddNumberToObject(h->log, "tools_not_run", closed);
 	return rc;
@@ -534,18 +587,16 @@ on_stop_failure(struct hook *h)
 	const char *type = hook_str(h, p, "error");
 	const char *msg = hook_str(h, p, "last_assistant_message");
 	char size[24], key[17];
-	const char *parts[6];
+	const char *parts[5];
 	sqlite3_stmt *st;
 	int rc;
 
-	snprintf(size, sizeof size, "%lld", (long long)h->r->transcript_size);
 	parts[0] = h->session_id;
 	parts[1] = h->r->event;
 	parts[2] = type;
 	parts[3] = msg;
-	parts[4] = hook_str(h, p, "prompt_id");
-	parts[5] = size;
-	event_key(key, parts, 6);
+	parts[4] = moment(h, size);
+	event_key(key, parts, 5);
 	if ((st = db_prepare(h->db, SQL_ERROR)) == NULL) {
 		free(details);
 		return SQLITE_ERROR;
@@ -570,16 +621,14 @@ on_compact(struct hook *h)
 	int post = strcmp(h->r->event, "PostCompact") == 0;
 	const char *trigger = hook_str(h, p, "trigger");
 	char size[24], key[17];
-	const char *parts[5];
+	const char *parts[4];
 	sqlite3_stmt *st;
 
-	snprintf(size, sizeof size, "%lld", (long long)h->r->transcript_size);
 	parts[0] = h->session_id;
 	parts[1] = h->r->event;
 	parts[2] = trigger;
-	parts[3] = hook_str(h, p, "prompt_id");
-	parts[4] = size;
-	event_key(key, parts, 5);
+	parts[3] = moment(h, size);
+	event_key(key, parts, 4);
 	if ((st = db_prepare(h->db, SQL_COMPACTION)) == NULL)
 		return SQLITE_ERROR;
 	db_bind_text(st, ":sid", h->session_id);

@@ -14,6 +14,7 @@ CREATE TABLE sessions (
   source TEXT NOT NULL,                 -- 'claude-code', 'opencode'
   title TEXT,
   title_source TEXT,                    -- 'prompt' (first real prompt), 'client', 'summary'
+  title_at INTEGER,                     -- receipt time of the event that gave the title
   project_path TEXT,                    -- where the agent ran ($CLAUDE_PROJECT_DIR, else first cwd)
   project_name TEXT,                    -- the repository's name, else the folder's
   repo_root TEXT,                       -- nearest enclosing git work tree
@@ -36,7 +37,7 @@ CREATE TABLE sessions (
   prompt_tokens INTEGER,                -- the three input kinds summed
   completion_tokens INTEGER,            -- = output_tokens
   cost_usd REAL,
-  message_count INTEGER NOT NULL DEFAULT 0,   -- derived: count of messages rows
+  message_count INTEGER,                -- derived: count of messages rows; NULL until read
   tool_call_count INTEGER NOT NULL DEFAULT 0, -- derived: count of tools rows
   last_event TEXT,
   last_start_at INTEGER,                -- latest SessionStart
@@ -80,6 +81,7 @@ CREATE TABLE tools (
   status TEXT NOT NULL DEFAULT 'running', -- 'running', 'ok', 'error'
   success INTEGER,                      -- 1 ok, 0 error, NULL running
   error_message TEXT,
+  not_run INTEGER NOT NULL DEFAULT 0,   -- 1: closed by PostToolBatch with no Post (denied, invalid)
   is_interrupt INTEGER,
   started_at INTEGER,                   -- PreToolUse received
   ended_at INTEGER,                     -- PostToolUse(Failure) received

@@ -18,7 +18,7 @@ is "basic: session fields" \
 	"$(q "select id, source, title, title_source, project_path, project_name, status, start_source, end_reason, permission_mode, replace(transcript_path, '$W', '$W'), tool_call_count, last_event from sessions")"
 is "basic: ended_at set, created_at <= ended_at" 1 \
 	"$(q 'select ended_at is not null and created_at <= ended_at and ended_at = last_end_at from sessions')"
-is "basic: hostname recorded" "$(hostname)" "$(q 'select hostname from sessions')"
+is "basic: hostname recorded" "$(uname -n)" "$(q 'select hostname from sessions')"
 is "basic: tool rows with status, file, error" \
 "toolu_mocka667ddac000001|Bash|ok|1||
 toolu_mocka667ddac000004|Read|ok|1|$W/work/hello.txt|
@@ -115,6 +115,32 @@ for order in "Pre Fail" "Fail Pre" "Pre Fail Post" "Post Fail" "Fail Post Pre"; 
 		"$(q 'select status, success, error_message, is_interrupt from tools')"
 done
 
+# --- PostToolBatch closes calls that never ran; a real Post still wins ---
+BATCH=$TMP/batch-payloads
+e2e_payloads basic "$TMP/b" "$BATCH"
+B1=$(ls "$BATCH"/*-PostToolBatch.json | head -n 1)   # Bash echo, which ran
+B4=$(ls "$BATCH"/*-PostToolBatch.json | tail -n 1)   # the denied Write
+PRE1=$(ls "$BATCH"/*-PreToolUse.json | head -n 1)
+POST1=$(ls "$BATCH"/*-PostToolUse.json | head -n 1)
+PRE4=$(ls "$BATCH"/*-PreToolUse.json | tail -n 1)
+for order in "Pre Batch Post" "Batch Post Pre" "Pre Post Batch" "Batch Pre Post"; do
+	fresh
+	for e in $order; do
+		case $e in Pre) hook PreToolUse "$PRE1" ;; Post) hook PostToolUse "$POST1" ;;
+		Batch) hook PostToolBatch "$B1" ;; esac
+	done
+	is "batch order $order: a call that ran ends ok" "ok|1|0|" \
+		"$(q 'select status, success, not_run, error_message from tools')"
+done
+for order in "Pre Batch" "Batch Pre" "Batch"; do
+	fresh
+	for e in $order; do
+		case $e in Pre) hook PreToolUse "$PRE4" ;; Batch) hook PostToolBatch "$B4" ;; esac
+	done
+	is "batch order $order: the denied Write ends error, not run, counted" "Write|error|0|1|1|1" \
+		"$(q "select tool_name, tools.status, success, not_run, error_message like 'Claude requested permissions%', tool_call_count from tools, sessions")"
+done
+
 # --- Post before Pre: duration comes once both ends are known ---
 fresh
 hook PostToolUse "$TMP/post.json"
@@ -158,6 +184,34 @@ hook UserPromptSubmit "$TMP/p3.json"
 is "a client title wins over the prompt" "Client title|client" "$(q 'select title, title_source from sessions')"
 hook UserPromptSubmit "$TMP/p2.json"
 is "a later prompt does not replace it" "Client title" "$(q 'select title from sessions')"
+
+# Events committed out of their arrival order (a spooled event ingested
+# later): the earliest prompt is still the title, the latest SessionStart's
+# model still wins. spool_at MS EVENT FILE puts an event received at MS in
+# the spool; the next hook ingests it.
+spool_at() {
+	mkdir -p "$ROOT/spool"
+	inv=$(printf '%032d' "$1")
+	{ printf '{"v":1,"event":"%s","invocation":"%s","received_at":%s,"transcript_size":-1}\n' "$2" "$inv" "$1"; cat "$3"; } \
+		>"$ROOT/spool/$1-$inv.event"
+}
+now=$(($(date +%s) * 1000))
+fresh
+hook UserPromptSubmit "$TMP/p2.json"
+spool_at $((now - 60000)) UserPromptSubmit "$TMP/p1.json"
+hook Notification "$S/Notification-idle_prompt.seeknal-2026-02.json"
+is "a late-ingested earlier prompt becomes the title" "fix the build|prompt" "$(q "select title, title_source from sessions where id = '8af8835b-aaca-4696-b914-9d26fae517a5'")"
+jq -c '.model = "model-new"' "$TMP/start.json" >"$TMP/start-new.json"
+jq -c '.model = "model-old"' "$TMP/start.json" >"$TMP/start-old.json"
+fresh
+hook SessionStart "$TMP/start-new.json"
+spool_at $((now - 60000)) SessionStart "$TMP/start-old.json"
+hook Stop "$TMP/stop.json"
+is "a late-ingested older SessionStart keeps the newer model" model-new "$(q 'select model from sessions')"
+fresh
+spool_at $((now - 60000)) SessionStart "$TMP/start-old.json"
+hook SessionStart "$TMP/start-new.json"
+is "... and in arrival order the newer model wins too" "model-new|2" "$(q 'select model, (select count(*) from hook_events) from sessions')"
 
 # --- session lifecycle: end, resume, end again ---
 fresh
