@@ -138,6 +138,12 @@ data_root(const char *opt)
 	return root;
 }
 
+/*
+ * Resolves the data root, database and log folder and creates the root.
+ * Returns -1 only when the root cannot be made (nothing could be stored or
+ * spooled); a database folder that cannot be made is left to the database
+ * open to fail, so that a hook still spools its event.
+ */
 static int
 setup(struct ctx *ctx, const char *root_opt, const char *db_opt)
 {
@@ -152,19 +158,18 @@ setup(struct ctx *ctx, const char *root_opt, const char *db_opt)
 		ctx->db_path = xstrdup(env_db);
 	else
 		ctx->db_path = path_join(ctx->root, "clankers.db");
-	ctx->log_dir = xstrdup(env_log && *env_log ? env_log : ctx->root);
-	log_open(ctx->log_dir);
+	log_open(env_log && *env_log ? env_log : ctx->root);
 	if (mkdir_p(ctx->root, 0700) < 0) {
 		error("cannot create data root '%s': %s", ctx->root, strerror(errno));
+		log_msg(LOG_ERROR, "main", "cannot create data root '%s': %s",
+		    ctx->root, strerror(errno));
 		return -1;
 	}
 	if ((slash = strrchr(ctx->db_path, '/')) != NULL && slash != ctx->db_path) {
 		dir = xstrndup(ctx->db_path, (size_t)(slash - ctx->db_path));
-		if (mkdir_p(dir, 0700) < 0) {
-			error("cannot create '%s': %s", dir, strerror(errno));
-			free(dir);
-			return -1;
-		}
+		if (mkdir_p(dir, 0700) < 0)
+			log_msg(LOG_WARN, "main", "cannot create '%s': %s", dir,
+			    strerror(errno));
 		free(dir);
 	}
 	return 0;
@@ -217,7 +222,6 @@ main(int argc, char **argv)
 	}
 	if ((c = find_command(argv[i])) == NULL) {
 		error("'%s' is not a clankers command; see 'clankers --help'", argv[i]);
-		/* Never 64 for what looks like a hook: only 0 or 1 there. */
 		return EXIT_USAGE;
 	}
 	if (argc - i > 1 && (strcmp(argv[i + 1], "-h") == 0 ||
@@ -233,7 +237,6 @@ main(int argc, char **argv)
 	log_close();
 	free(ctx.root);
 	free(ctx.db_path);
-	free(ctx.log_dir);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		error("cannot write to stdout");
 		status = EXIT_FAIL;

@@ -28,7 +28,6 @@ enum {
 struct ctx {
 	char *root;      /* owned; the data root */
 	char *db_path;   /* owned */
-	char *log_dir;   /* owned */
 	int64_t start_us;  /* mono_us() when the process started */
 };
 
@@ -74,8 +73,10 @@ cJSON *log_new(enum log_level level, const char *component, const char *message)
 void log_write(cJSON *rec);  /* takes ownership of rec, also when filtered */
 void log_msg(enum log_level level, const char *component, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-int log_enabled(enum log_level level);
-const char *log_dir(void);
+void log_set_level(cJSON *rec, enum log_level level);
+void log_set_message(cJSON *rec, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void log_set_error(cJSON *rec, const char *msg);
 
 /* db.c */
 #define DB_CACHE 32
@@ -130,13 +131,13 @@ struct hook {
 const char *hook_str(struct hook *h, const cJSON *obj, const char *name);
 int hook_num(struct hook *h, const cJSON *obj, const char *name, int64_t *out);
 int hook_bool(struct hook *h, const cJSON *obj, const char *name, int *out);
-cJSON *hook_parse(const char *data, size_t n, char **err);
+cJSON *hook_parse(char *data, size_t n, const char **err);
 int hook_store(struct db *db, const struct receipt *r, cJSON *payload, cJSON *log);
 int cmd_hook(int argc, char **argv, struct ctx *ctx);
 
 /* spool.c */
 int spool_write(const char *root, const struct receipt *r, const char *payload, size_t n);
-int spool_ingest(struct db *db, const char *root, int max);
+int spool_ingest(struct db *db, const char *root, int64_t until_us);
 
 /* claude.c */
 int claude_known_event(const char *event);

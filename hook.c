@@ -95,12 +95,13 @@ hook_bool(struct hook *h, const cJSON *obj, const char *name, int *out)
 }
 
 /*
- * Parses a payload. data must be NUL-terminated and writable: lone
- * surrogate escapes are rewritten in place. Returns an owned object, or
- * NULL with *err set to a static message.
+ * Parses a payload. data must be NUL-terminated; it is written: escapes
+ * that would lose the event or cut a string are rewritten in place. Returns
+ * an owned object, or NULL with *err set to a static message; *err is also
+ * set (a warning) when text follows the object.
  */
 cJSON *
-hook_parse(const char *data, size_t n, char **err)
+hook_parse(char *data, size_t n, const char **err)
 {
 	const char *end = NULL;
 	cJSON *root;
@@ -114,7 +115,7 @@ hook_parse(const char *data, size_t n, char **err)
 		*err = "empty payload";
 		return NULL;
 	}
-	json_fix_escapes((char *)data, n);
+	json_fix_escapes(data, n);
 	root = cJSON_ParseWithLengthOpts(data, n, &end, 0);
 	if (root == NULL) {
 		*err = "malformed JSON";
@@ -180,10 +181,8 @@ hook_store(struct db *db, const struct receipt *r, cJSON *payload, cJSON *log)
 	}
 	if ((rc = claude_store(&h)) != SQLITE_OK)
 		goto fail;
-	if (h.warned && strcmp(cJSON_GetStringValue(
-	    cJSON_GetObjectItemCaseSensitive(log, "level")), "info") == 0)
-		cJSON_ReplaceItemInObjectCaseSensitive(log, "level",
-		    cJSON_CreateString("warn"));
+	if (h.warned)
+		log_set_level(log, LOG_WARN);
 	return db_commit(db);
 fail:
 	db_rollback(db);
@@ -199,32 +198,6 @@ budget_ms(void)
 	return n > 0 ? n : BUDGET_MS_DEFAULT;
 }
 
-static void
-set_level(cJSON *rec, enum log_level level)
-{
-	static const char *names[] = { "debug", "info", "warn", "error" };
-
-	cJSON_ReplaceItemInObjectCaseSensitive(rec, "level",
-	    cJSON_CreateString(names[level]));
-}
-
-static void
-set_message(cJSON *rec, const char *fmt, const char *a, const char *b)
-{
-	char *m = xasprintf(fmt, a, b);
-
-	cJSON_ReplaceItemInObjectCaseSensitive(rec, "message", cJSON_CreateString(m));
-	free(m);
-}
-
-static void
-add_error(cJSON *rec, const char *msg)
-{
-	cJSON *e = cJSON_AddObjectToObject(rec, "error");
-
-	cJSON_AddStringToObject(e, "message", msg);
-}
-
 /* Rejects a payload that cannot be used: stderr, an error log line, exit 1. */
 static int
 reject(cJSON *rec, const char *event, const char *why, const char *data, size_t n)
@@ -234,10 +207,10 @@ reject(cJSON *rec, const char *event, const char *why, const char *data, size_t 
 	if (event[0] == '\0')
 		event = "(no event)";
 	error("hook %s: %s: event not recorded", event, why);
-	set_level(rec, LOG_ERROR);
-	set_message(rec, "%s %s", event, "rejected");
+	log_set_level(rec, LOG_ERROR);
+	log_set_message(rec, "%s rejected", event);
 	cJSON_AddStringToObject(rec, "outcome", "rejected");
-	add_error(rec, why);
+	log_set_error(rec, why);
 	cJSON_AddNumberToObject(rec, "payload_bytes", (double)n);
 	if (n > 0) {
 		char *head = xstrndup(data, keep);
@@ -255,25 +228,29 @@ cmd_hook(int argc, char **argv, struct ctx *ctx)
 	struct buf in = {0};
 	struct db db = {0};
 	cJSON *payload = NULL, *rec;
-	const char *sid, *tpath, *text, *named;
-	char inv[33], *clean, *err = NULL;
+	const char *sid, *tpath, *named;
+	char *text;
+	char inv[33], *clean;
+	const char *err = NULL;
 	size_t n, cleanlen;
 	struct stat st;
 	int rc, status = EXIT_OK;
 
-	if (argc > 2) {
-		error("usage: clankers hook [EVENT] < payload.json");
-		return EXIT_FAIL;  /* never EXIT_USAGE here: a hook may not exit 2 */
-	}
 	r.received_at = now_ms();
 	random_hex(inv, 16);
 	r.invocation = xstrdup(inv);
 	r.transcript_size = -1;
-	r.event = xstrdup(argc == 2 ? argv[1] : "");
+	r.event = xstrdup(argc >= 2 ? argv[1] : "");
 	rec = log_new(LOG_INFO, "hook", "");
 	cJSON_AddStringToObject(rec, "event", r.event);
 	cJSON_AddStringToObject(rec, "source", "claude-code");
 	cJSON_AddStringToObject(rec, "invocation", r.invocation);
+	if (argc > 2) {
+		/* Exit 1, never EXIT_USAGE: a hook may exit only 0 or 1. */
+		status = reject(rec, r.event, "extra arguments: usage: clankers "
+		    "[--data-root DIR] [--db PATH] hook [EVENT] < payload.json", "", 0);
+		goto out;
+	}
 
 	if (isatty(STDIN_FILENO)) {
 		status = reject(rec, r.event, "no payload: stdin is a terminal", "", 0);
@@ -286,7 +263,8 @@ cmd_hook(int argc, char **argv, struct ctx *ctx)
 		free(why);
 		goto out;
 	}
-	text = in.data ? in.data : "";
+	buf_add(&in, "", 0);  /* never NULL, always NUL-terminated */
+	text = in.data;
 	n = in.len;
 	if ((clean = utf8_clean(text, n, &cleanlen)) != NULL) {
 		cJSON_AddBoolToObject(rec, "invalid_utf8", 1);
@@ -301,8 +279,8 @@ cmd_hook(int argc, char **argv, struct ctx *ctx)
 		goto out;
 	}
 	if (err) {
-		set_level(rec, LOG_WARN);
-		add_error(rec, err);
+		log_set_level(rec, LOG_WARN);
+		cJSON_AddStringToObject(rec, "warning", err);
 	}
 	named = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(payload,
 	    "hook_event_name"));
@@ -335,28 +313,29 @@ cmd_hook(int argc, char **argv, struct ctx *ctx)
 
 	rc = db_open(&db, ctx->db_path, budget_ms());
 	if (rc == SQLITE_OK) {
-		spool_ingest(&db, ctx->root, 256);
+		/* Half the budget at most, so that this event keeps its time. */
+		spool_ingest(&db, ctx->root, mono_us() + budget_ms() * 500LL);
 		rc = hook_store(&db, &r, payload, rec);
 	}
 	if (rc == SQLITE_OK) {
 		cJSON_AddStringToObject(rec, "outcome", "stored");
-		set_message(rec, "%s %s", r.event, "stored");
+		log_set_message(rec, "%s stored", r.event);
 	} else if (spool_write(ctx->root, &r, text, n) == 0) {
 		/* Not lost: the next invocation that can write ingests it. */
 		error("hook %s: %s: event spooled", r.event, db.err ? db.err : "database unavailable");
-		set_level(rec, LOG_WARN);
+		log_set_level(rec, LOG_WARN);
 		cJSON_AddStringToObject(rec, "outcome", "spooled");
-		set_message(rec, "%s %s", r.event, "spooled");
-		add_error(rec, db.err ? db.err : "database unavailable");
+		log_set_message(rec, "%s spooled", r.event);
+		log_set_error(rec, db.err ? db.err : "database unavailable");
 	} else {
 		char *why = xasprintf("%s; spool: %s", db.err ? db.err :
 		    "database unavailable", strerror(errno));
 
 		error("hook %s: %s: event lost", r.event, why);
-		set_level(rec, LOG_ERROR);
+		log_set_level(rec, LOG_ERROR);
 		cJSON_AddStringToObject(rec, "outcome", "lost");
-		set_message(rec, "%s %s", r.event, "lost");
-		add_error(rec, why);
+		log_set_message(rec, "%s lost", r.event);
+		log_set_error(rec, why);
 		free(why);
 		status = EXIT_FAIL;
 	}

@@ -60,18 +60,6 @@ log_close(void)
 	lg.dir = NULL;
 }
 
-const char *
-log_dir(void)
-{
-	return lg.dir;
-}
-
-int
-log_enabled(enum log_level level)
-{
-	return level >= lg.min;
-}
-
 /* Removes clankers-YYYY-MM-DD.jsonl files dated more than LOG_KEEP_DAYS ago. */
 static void
 log_sweep(int64_t now)
@@ -148,6 +136,45 @@ log_new(enum log_level level, const char *component, const char *message)
 	cJSON_AddStringToObject(rec, "component", component);
 	cJSON_AddStringToObject(rec, "message", message);
 	return rec;
+}
+
+static enum log_level rec_level(const cJSON *rec);
+
+/* Raises rec's level to level; a record's level never goes down. */
+void
+log_set_level(cJSON *rec, enum log_level level)
+{
+	if (level > rec_level(rec))
+		cJSON_ReplaceItemInObjectCaseSensitive(rec, "level",
+		    cJSON_CreateString(level_names[level]));
+}
+
+/* Sets rec's message (printf-style). */
+void
+log_set_message(cJSON *rec, const char *fmt, ...)
+{
+	va_list ap;
+	char *m;
+
+	va_start(ap, fmt);
+	if (vasprintf(&m, fmt, ap) < 0)
+		m = NULL;
+	va_end(ap);
+	if (m == NULL)
+		return;
+	cJSON_ReplaceItemInObjectCaseSensitive(rec, "message", cJSON_CreateString(m));
+	free(m);
+}
+
+/* Sets rec's error: {"message": msg}, replacing any earlier one. */
+void
+log_set_error(cJSON *rec, const char *msg)
+{
+	cJSON *e = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(e, "message", msg);
+	cJSON_DeleteItemFromObjectCaseSensitive(rec, "error");
+	cJSON_AddItemToObject(rec, "error", e);
 }
 
 static enum log_level

@@ -20,9 +20,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "clankers.h"
+
+#define STALE_S 60  /* a hook never lives this long: what it left is orphaned */
 
 static int
 write_all(int fd, const char *p, size_t n)
@@ -108,9 +111,43 @@ has_suffix(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+/* Renames dir/from to dir/to and logs why at warn; 0 or -1. */
+static int
+take_back(const char *dir, const char *from, const char *to, const char *why)
+{
+	char *a = path_join(dir, from), *b = path_join(dir, to);
+	int rc = rename(a, b);
+
+	if (rc == 0)
+		log_msg(LOG_WARN, "spool", "%s: '%s' back in the spool as '%s'", why, from, to);
+	free(a);
+	free(b);
+	return rc;
+}
+
 /*
- * Lists the spool's event names, sorted, taking back claims of dead
- * processes. Returns the count; *names is owned by the caller.
+ * Seconds since dir/name was last written (mtime: a temporary file) or
+ * renamed (ctime: a claim), -1 when it is gone.
+ */
+static int64_t
+age(const char *dir, const char *name, int renamed)
+{
+	char *path = path_join(dir, name);
+	struct stat st;
+	int64_t a = -1;
+
+	if (stat(path, &st) == 0)
+		a = now_ms() / 1000 - (int64_t)(renamed ? st.st_ctime : st.st_mtime);
+	free(path);
+	return a;
+}
+
+/*
+ * Lists the spool's event names, sorted, after taking back what a process
+ * left behind: a claim whose process is gone, or older than STALE_S (a pid
+ * can be reused, or be another namespace's), and a temporary file older
+ * than STALE_S (its writer was killed; if it is incomplete, the read fails
+ * and it is set aside as .bad). Returns the count; *names is owned.
  */
 static size_t
 spool_list(const char *dir, char ***names)
@@ -124,24 +161,29 @@ spool_list(const char *dir, char ***names)
 	if ((d = opendir(dir)) == NULL)
 		return 0;
 	while ((de = readdir(d)) != NULL) {
-		char *name = NULL, *claim = strstr(de->d_name, ".event.claim-");
+		const char *dn = de->d_name;
+		char *name = NULL, *claim = strstr(dn, ".event.claim-");
 
 		if (claim) {
 			long pid = strtol(claim + strlen(".event.claim-"), NULL, 10);
+			int gone = pid <= 0 || (kill((pid_t)pid, 0) < 0 && errno == ESRCH);
 
-			if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+			if (!gone && age(dir, dn, 1) < STALE_S)
 				continue;  /* its process is still at it */
-			name = xstrndup(de->d_name, (size_t)(claim - de->d_name) + 6);
-			char *from = path_join(dir, de->d_name), *to = path_join(dir, name);
-
-			if (rename(from, to) < 0) {
+			name = xstrndup(dn, (size_t)(claim - dn) + strlen(".event"));
+			if (take_back(dir, dn, name, "unfinished claim") < 0) {
 				free(name);
 				name = NULL;
 			}
-			free(from);
-			free(to);
-		} else if (has_suffix(de->d_name, ".event")) {
-			name = xstrdup(de->d_name);
+		} else if (strncmp(dn, ".tmp-", 5) == 0 && age(dir, dn, 0) >= STALE_S) {
+			/* Sorts first: it is older than anything spooled since. */
+			name = xasprintf("0000000000000-%s.event", dn + 5);
+			if (take_back(dir, dn, name, "unfinished spool write") < 0) {
+				free(name);
+				name = NULL;
+			}
+		} else if (has_suffix(dn, ".event")) {
+			name = xstrdup(dn);
 		}
 		if (name == NULL)
 			continue;
@@ -178,7 +220,8 @@ spool_read(const char *path, struct receipt *r, cJSON **payload)
 {
 	struct buf b = {0};
 	cJSON *hdr = NULL;
-	char *nl, *err;
+	const char *err;
+	char *nl;
 	int fd, rc = -1;
 	const cJSON *v;
 
@@ -222,19 +265,20 @@ out:
 }
 
 /*
- * Ingests up to max spooled events into db, oldest first, each in its own
- * transaction. Stops at the first failure that is not the event's fault and
+ * Ingests spooled events into db, oldest first, each in its own
+ * transaction, until mono_us() passes until_us (the rest waits for the next
+ * invocation, so the caller keeps time for its own event). Stops at the first failure that is not the event's fault and
  * leaves the rest for later; sets aside (as <name>.bad) a file that cannot
  * be read or stored. Returns the number ingested.
  */
 int
-spool_ingest(struct db *db, const char *root, int max)
+spool_ingest(struct db *db, const char *root, int64_t until_us)
 {
 	char *dir = path_join(root, "spool"), **names;
 	size_t n = spool_list(dir, &names), i;
-	int done = 0;
+	int done = 0;  /* ingested */
 
-	for (i = 0; i < n && done < max; i++) {
+	for (i = 0; i < n && mono_us() < until_us; i++) {
 		char *path = path_join(dir, names[i]);
 		char *claim = xasprintf("%s.claim-%ld", path, (long)getpid());
 		char *bad = xasprintf("%s.bad", path);
@@ -244,13 +288,11 @@ spool_ingest(struct db *db, const char *root, int max)
 
 		if (rename(path, claim) < 0)
 			goto next;  /* another process took it */
-		rec = log_new(LOG_INFO, "spool", "");
+		rec = log_new(LOG_INFO, "spool", "ingested spooled event");
 		if (spool_read(claim, &r, &payload) < 0) {
 			rename(claim, bad);
-			cJSON_ReplaceItemInObjectCaseSensitive(rec, "level",
-			    cJSON_CreateString("error"));
-			cJSON_ReplaceItemInObjectCaseSensitive(rec, "message",
-			    cJSON_CreateString("cannot read spooled event"));
+			log_set_level(rec, LOG_ERROR);
+			log_set_message(rec, "cannot read spooled event");
 			cJSON_AddStringToObject(rec, "file", bad);
 			log_write(rec);
 			goto next;
@@ -261,25 +303,18 @@ spool_ingest(struct db *db, const char *root, int max)
 		if (rc == SQLITE_OK) {
 			unlink(claim);
 			done++;
-			cJSON_ReplaceItemInObjectCaseSensitive(rec, "message",
-			    cJSON_CreateString("ingested spooled event"));
-			log_write(rec);
 		} else {
 			int keep = transient(rc);
-			cJSON *e;
 
 			rename(claim, keep ? path : bad);
-			cJSON_ReplaceItemInObjectCaseSensitive(rec, "level",
-			    cJSON_CreateString(keep ? "warn" : "error"));
-			cJSON_ReplaceItemInObjectCaseSensitive(rec, "message",
-			    cJSON_CreateString(keep ? "spooled event kept for later" :
-			    "spooled event set aside"));
-			e = cJSON_AddObjectToObject(rec, "error");
-			cJSON_AddStringToObject(e, "message", db->err ? db->err : "unknown");
-			log_write(rec);
+			log_set_level(rec, keep ? LOG_WARN : LOG_ERROR);
+			log_set_message(rec, keep ? "spooled event kept for later" :
+			    "spooled event set aside");
+			log_set_error(rec, db->err ? db->err : "unknown");
 			if (keep)
 				i = n;  /* the database is the problem: stop here */
 		}
+		log_write(rec);
 next:
 		cJSON_Delete(payload);
 		receipt_release(&r);

@@ -277,4 +277,23 @@ is "g: session counts two tools, last event Stop" "2 Stop" \
 is "g: spool empty" "" "$(spool_all)"
 is "g: four ingest log lines" 4 "$(logged 'ingested spooled event' | wc -l | tr -d ' ')"
 
+# ---------------------------------------------------------------- (h)
+# A writer killed mid-write leaves .tmp-<invocation>: once it is older than
+# a minute, a complete one is ingested and a cut one set aside as .bad,
+# each with a warn line; a fresh one is left to its writer.
+fresh
+hook Stop "$TMP/stop.json"
+mkdir -p "$ROOT/spool"
+now=$(($(date +%s) * 1000))
+{ printf '{"v":1,"event":"PreToolUse","invocation":"%032d","received_at":%s,"transcript_size":-1}\n' 1 "$now"; cat "$TMP/pre-t1.json"; } >"$ROOT/spool/.tmp-whole"
+printf '{"v":1,"event":"PreTo' >"$ROOT/spool/.tmp-cut"
+printf '{"v":1,"event":"PreTo' >"$ROOT/spool/.tmp-fresh"
+touch -d '-2 minutes' "$ROOT/spool/.tmp-whole" "$ROOT/spool/.tmp-cut"
+hook Stop "$TMP/stop.json"
+is "h: a whole orphaned .tmp is ingested" "call_t1|running" "$(q 'SELECT id, status FROM tools')"
+is "h: a cut one is set aside, a fresh one left alone" ".tmp-fresh 0000000000000-cut.event.bad" \
+    "$(spool_all | sort | tr '\n' ' ' | sed 's/ $//')"
+is "h: each take-back logged at warn" "2" \
+    "$(log_lines | jq -c 'select(.level == "warn" and (.message | startswith("unfinished spool write")))' | wc -l | tr -d ' ')"
+
 finish
