@@ -16,20 +16,21 @@ CC ?= cc
 PKG_CONFIG ?= pkg-config
 PKGS = sqlite3 libcjson
 
+# The required flags are added even to a CFLAGS given on the command line.
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wpedantic
+override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wpedantic
 ifeq ($(WERROR),1)
-CFLAGS += -Werror
+override CFLAGS += -Werror
 endif
 ifneq ($(SANITIZE),)
-CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
-LDFLAGS += -fsanitize=$(SANITIZE)
+override CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+override LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
-OBJS = clankers.o util.o log.o db.o hook.o spool.o claude.o project.o
 LIBOBJS = util.o log.o db.o hook.o spool.o claude.o project.o
+OBJS = clankers.o $(LIBOBJS)
 
 all: clankers
 

@@ -33,7 +33,6 @@ struct ctx {
 
 /* util.c */
 void *xmalloc(size_t n);              /* exits on out of memory */
-void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
@@ -47,7 +46,6 @@ struct buf {
 };
 void buf_grow(struct buf *b, size_t extra);
 void buf_add(struct buf *b, const void *p, size_t n);
-void buf_adds(struct buf *b, const char *s);
 void buf_release(struct buf *b);
 int buf_read_fd(struct buf *b, int fd);  /* to EOF; 0 or -1 with errno */
 
@@ -81,10 +79,10 @@ void log_set_error(cJSON *rec, const char *msg);
 /* db.c */
 #define DB_CACHE 32
 struct db {
-	sqlite3 *h;
-	char *path;           /* owned */
+	sqlite3 *h;           /* owned */
 	int64_t deadline_us;  /* mono_us() past which a busy database is given up */
 	char *err;            /* owned; the last error, for the log */
+	uint32_t rand;        /* jitter state */
 	struct {
 		const char *sql;  /* borrowed: a string literal */
 		sqlite3_stmt *st; /* owned */
@@ -104,10 +102,7 @@ void db_bind_null(sqlite3_stmt *st, const char *name);
 int db_step(struct db *db, sqlite3_stmt *st);
 int db_run(struct db *db, sqlite3_stmt *st);
 void db_reset(sqlite3_stmt *st);
-int db_exec(struct db *db, const char *sql);
-int db_busy(int rc);
 int db_schema_version(void);
-extern const char db_schema_sql[];
 
 /* hook.c: what one hook invocation received, and the event dispatch */
 struct receipt {

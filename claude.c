@@ -29,6 +29,7 @@ static const char *const known_events[] = {
 	"PostModelSwitch", "Elicitation", "ElicitationResult", "SessionEnd",
 };
 
+/* 1 when event is a name Claude Code documents, known or not to us. */
 int
 claude_known_event(const char *event)
 {

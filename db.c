@@ -17,7 +17,7 @@
 #include "clankers.h"
 
 /* schema.sql as bytes (a string literal that long is not portable C). */
-const char db_schema_sql[] = {
+static const char db_schema_sql[] = {
 #include "schema.inc"
 	0
 };
@@ -33,73 +33,73 @@ db_error(struct db *db, const char *what, const char *sql)
 		db->err = xasprintf("%s: %s", what, sqlite3_errmsg(db->h));
 }
 
-int
+static int
 db_busy(int rc)
 {
 	return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
 }
 
-/*
- * Sleeps a random 1..8 ms before another try, unless the budget is spent.
- * Returns 0 when the caller should give up. The jitter keeps processes that
- * collided once from colliding again in step.
- */
-static int
-db_backoff(struct db *db)
+/* xorshift32, seeded once per handle: jitter needs no /dev/urandom read. */
+static unsigned
+db_jitter(struct db *db, unsigned n)
 {
-	char r[3];
-	unsigned ms;
-	struct timespec ts;
-
-	if (mono_us() >= db->deadline_us)
-		return 0;
-	random_hex(r, 1);
-	ms = 1 + (unsigned)strtoul(r, NULL, 16) % 8;
-	ts.tv_sec = 0;
-	ts.tv_nsec = (long)ms * 1000000L;
-	nanosleep(&ts, NULL);
-	return 1;
+	db->rand ^= db->rand << 13;
+	db->rand ^= db->rand >> 17;
+	db->rand ^= db->rand << 5;
+	return db->rand % n;
 }
 
 /*
- * SQLite's busy handler: sleeps a short, jittered while (growing from about
- * 0.1 ms to 2 ms) until the budget is spent. Returns 0 to give up.
+ * Waits before another try at a busy database: a short, jittered sleep,
+ * 50 us to 2 ms growing with count, unless the budget is spent (returns 0:
+ * give up). SQLite calls it as the busy handler; our own retries of what
+ * the handler does not cover use it too. The jitter keeps processes that
+ * collided once from colliding again in step; the short sleeps match the
+ * few hundred microseconds a hook holds the lock (SQLite's own handler
+ * sleeps up to 100 ms).
  */
 static int
 db_wait(void *arg, int count)
 {
 	struct db *db = arg;
 	struct timespec ts;
-	char r[3];
 	long us;
 
 	if (mono_us() >= db->deadline_us)
 		return 0;
-	random_hex(r, 1);
-	us = 50 + (long)strtoul(r, NULL, 16) * (count < 8 ? count + 1 : 8);
+	us = 50 + (long)db_jitter(db, 256) * (count < 7 ? count + 1 : 8);
 	ts.tv_sec = 0;
 	ts.tv_nsec = us * 1000L;
 	nanosleep(&ts, NULL);
 	return 1;
 }
 
+static int
+db_retry(struct db *db, int rc)
+{
+	return db_busy(rc) && db_wait(db, 7);
+}
+
 /* Runs SQL without results, retrying while busy within the budget. */
-int
+static int
 db_exec(struct db *db, const char *sql)
 {
 	int rc;
 
 	do {
 		rc = sqlite3_exec(db->h, sql, NULL, NULL, NULL);
-	} while (db_busy(rc) && db_backoff(db));
+	} while (db_retry(db, rc));
 	if (rc != SQLITE_OK)
 		db_error(db, "cannot run SQL", sql);
 	return rc;
 }
 
-/* Reads one integer pragma or query into *out. */
+/*
+ * Runs a one-row query, retrying while busy; the first column goes to *num
+ * and, when text is not NULL, to text (at most size bytes).
+ */
 static int
-db_int(struct db *db, const char *sql, int64_t *out)
+db_query1(struct db *db, const char *sql, int64_t *num, char *text, size_t size)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -109,12 +109,15 @@ db_int(struct db *db, const char *sql, int64_t *out)
 		if (rc == SQLITE_OK) {
 			rc = sqlite3_step(st);
 			if (rc == SQLITE_ROW) {
-				*out = sqlite3_column_int64(st, 0);
+				*num = sqlite3_column_int64(st, 0);
+				if (text)
+					snprintf(text, size, "%s",
+					    (const char *)sqlite3_column_text(st, 0));
 				rc = SQLITE_OK;
 			}
 			sqlite3_finalize(st);
 		}
-	} while (db_busy(rc) && db_backoff(db));
+	} while (db_retry(db, rc));
 	if (rc != SQLITE_OK)
 		db_error(db, "cannot read", sql);
 	return rc;
@@ -167,11 +170,11 @@ db_migrate_from(struct db *db, int64_t from)
 		p++;
 	}
 	if (to > 0) {
-		sql = xasprintf("PRAGMA user_version = %d", to);
+		sql = sqlite3_mprintf("PRAGMA user_version = %d", to);
 		rc = sqlite3_exec(db->h, sql, NULL, NULL, NULL);
 		if (rc != SQLITE_OK)
 			db_error(db, "cannot set the schema version", sql);
-		free(sql);
+		sqlite3_free(sql);
 	}
 	return rc;
 }
@@ -182,7 +185,7 @@ db_migrate(struct db *db)
 	int64_t v;
 	int rc, want = db_schema_version();
 
-	if ((rc = db_int(db, "PRAGMA user_version", &v)) != SQLITE_OK)
+	if ((rc = db_query1(db, "PRAGMA user_version", &v, NULL, 0)) != SQLITE_OK)
 		return rc;
 	if (v == want)
 		return SQLITE_OK;
@@ -195,7 +198,7 @@ db_migrate(struct db *db)
 	if ((rc = db_begin(db)) != SQLITE_OK)
 		return rc;
 	/* Read again under the lock: another process may have migrated. */
-	if ((rc = db_int(db, "PRAGMA user_version", &v)) == SQLITE_OK && v < want)
+	if ((rc = db_query1(db, "PRAGMA user_version", &v, NULL, 0)) == SQLITE_OK && v < want)
 		rc = db_migrate_from(db, v);
 	if (rc == SQLITE_OK)
 		return db_commit(db);
@@ -212,13 +215,14 @@ db_migrate(struct db *db)
 int
 db_open(struct db *db, const char *path, int budget_ms)
 {
-	char mode[16] = "";
-	sqlite3_stmt *st;
+	char mode[16] = "", seed[9];
+	int64_t v;
 	int rc;
 
 	memset(db, 0, sizeof *db);
-	db->path = xstrdup(path);
 	db->deadline_us = mono_us() + (int64_t)budget_ms * 1000;
+	random_hex(seed, 4);
+	db->rand = (uint32_t)strtoul(seed, NULL, 16) | 1;
 	rc = sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -235,22 +239,8 @@ db_open(struct db *db, const char *path, int budget_ms)
 	 * far longer than the few hundred microseconds a hook holds the lock.
 	 */
 	sqlite3_busy_handler(db->h, db_wait, db);
-	do {
-		rc = sqlite3_prepare_v2(db->h, "PRAGMA journal_mode=WAL", -1, &st, NULL);
-		if (rc == SQLITE_OK) {
-			rc = sqlite3_step(st);
-			if (rc == SQLITE_ROW) {
-				snprintf(mode, sizeof mode, "%s",
-				    (const char *)sqlite3_column_text(st, 0));
-				rc = SQLITE_OK;
-			}
-			sqlite3_finalize(st);
-		}
-	} while (db_busy(rc) && db_backoff(db));
-	if (rc != SQLITE_OK) {
-		db_error(db, "cannot open database", "PRAGMA journal_mode=WAL");
+	if ((rc = db_query1(db, "PRAGMA journal_mode=WAL", &v, mode, sizeof mode)) != SQLITE_OK)
 		return rc;
-	}
 	if (strcmp(mode, "wal") != 0)
 		log_msg(LOG_WARN, "db", "database '%s' is in journal mode '%s', "
 		    "not WAL: concurrent hooks will wait on each other", path, mode);
@@ -260,6 +250,7 @@ db_open(struct db *db, const char *path, int budget_ms)
 	return db_migrate(db);
 }
 
+/* Finalizes the cached statements and closes; safe on a failed open. */
 void
 db_close(struct db *db)
 {
@@ -269,7 +260,6 @@ db_close(struct db *db)
 		sqlite3_finalize(db->cache[i].st);
 	if (db->h)
 		sqlite3_close(db->h);
-	free(db->path);
 	free(db->err);
 	memset(db, 0, sizeof *db);
 }
@@ -286,6 +276,7 @@ db_begin(struct db *db)
 	return db_exec(db, "BEGIN IMMEDIATE");
 }
 
+/* COMMIT; on failure rolls back, so nothing of the transaction stays. */
 int
 db_commit(struct db *db)
 {
@@ -296,6 +287,7 @@ db_commit(struct db *db)
 	return rc;
 }
 
+/* ROLLBACK when a transaction is open; never fails the caller. */
 void
 db_rollback(struct db *db)
 {
@@ -319,7 +311,7 @@ db_prepare(struct db *db, const char *sql)
 	do {
 		rc = sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT,
 		    &st, NULL);
-	} while (db_busy(rc) && db_backoff(db));
+	} while (db_retry(db, rc));
 	if (rc != SQLITE_OK) {
 		db_error(db, "cannot prepare", sql);
 		return NULL;
@@ -357,6 +349,7 @@ db_bind_text(sqlite3_stmt *st, const char *name, const char *s)
 	db_bind_textn(st, name, s, s ? strlen(s) : 0);
 }
 
+/* Binds the first n bytes of s (copied), or NULL when n is 0. */
 void
 db_bind_textn(sqlite3_stmt *st, const char *name, const char *s, size_t n)
 {
@@ -406,6 +399,7 @@ db_run(struct db *db, sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* Resets st and clears its bindings, ready for the next use. */
 void
 db_reset(sqlite3_stmt *st)
 {

@@ -18,6 +18,7 @@
 #define BUDGET_MS_DEFAULT 1000
 #define HEAD_BYTES 256  /* of a payload that cannot be used, for the log */
 
+/* Frees what r holds and zeroes it; r itself is the caller's. */
 void
 receipt_release(struct receipt *r)
 {
@@ -79,6 +80,7 @@ hook_num(struct hook *h, const cJSON *obj, const char *name, int64_t *out)
 	return 1;
 }
 
+/* A boolean field into *out; 1 when there is one (wrong types noted). */
 int
 hook_bool(struct hook *h, const cJSON *obj, const char *name, int *out)
 {

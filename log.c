@@ -219,6 +219,7 @@ log_write(cJSON *rec)
 	free(line);
 }
 
+/* Writes one record with a printf-style message, when level is enabled. */
 void
 log_msg(enum log_level level, const char *component, const char *fmt, ...)
 {

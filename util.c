@@ -34,16 +34,6 @@ xmalloc(size_t n)
 }
 
 void *
-xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size ? size : 1);
-
-	if (p == NULL)
-		oom();
-	return p;
-}
-
-void *
 xrealloc(void *p, size_t n)
 {
 	p = realloc(p, n ? n : 1);
@@ -117,12 +107,6 @@ buf_add(struct buf *b, const void *p, size_t n)
 	memcpy(b->data + b->len, p, n);
 	b->len += n;
 	b->data[b->len] = '\0';
-}
-
-void
-buf_adds(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
 }
 
 void
