@@ -679,7 +679,8 @@ static void
 parse_fails(const char *text, const char *want_err, const char *what)
 {
 	size_t n = strlen(text);
-	char *buf = xstrndup(text, n), *err = NULL;
+	char *buf = xstrndup(text, n);
+	const char *err = NULL;
 	cJSON *root = hook_parse(buf, n, &err);
 
 	test_cond(root == NULL, "hook_parse: %s gives NULL", what);
@@ -692,7 +693,7 @@ static void
 test_hook_parse(void)
 {
 	char buf[] = "{\"session_id\":\"s1\",\"prompt\":\"cut \\ud83d\"}";
-	char *err = NULL;
+	const char *err = NULL;
 	cJSON *root;
 
 	parse_fails("", "empty payload", "empty");
