@@ -24,6 +24,10 @@ n=0 passed=0 failed=0 cases=0
 unset CLANKERS_DATA_PATH CLANKERS_DB_PATH CLANKERS_LOG_PATH CLANKERS_LOG_LEVEL \
 	CLANKERS_TIMEOUT_MS CLANKERS_OUTPUT_LIMIT CLAUDE_PROJECT_DIR XDG_DATA_HOME
 
+# Under valgrind a hook runs tens of times slower: give it time to wait for
+# the database and to ingest the spool, as a real run has.
+[ -z "$WRAPPER" ] || export CLANKERS_TIMEOUT_MS=60000
+
 pass() { n=$((n + 1)); passed=$((passed + 1)); echo "ok $n - $1"; }
 fail() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
 
