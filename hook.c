@@ -236,7 +236,7 @@ cmd_hook(int argc, char **argv, struct ctx *ctx)
 	const char *err = NULL;
 	size_t n, cleanlen;
 	struct stat st;
-	int rc, status = EXIT_OK;
+	int rc, budget, status = EXIT_OK;
 
 	r.received_at = now_ms();
 	random_hex(inv, 16);
@@ -313,10 +313,11 @@ cmd_hook(int argc, char **argv, struct ctx *ctx)
 	if (getenv("CLAUDE_PROJECT_DIR") && *getenv("CLAUDE_PROJECT_DIR"))
 		r.project_dir = xstrdup(getenv("CLAUDE_PROJECT_DIR"));
 
-	rc = db_open(&db, ctx->db_path, budget_ms());
+	budget = budget_ms();
+	rc = db_open(&db, ctx->db_path, budget);
 	if (rc == SQLITE_OK) {
 		/* Half the budget at most, so that this event keeps its time. */
-		spool_ingest(&db, ctx->root, mono_us() + budget_ms() * 500LL);
+		spool_ingest(&db, ctx->root, mono_us() + budget * 500LL);
 		rc = hook_store(&db, &r, payload, rec);
 	}
 	if (rc == SQLITE_OK) {
