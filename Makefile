@@ -29,7 +29,7 @@ endif
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
-LIBOBJS = util.o log.o db.o hook.o spool.o claude.o project.o
+LIBOBJS = util.o log.o db.o hook.o spool.o claude.o project.o jscan.o transcript.o price.o
 OBJS = clankers.o $(LIBOBJS)
 
 all: clankers
@@ -41,12 +41,18 @@ clankers: $(OBJS)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
 db.o: schema.inc
+price.o: prices.inc
 
 $(OBJS): | check-pkgs
 
 # schema.sql becomes the bytes of a C array (generated, not committed).
 schema.inc: schema.sql
 	od -An -v -tx1 schema.sql | sed -e 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g' > $@.tmp
+	mv $@.tmp $@
+
+# prices.tsv, the price table, is embedded the same way.
+prices.inc: prices.tsv
+	od -An -v -tx1 prices.tsv | sed -e 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g' > $@.tmp
 	mv $@.tmp $@
 
 # Says which library is missing and how to get it; `make deps` installs it.
@@ -73,11 +79,14 @@ demo: deps
 	@sh test/demo.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory clankers test/floor
+	@$(MAKE) --no-print-directory clankers test/floor test/rss
 	@sh test/bench.sh
 
 test/floor: test/floor.c
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ test/floor.c $(PKG_LIBS)
+
+test/rss: test/rss.c
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ test/rss.c
 
 install: clankers
 	install -d $(DESTDIR)$(BINDIR)
@@ -87,6 +96,6 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/clankers
 
 clean:
-	rm -f clankers $(OBJS) schema.inc schema.inc.tmp test/unit test/floor
+	rm -f clankers $(OBJS) schema.inc schema.inc.tmp prices.inc prices.inc.tmp test/unit test/floor test/rss
 
 .PHONY: all check-pkgs deps test check demo bench install uninstall clean

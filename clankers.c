@@ -34,6 +34,16 @@ static const struct command {
 	  "event name (SessionStart, PreToolUse, ...); without it, the payload's\n"
 	  "hook_event_name is used. Prints nothing on stdout. Exits 0 when the\n"
 	  "event was stored or spooled, 1 when it could be neither, never 2." },
+	{ "session-end", cmd_session_end, NEED_ROOT,
+	  "session-end --transcript PATH [--session ID] [--full]",
+	  "Bring a Claude Code session up to date from its transcript: one\n"
+	  "message row per prompt and per response, tool calls, and the session's\n"
+	  "token totals and cost counted from them. The subagent transcripts in\n"
+	  "<session>/subagents/ are read too. Reads only what was added since the\n"
+	  "last read, so running it again changes nothing. --session ID alone\n"
+	  "uses the transcript the hooks recorded for that session; --session\n"
+	  "with --transcript names the session when the file does not. --full\n"
+	  "reads every file again from the start (the rows come out the same)." },
 	{ "help", cmd_help, 0, "help [COMMAND]", "Show help for clankers or a command." },
 	{ "version", cmd_version, 0, "version", "Print the version." },
 };
@@ -70,6 +80,8 @@ usage(FILE *f)
 	    "  CLANKERS_TIMEOUT_MS  time a hook may wait for a busy database before\n"
 	    "                       it spools the event (default 1000)\n"
 	    "  CLANKERS_OUTPUT_LIMIT  bytes of tool output kept (default 65536)\n"
+	    "  CLANKERS_PRICES      price table that overrides the built-in one\n"
+	    "                       (default: DIR/prices.tsv when it exists)\n"
 	    "\nexit status: 0 success (hook: stored or spooled); 1 failure (hook:\n"
 	    "event lost or unusable); 64 bad command line. Never 2.\n", f);
 }

@@ -77,7 +77,7 @@ void log_set_message(cJSON *rec, const char *fmt, ...)
 void log_set_error(cJSON *rec, const char *msg);
 
 /* db.c */
-#define DB_CACHE 32
+#define DB_CACHE 64
 struct db {
 	sqlite3 *h;           /* owned */
 	int64_t deadline_us;  /* mono_us() past which a busy database is given up */
@@ -129,6 +129,8 @@ int hook_bool(struct hook *h, const cJSON *obj, const char *name, int *out);
 cJSON *hook_parse(char *data, size_t n, const char **err);
 int hook_store(struct db *db, const struct receipt *r, cJSON *payload, cJSON *log);
 int cmd_hook(int argc, char **argv, struct ctx *ctx);
+void hook_transcript(struct db *db, const char *root, const char *event,
+    cJSON *payload, int64_t deadline_us, cJSON *log);
 
 /* spool.c */
 int spool_write(const char *root, const struct receipt *r, const char *payload, size_t n);
@@ -138,6 +140,50 @@ int spool_ingest(struct db *db, const char *root, int64_t until_us);
 int claude_known_event(const char *event);
 int claude_store(struct hook *h);
 size_t claude_title(const char *prompt, char *out, size_t outsz);
+size_t output_limit(void);
+int claude_set_title(struct db *db, const char *sid, const char *title,
+    const char *source, int64_t at);
+
+/* jscan.c: raw JSON spans, for reading transcripts fast */
+struct jspan {
+	const char *p;  /* borrowed; NULL when absent */
+	size_t n;
+};
+#define JSCAN_MAX_KEYS 32  /* members one jscan_object call looks for */
+const char *jscan_value(const char *p, const char *end);
+int jscan_object(struct jspan obj, const char *const *keys, int nkeys,
+    struct jspan *vals, int (*stop)(int key, struct jspan val));
+int jscan_get(struct jspan obj, const char *key, struct jspan *val);
+int jscan_next(struct jspan arr, const char **it, struct jspan *elem);
+int jscan_str(struct jspan v, struct buf *out);
+int jscan_streq(struct jspan v, const char *s);
+int jscan_int(struct jspan v, int64_t *out);
+int jscan_true(struct jspan v);
+
+/* price.c: the embedded price table, overridable by a user file */
+struct price_usage {
+	int64_t input, output, cache_write, cache_write_1h, cache_read;  /* cache_write includes the 1h part */
+	int fast;  /* usage.speed == "fast" */
+};
+int price_load(const char *user_file);
+int price_cost(const char *model, const struct price_usage *u, double *usd);
+const char *price_match(const char *model);
+void price_free(void);
+void price_register(sqlite3 *h);
+
+/* transcript.c: Claude Code transcripts into messages, tools and totals */
+struct tstats {
+	int files;           /* files read */
+	int64_t bytes;       /* bytes read */
+	int64_t lines;       /* complete lines read */
+	int64_t bad;         /* lines that could not be read */
+	int rewinds;         /* files read again from the start */
+	int deferred;        /* stopped at the deadline; the next read goes on */
+};
+int transcript_update(struct db *db, const char *path, const char *session_id,
+    int full, int64_t deadline_us, struct tstats *st, char **err);
+int cmd_session_end(int argc, char **argv, struct ctx *ctx);
+void transcript_prices(const char *root);
 
 /* project.c */
 struct project {

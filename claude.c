@@ -49,13 +49,6 @@ static const char SQL_SESSION_PROJECT[] =
  * alone. "Latest" fields take the value of the most recently received event,
  * so a replayed old event cannot roll them back.
  */
-#define TITLE_WINS \
-	"excluded.title IS NOT NULL AND (sessions.title IS NULL" \
-	" OR (excluded.title_source = 'prompt' AND sessions.title_source = 'prompt'" \
-	"     AND excluded.title_at < sessions.title_at)" \
-	" OR (excluded.title_source <> 'prompt' AND (sessions.title_source = 'prompt'" \
-	"     OR excluded.title_at >= sessions.title_at)))"
-
 /* Only SessionStart carries these: the latest SessionStart's value wins. */
 #define LATEST_START(col) \
 	" " col " = CASE WHEN excluded." col " IS NOT NULL AND (sessions." col \
@@ -68,22 +61,31 @@ static const char SQL_SESSION_PROJECT[] =
 	" IS NULL OR excluded.updated_at >= sessions.updated_at)" \
 	" THEN excluded." col " ELSE sessions." col " END,"
 
+/*
+ * Which title wins: a rank by source (a prompt, the client's summary or
+ * AI title, the client's session_title, the user's /rename), then within a
+ * rank the earliest prompt or the latest of the others.
+ */
+#define TITLE_RANK(s) "(CASE " s " WHEN 'prompt' THEN 1 WHEN 'client' THEN 3" \
+	" WHEN 'custom' THEN 4 ELSE 2 END)"
+
+static const char SQL_TITLE[] =
+	"UPDATE sessions SET title = :title, title_source = :src, title_at = :at"
+	" WHERE id = :sid AND (title IS NULL OR " TITLE_RANK(":src") " > "
+	TITLE_RANK("title_source") " OR (" TITLE_RANK(":src") " = "
+	TITLE_RANK("title_source") " AND CASE WHEN :src = 'prompt'"
+	" THEN :at < title_at ELSE :at >= title_at END))";
+
 static const char SQL_SESSION[] =
-	"INSERT INTO sessions (id, source, title, title_source, title_at, project_path,"
+	"INSERT INTO sessions (id, source, project_path,"
 	" project_name, repo_root, git_branch, cwd, hostname, model,"
 	" permission_mode, transcript_path, start_source, agent_type,"
 	" last_event, created_at, updated_at)"
-	" VALUES (:id, '" SOURCE "', :title, :title_source, :now, :project_path,"
+	" VALUES (:id, '" SOURCE "', :project_path,"
 	" :project_name, :repo_root, :git_branch, :cwd, :hostname, :model,"
 	" :permission_mode, :transcript_path, :start_source, :agent_type,"
 	" :event, :now, :now)"
 	" ON CONFLICT(id) DO UPDATE SET"
-	/* The earliest prompt, unless the client named the session (latest). */
-	" title = CASE WHEN " TITLE_WINS " THEN excluded.title ELSE sessions.title END,"
-	" title_source = CASE WHEN " TITLE_WINS " THEN excluded.title_source"
-	"   ELSE sessions.title_source END,"
-	" title_at = CASE WHEN " TITLE_WINS " THEN excluded.title_at"
-	"   ELSE sessions.title_at END,"
 	" project_path = COALESCE(sessions.project_path, excluded.project_path),"
 	" project_name = COALESCE(sessions.project_name, excluded.project_name),"
 	" repo_root = COALESCE(sessions.repo_root, excluded.repo_root),"
@@ -211,7 +213,7 @@ static const char SQL_COMPACTION[] =
 	" ON CONFLICT(event_key) DO UPDATE SET"
 	" created_at = MIN(created_at, excluded.created_at)";
 
-static size_t
+size_t
 output_limit(void)
 {
 	const char *s = getenv("CLANKERS_OUTPUT_LIMIT");
@@ -309,6 +311,22 @@ moment(struct hook *h, char *buf)
 	return buf;
 }
 
+/* Gives the session this title if it wins over the one it has. */
+int
+claude_set_title(struct db *db, const char *sid, const char *title,
+    const char *source, int64_t at)
+{
+	sqlite3_stmt *st;
+
+	if ((st = db_prepare(db, SQL_TITLE)) == NULL)
+		return SQLITE_ERROR;
+	db_bind_text(st, ":title", title);
+	db_bind_text(st, ":src", source);
+	db_bind_int(st, ":at", at);
+	db_bind_text(st, ":sid", sid);
+	return db_run(db, st);
+}
+
 static int
 store_session(struct hook *h)
 {
@@ -356,8 +374,6 @@ store_session(struct hook *h)
 		return SQLITE_ERROR;
 	}
 	db_bind_text(st, ":id", h->session_id);
-	db_bind_text(st, ":title", title_src ? title : NULL);
-	db_bind_text(st, ":title_source", title_src);
 	db_bind_text(st, ":project_path", path);
 	db_bind_text(st, ":project_name", proj.name);
 	db_bind_text(st, ":repo_root", proj.root);
@@ -379,6 +395,9 @@ store_session(struct hook *h)
 	db_bind_int(st, ":now", h->r->received_at);
 	rc = db_run(db, st);
 	project_release(&proj);
+	if (rc == SQLITE_OK && title_src)
+		rc = claude_set_title(db, h->session_id, title, title_src,
+		    h->r->received_at);
 	return rc;
 }
 

@@ -191,6 +191,63 @@ fail:
 	return rc;
 }
 
+/*
+ * Stop, SubagentStop, PreCompact and SessionEnd bring the session up to
+ * date from its transcript, after the event itself is stored. What cannot
+ * be read before the deadline is read by the next one: the file stays.
+ */
+void
+hook_transcript(struct db *db, const char *root, const char *event,
+    cJSON *payload, int64_t deadline_us, cJSON *log)
+{
+	static const char *const events[] = { "Stop", "SubagentStop", "PreCompact",
+	    "SessionEnd" };
+	const char *path, *sid;
+	struct tstats ts;
+	struct stat st;
+	char *err = NULL;
+	cJSON *o;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof events / sizeof *events; i++)
+		if (strcmp(event, events[i]) == 0)
+			break;
+	if (i == sizeof events / sizeof *events)
+		return;
+	path = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(payload,
+	    "transcript_path"));
+	sid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(payload,
+	    "session_id"));
+	if (path == NULL || *path == '\0' || sid == NULL)
+		return;
+	if (stat(path, &st) < 0 && errno == ENOENT) {
+		/* Not written yet, or already cleaned up: nothing to read. */
+		cJSON_AddStringToObject(log, "transcript", "missing");
+		return;
+	}
+	transcript_prices(root);
+	rc = transcript_update(db, path, sid, 0, deadline_us, &ts, &err);
+	o = cJSON_AddObjectToObject(log, "transcript");
+	cJSON_AddNumberToObject(o, "files", ts.files);
+	cJSON_AddNumberToObject(o, "lines", (double)ts.lines);
+	cJSON_AddNumberToObject(o, "bytes", (double)ts.bytes);
+	if (ts.bad) {
+		cJSON_AddNumberToObject(o, "bad_lines", (double)ts.bad);
+		log_set_level(log, LOG_WARN);
+	}
+	if (ts.rewinds)
+		cJSON_AddNumberToObject(o, "rewinds", ts.rewinds);
+	if (ts.deferred || (rc > 0 && (rc & 0xff) == SQLITE_BUSY))
+		cJSON_AddBoolToObject(o, "deferred", 1);  /* the next read goes on */
+	else if (rc != 0) {
+		cJSON_AddStringToObject(o, "error", rc < 0 ? err : db->err ? db->err :
+		    "database error");
+		log_set_level(log, LOG_WARN);
+	}
+	free(err);
+}
+
 static int
 budget_ms(void)
 {
@@ -319,6 +376,9 @@ cmd_hook(int argc, char **argv, struct ctx *ctx)
 		/* Half the budget at most, so that this event keeps its time. */
 		spool_ingest(&db, ctx->root, mono_us() + budget * 500LL);
 		rc = hook_store(&db, &r, payload, rec);
+		if (rc == SQLITE_OK)
+			hook_transcript(&db, ctx->root, r.event, payload,
+			    ctx->start_us + budget * 1000LL, rec);
 	}
 	if (rc == SQLITE_OK) {
 		cJSON_AddStringToObject(rec, "outcome", "stored");

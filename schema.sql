@@ -134,3 +134,57 @@ CREATE TABLE hook_events (
 );
 CREATE INDEX hook_events_session ON hook_events(session_id);
 CREATE INDEX hook_events_received ON hook_events(received_at);
+
+-- version 2
+-- The transcript reader: what each response cost, and how far each
+-- transcript file has been read.
+ALTER TABLE sessions ADD COLUMN models TEXT;          -- derived: the models of its responses, in order of first use
+ALTER TABLE sessions ADD COLUMN bad_lines INTEGER;    -- derived: transcript lines that could not be read
+ALTER TABLE messages ADD COLUMN request_id TEXT;      -- Claude: requestId of the response
+ALTER TABLE messages ADD COLUMN agent_id TEXT;        -- the subagent that wrote it
+ALTER TABLE messages ADD COLUMN cache_creation_1h_tokens INTEGER;  -- the 1-hour part of cache_creation_input_tokens
+ALTER TABLE messages ADD COLUMN speed TEXT;           -- usage.speed: 'fast' costs more
+ALTER TABLE messages ADD COLUMN stop_reason TEXT;
+ALTER TABLE messages ADD COLUMN cost_usd REAL;        -- NULL when the model has no price
+-- Covers the count of a session's totals: reading it touches no message text.
+CREATE INDEX messages_usage ON messages(session_id, role, model, is_sidechain,
+  created_at, input_tokens, output_tokens, cache_creation_input_tokens,
+  cache_read_input_tokens, cost_usd);
+
+-- One row per transcript file (a session's main file and each subagent
+-- file): where the next read starts, and what tells a file that was
+-- truncated or replaced since (then it is read again from the start).
+CREATE TABLE transcript_files (
+  path TEXT PRIMARY KEY,                -- resolved, absolute
+  session_id TEXT NOT NULL,
+  agent_id TEXT,
+  dev INTEGER,
+  ino INTEGER,
+  size INTEGER NOT NULL DEFAULT 0,      -- size when last read
+  offset INTEGER NOT NULL DEFAULT 0,    -- bytes read: always just after a newline
+  head_hash TEXT,                       -- of the first 4 KiB before offset
+  tail_hash TEXT,                       -- of the last 4 KiB before offset
+  lines INTEGER NOT NULL DEFAULT 0,     -- lines read since the start of the file
+  bad_lines INTEGER NOT NULL DEFAULT 0,
+  open_message TEXT,                    -- the response of the last line read: its next line continues it
+  request_at INTEGER,                   -- time of the last user line: when the next response was asked for
+  prompt_id TEXT,                       -- the last prompt, for the turn's duration
+  last_at INTEGER,                      -- the last timestamp read
+  reads INTEGER NOT NULL DEFAULT 0,
+  rewinds INTEGER NOT NULL DEFAULT 0,   -- times the file had to be read again from the start
+  read_at INTEGER                       -- when it was last read
+);
+CREATE INDEX transcript_files_session ON transcript_files(session_id);
+
+-- Per-model figures of each session: one session can use several models.
+CREATE VIEW session_models AS
+  SELECT session_id, model,
+         count(*) AS responses,
+         sum(input_tokens) AS input_tokens,
+         sum(output_tokens) AS output_tokens,
+         sum(cache_creation_input_tokens) AS cache_creation_input_tokens,
+         sum(cache_read_input_tokens) AS cache_read_input_tokens,
+         CASE WHEN count(cost_usd) = count(*) THEN sum(cost_usd) END AS cost_usd
+    FROM messages
+   WHERE role = 'assistant'
+   GROUP BY session_id, model;

@@ -303,6 +303,7 @@ spool_ingest(struct db *db, const char *root, int64_t until_us)
 		if (rc == SQLITE_OK) {
 			unlink(claim);
 			done++;
+			hook_transcript(db, root, r.event, payload, until_us, rec);
 		} else {
 			int keep = transient(rc);
 

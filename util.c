@@ -233,6 +233,18 @@ utf8_clean(const char *s, size_t n, size_t *outlen)
 	size_t i = 0, start = 0, len;
 
 	while (i < n) {
+		/* Eight printable ASCII bytes at a time: most text is. */
+		while (i + 8 <= n) {
+			uint64_t w;
+
+			memcpy(&w, u + i, 8);
+			if ((w & 0x8080808080808080ULL) ||
+			    ((w - 0x2020202020202020ULL) & ~w & 0x8080808080808080ULL))
+				break;
+			i += 8;
+		}
+		if (i >= n)
+			break;
 		if (u[i] >= 0x20 && u[i] < 0x80) {
 			i++;
 			continue;

@@ -88,3 +88,72 @@ echo "  $P concurrent writers on $(nproc) cores: $stored of $((P * per)) events 
 	"$(cat "$root/failures" 2>/dev/null | wc -l) failed; $(((t1 - t0) / (P * per) / 1000)) us of wall time per event"
 jq -r 'select(.event == "PostToolUse") | .duration_us' "$root"/conc/clankers-*.jsonl | sort -n |
 	awk '{ a[NR] = $1 } END { printf "  their own time in the log (duration_us): %d us p50, %d us p95, %d us max\n", a[int((NR + 1) / 2)], a[int(NR * 0.95)], a[NR] }'
+
+# The transcript reader: a full read of a large transcript and an
+# incremental update, against baselines read in the same run.
+# TRANSCRIPT_MB sets the size (default 100).
+echo
+echo "transcript reader (peak memory is the max RSS of the process)"
+mb=${TRANSCRIPT_MB:-100}
+src=test/fixtures/transcripts/spotter-2.1.39/projects/-home-USER-projects-spotter-worktrees-spotter-dov/4d5611e5-241a-462a-8d15-5122611a9569.jsonl
+# Two shapes: copies of a real 2.1.39 session (ids rewritten per copy, so
+# every response is new), mostly progress and tool-result lines; and only
+# its assistant lines, where every line carries usage.
+mkdir -p "$root/ccu/projects/mix" "$root/ccu/projects/asst"
+gen() {  # gen SOURCE OUT: copies of SOURCE until OUT is at least $mb MB
+	i=0
+	: >"$2"
+	while [ "$(wc -c <"$2")" -lt $((mb * 1000000)) ]; do
+		i=$((i + 1))
+		sed -e "s/\"msg_/\"msg_${i}x/g; s/\"req_/\"req_${i}x/g; s/\"toolu_/\"toolu_${i}x/g" \
+			-e "s/\"uuid\":\"/\"uuid\":\"${i}x/g; s/Uuid\":\"/Uuid\":\"${i}x/g" "$1" >>"$2"
+	done
+}
+gen "$src" "$root/ccu/projects/mix/4d5611e5-241a-462a-8d15-5122611a9569.jsonl"
+grep '"type":"assistant"' "$src" >"$root/asst-src.jsonl"
+gen "$root/asst-src.jsonl" "$root/ccu/projects/asst/4d5611e5-241a-462a-8d15-5122611a9569.jsonl"
+ccusage=$(sh test/ccusage.sh 2>"$root/ccusage.err") || ccusage=
+
+# measure LABEL BYTES BASE_US COMMAND...: one line with time, MB/s, peak memory.
+measure() {
+	label=$1 bytes=$2 base=$3
+	shift 3
+	set -- $(./test/rss "$@")
+	line=$(awk -v l="$label" -v us="$1" -v kb="$2" -v b="$bytes" -v base="$base" 'BEGIN {
+		printf "  %-34s %8.0f ms %7.0f MB/s %7.1f MB peak", l, us / 1000,
+		    b / us, kb / 1024
+		if (base > 0) printf "   %.2fx %s", us / base, "ccusage"
+	}')
+	echo "$line"
+	last_us=$1
+}
+for shape in mix asst; do
+	file="$root/ccu/projects/$shape/4d5611e5-241a-462a-8d15-5122611a9569.jsonl"
+	bytes=$(wc -c <"$file")
+	lines=$(wc -l <"$file")
+	echo " $shape: $((bytes / 1000000)) MB, $lines lines"
+	cat "$file" >/dev/null  # in the page cache for every reader
+	measure "wc -l" "$bytes" 0 wc -l "$file"
+	measure "jq -c ." "$bytes" 0 jq -c . "$file"
+	ccu_us=0
+	if [ -n "$ccusage" ]; then
+		mkdir -p "$root/one/projects"
+		rm -rf "$root/one/projects/$shape"
+		cp -r "$root/ccu/projects/$shape" "$root/one/projects/$shape"
+		CLAUDE_CONFIG_DIR="$root/one" measure "ccusage session --offline" "$bytes" 0 \
+			"$ccusage" session --offline --json
+		ccu_us=$last_us
+		rm -rf "$root/one/projects/$shape"
+	fi
+	rm -rf "$root/t-$shape"
+	measure "clankers session-end (full read)" "$bytes" "$ccu_us" \
+		./clankers --data-root "$root/t-$shape" session-end --transcript "$file"
+	# A Stop hook after one more response: the new lines only.
+	tail -n 40 "$src" | sed -e 's/"msg_/"msg_newx/g; s/"req_/"req_newx/g; s/"toolu_/"toolu_newx/g' \
+		-e 's/"uuid":"/"uuid":"newx/g' >>"$file"
+	measure "clankers session-end (40 new lines)" 0 0 \
+		./clankers --data-root "$root/t-$shape" session-end --transcript "$file"
+	measure "clankers session-end (nothing new)" 0 0 \
+		./clankers --data-root "$root/t-$shape" session-end --transcript "$file"
+done
+[ -n "$ccusage" ] || echo "  (ccusage not measured: $(cat "$root/ccusage.err"))"

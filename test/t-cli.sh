@@ -54,9 +54,19 @@ is "0600 whatever the caller's umask" "700 600 600" "$(stat -c %a "$ROOT/umask" 
 
 # --- the database ---
 is "journal mode WAL" wal "$(q 'pragma journal_mode')"
-is "schema version 1" 1 "$(q 'pragma user_version')"
-is "tables" "compaction_events hook_events messages session_errors sessions tools" \
+is "schema version 2" 2 "$(q 'pragma user_version')"
+is "tables" "compaction_events hook_events messages session_errors sessions tools transcript_files" \
 	"$(q "select group_concat(name, ' ') from (select name from sqlite_master where type = 'table' order by name)")"
+
+# A database made by the first release (schema version 1) moves forward and keeps its rows.
+mkdir -p "$ROOT/v1"
+{ sed '/^-- version 2/,$d' schema.sql; echo "PRAGMA user_version = 1;"
+  echo "INSERT INTO sessions (id, source, title, created_at, updated_at) VALUES ('old', 'claude-code', 'kept', 1, 1);"; } |
+	sqlite3 "$ROOT/v1/clankers.db"
+hook Stop "$FIX/claude/hooks/single/Stop.seeknal-2026-02.json" --data-root "$ROOT/v1"
+is "a version 1 database is migrated to 2" 2 "$(sqlite3 "$ROOT/v1/clankers.db" 'pragma user_version')"
+is "its rows are kept" "kept" "$(sqlite3 "$ROOT/v1/clankers.db" "select title from sessions where id = 'old'")"
+is "the new columns and view exist" "0|" "$(sqlite3 "$ROOT/v1/clankers.db" "select count(*), sum(cost_usd) from session_models")"
 
 # --- log level ---
 fresh

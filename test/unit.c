@@ -714,6 +714,155 @@ test_hook_parse(void)
 	cJSON_Delete(root);
 }
 
+
+/* ---- jscan ---- */
+
+static struct jspan
+span_of(const char *s)
+{
+	return (struct jspan){ s, strlen(s) };
+}
+
+/* The end jscan_value finds in an exact heap copy, as an offset; -1: NULL. */
+static long
+value_end(const char *s)
+{
+	size_t n = strlen(s);
+	char *in = exact_copy(s, n);
+	const char *e = jscan_value(in, in + n);
+	long off = e ? (long)(e - in) : -1;
+
+	free(in);
+	return off;
+}
+
+static void
+test_jscan_value(void)
+{
+	test_cond(value_end("\"abc\"") == 5, "jscan_value: a string");
+	test_cond(value_end("\"a\\\"b\"") == 6, "jscan_value: an escaped quote stays inside");
+	test_cond(value_end("\"a\\\\\"x") == 5, "jscan_value: an escaped backslash ends before the quote");
+	test_cond(value_end("\"open") == -1, "jscan_value: an unclosed string is malformed");
+	test_cond(value_end("{\"a\":[1,{\"b\":\"}\"}]}tail") == 19,
+	    "jscan_value: nested containers, a bracket inside a string ignored");
+	test_cond(value_end("{\"a\":[1}") == -1, "jscan_value: mismatched brackets are malformed");
+	test_cond(value_end("[[[") == -1, "jscan_value: an unclosed array is malformed");
+	test_cond(value_end("12345,") == 5, "jscan_value: a number ends at the comma");
+	test_cond(value_end("true}") == 4, "jscan_value: a literal ends at the brace");
+	test_cond(value_end("") == -1 && value_end("  ") == -1, "jscan_value: nothing is malformed");
+	test_cond(value_end(",1") == -1, "jscan_value: a comma is no value");
+}
+
+static void
+test_jscan_object(void)
+{
+	static const char *const keys[] = { "type", "message", "n", "missing" };
+	struct jspan v[4];
+	const char *line = "{\"type\":\"assistant\",\"message\":{\"id\":\"m1\",\"content\":"
+	    "[{\"type\":\"text\",\"text\":\"hi\"}]},\"n\":42,\"type\":\"second\"}";
+	char *in = exact_copy(line, strlen(line));
+	struct jspan obj = { in, strlen(line) }, id, arr, el;
+	const char *it = NULL;
+	int64_t n = 0;
+	int count = 0;
+
+	test_cond(jscan_object(obj, keys, 4, v, NULL) == 0, "jscan_object: a line scans");
+	test_cond(jscan_streq(v[0], "assistant"), "jscan_object: the first of a repeated key wins");
+	test_cond(jscan_int(v[2], &n) && n == 42, "jscan_object: a number member");
+	test_cond(v[3].p == NULL, "jscan_object: a missing member is NULL");
+	test_cond(jscan_get(v[1], "id", &id) && jscan_streq(id, "m1"), "jscan_get: a nested member");
+	test_cond(jscan_get(v[1], "content", &arr), "jscan_get: an array member");
+	while (jscan_next(arr, &it, &el))
+		count++;
+	test_cond(count == 1, "jscan_next: one element");
+	free(in);
+
+	test_cond(jscan_object(span_of("{}"), keys, 4, v, NULL) == 0, "jscan_object: an empty object");
+	test_cond(jscan_object(span_of(" {\"a\":1} \r"), keys, 4, v, NULL) == 0,
+	    "jscan_object: whitespace and CR around it");
+	test_cond(jscan_object(span_of("{\"a\":1}{\"b\":2}"), keys, 4, v, NULL) < 0,
+	    "jscan_object: two objects glued on one line are malformed");
+	test_cond(jscan_object(span_of("{\"a\":1,\"type\":\"assis"), keys, 4, v, NULL) < 0,
+	    "jscan_object: a cut line is malformed");
+	test_cond(jscan_object(span_of("[1,2]"), keys, 4, v, NULL) < 0,
+	    "jscan_object: an array is not an object");
+	test_cond(jscan_object(span_of("{\"a\" 1}"), keys, 4, v, NULL) < 0,
+	    "jscan_object: a missing colon is malformed");
+	test_cond(jscan_object(span_of("{\"a\":1,}"), keys, 4, v, NULL) < 0,
+	    "jscan_object: a trailing comma is malformed");
+	test_cond(jscan_object((struct jspan){ NULL, 0 }, keys, 4, v, NULL) < 0,
+	    "jscan_object: an absent span is no object");
+}
+
+static int
+stop_at_type(int key, struct jspan v)
+{
+	return key == 0 && jscan_streq(v, "skip");
+}
+
+static void
+test_jscan_stop(void)
+{
+	static const char *const keys[] = { "type", "data" };
+	struct jspan v[2];
+
+	test_cond(jscan_object(span_of("{\"type\":\"skip\",\"data\":[[[}"), keys, 2, v,
+	    stop_at_type) == 1, "jscan_object: stops at a type it is told to skip");
+	test_cond(jscan_object(span_of("{\"type\":\"keep\",\"data\":[1]}"), keys, 2, v,
+	    stop_at_type) == 0 && v[1].n == 3, "jscan_object: goes on for another type");
+}
+
+static void
+str_is(const char *json, const char *want, const char *title)
+{
+	struct buf b = {0};
+	char *in = exact_copy(json, strlen(json));
+	int rc = jscan_str((struct jspan){ in, strlen(json) }, &b);
+
+	if (rc < 0)
+		test_cond(want == NULL, "jscan_str: %s", title);
+	else if (want == NULL)
+		test_cond(0, "jscan_str: %s (decoded, should fail)", title);
+	else
+		test_memeq(b.data, b.len, want, strlen(want), "jscan_str: %s", title);
+	buf_release(&b);
+	free(in);
+}
+
+static void
+test_jscan_str(void)
+{
+	str_is("\"plain\"", "plain", "plain text");
+	str_is("\"\"", "", "empty");
+	str_is("\"a\\nb\\t\\\"c\\\\d\\/e\"", "a\nb\t\"c\\d/e", "simple escapes");
+	str_is("\"\\u00e9\\u4e2d\"", "\xc3\xa9\xe4\xb8\xad", "BMP escapes");
+	str_is("\"\\ud83d\\ude00\"", "\xf0\x9f\x98\x80", "a surrogate pair");
+	str_is("\"cut \\ud83d\"", "cut " FFFD, "a lone high surrogate is U+FFFD");
+	str_is("\"\\ude00x\"", FFFD "x", "a lone low surrogate is U+FFFD");
+	str_is("\"a\\u0000b\"", "a" FFFD "b", "\\u0000 is U+FFFD");
+	str_is("\"caf\xc3\xa9\"", "caf\xc3\xa9", "raw UTF-8 is copied");
+	str_is("\"\\u12\"", NULL, "a short \\u escape fails");
+	str_is("\"\\uzzzz\"", NULL, "a bad \\u escape fails");
+	str_is("42", NULL, "a number is no string");
+}
+
+static void
+test_jscan_int(void)
+{
+	int64_t v = -1;
+
+	test_cond(jscan_int(span_of("15005"), &v) && v == 15005, "jscan_int: an integer");
+	test_cond(jscan_int(span_of("-3"), &v) && v == -3, "jscan_int: a negative");
+	test_cond(jscan_int(span_of("12.0"), &v) && v == 12, "jscan_int: 12.0 is 12");
+	test_cond(jscan_int(span_of("1e3"), &v) && v == 1000, "jscan_int: 1e3 is 1000");
+	test_cond(!jscan_int(span_of("1.5"), &v), "jscan_int: 1.5 is no count");
+	test_cond(!jscan_int(span_of("\"7\""), &v), "jscan_int: a string is no count");
+	test_cond(!jscan_int(span_of("null"), &v), "jscan_int: null is no count");
+	test_cond(!jscan_int((struct jspan){ NULL, 0 }, &v), "jscan_int: absent");
+	test_cond(jscan_true(span_of("true")) && !jscan_true(span_of("false")) &&
+	    !jscan_true(span_of("\"true\"")), "jscan_true: only the literal true");
+}
+
 int
 main(void)
 {
@@ -736,6 +885,11 @@ main(void)
 	test_claude_title();
 	test_project_find();
 	test_hook_parse();
+	test_jscan_value();
+	test_jscan_object();
+	test_jscan_stop();
+	test_jscan_str();
+	test_jscan_int();
 
 	if (nftw(tmpbase, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
 		perror(tmpbase);

@@ -1,0 +1,1738 @@
+/*
+ * transcript.c: Claude Code transcripts into messages, tools and totals.
+ *
+ * A transcript is one JSON object per line. Hook payloads carry no tokens,
+ * no model and no assistant text: they are here. One API response is
+ * written as several assistant lines sharing message.id, one per content
+ * block, each with a copy of the usage whose output_tokens grows. Subagent
+ * responses appear inline (isSidechain), in <session>/subagents/ files,
+ * and copied inside progress lines. Each response is one messages row keyed
+ * by message.id wherever it is seen, with the largest value of each usage
+ * field; session totals are then counted from the rows, so that reading a
+ * line twice changes nothing.
+ *
+ * Reading is incremental: transcript_files remembers, per file, how far it
+ * was read and what the bytes around that point hashed to, so a Stop hook
+ * on a long session reads only the lines added since the last one, and a
+ * file that was truncated or replaced is read again from the start. Only
+ * complete lines are read; a partial last line waits for the next call.
+ * Each transaction reads at most CHUNK_BYTES, so a first read of a huge
+ * file holds the write lock in short turns and can stop at a deadline.
+ *
+ * Memory is the read buffer, as large as the longest line, plus the ids of
+ * the responses met in the current read.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "clankers.h"
+
+#define SOURCE "claude-code"
+#define READ_SIZE (1 << 20)
+#define CHUNK_BYTES (8 << 20)       /* read per transaction */
+#define LINE_MAX_BYTES (64 << 20)   /* a longer line is counted bad, skipped */
+#define HASH_SPAN 4096
+#define SUBAGENT_DEPTH 3
+
+/* A set of strings: the responses met in one read of one file. */
+struct idset {
+	char **v;
+	size_t n, cap;
+};
+
+struct tfile {
+	char *path;           /* owned; resolved */
+	char *agent;          /* owned; from agent-<id>.jsonl, else NULL */
+	int fd;
+	struct stat st;
+	int64_t offset;       /* bytes read, just after a newline */
+	int64_t lines, bad, reads, rewinds;
+	int fresh;            /* no stored state, or read again from the start */
+	int bad_logged;
+	int64_t request_at;   /* the last user line: when the next response was asked */
+	int64_t last_at;
+	char *open_msg;       /* owned; the response of the last assistant line */
+	char *prompt_id;      /* owned; the last prompt, for the turn's duration */
+	struct idset seen;
+};
+
+/*
+ * Lines of one response usually follow each other: they are gathered here
+ * and written as one row when a line of another response comes, or when
+ * the transaction ends.
+ */
+struct pending {
+	struct buf id, model, req, agent, speed, stop, text;
+	int64_t input, output, cw, cw1h, cr;  /* -1: not seen */
+	int64_t first_at, last_at, dur;
+	int side, active;
+};
+
+struct reader {
+	struct db *db;
+	const char *sid;
+	int64_t deadline_us;  /* 0: none */
+	struct tstats *st;
+	struct buf in;        /* the read buffer */
+	struct buf text, tmp, key, out;  /* scratch */
+	/* What the lines of this transaction said about the session. */
+	int64_t first_at, last_at;
+	char *cwd, *branch, *version, *perm;
+	char *title, *title_src;
+	int64_t title_at;
+	int have_project;
+	int dirty;            /* rows written since the totals were counted */
+	struct pending pend;
+	const struct tfile *buf_file;  /* in holds its bytes from buf_start on */
+	int64_t buf_start;
+};
+
+/* ---------------------------------------------------------------- SQL */
+
+/* The larger of two values, either of which may be NULL. */
+#define MAXE(col) "MAX(COALESCE(messages." col ", excluded." col "),"\
+	" COALESCE(excluded." col ", messages." col "))"
+#define MAXOF(col) " " col " = " MAXE(col) ","
+
+static const char SQL_RESPONSE[] =
+	"INSERT INTO messages (id, session_id, role, text_content, model, source,"
+	" request_id, agent_id, input_tokens, output_tokens,"
+	" cache_creation_input_tokens, cache_creation_1h_tokens,"
+	" cache_read_input_tokens, speed, stop_reason, is_sidechain, duration_ms,"
+	" cost_usd, created_at, completed_at)"
+	" VALUES (:id, :sid, 'assistant', :text, :model, '" SOURCE "', :req, :agent,"
+	" :input, :output, :cw, :cw1h, :cr, :speed, :stop, :side, :dur,"
+	" clankers_cost(:model, :input, :output, :cw, :cw1h, :cr, :speed),"
+	" :first, :last)"
+	" ON CONFLICT(id) DO UPDATE SET"
+	/* The first lines of a response met in a read set the text, the next
+	 * ones add their blocks: a read from the start rebuilds it whole. */
+	" text_content = CASE WHEN NOT :append THEN excluded.text_content"
+	"   WHEN messages.text_content IS NULL THEN excluded.text_content"
+	"   WHEN excluded.text_content IS NULL THEN messages.text_content"
+	"   ELSE messages.text_content || char(10, 10) || excluded.text_content END,"
+	" model = COALESCE(messages.model, excluded.model),"
+	" request_id = COALESCE(messages.request_id, excluded.request_id),"
+	" agent_id = COALESCE(messages.agent_id, excluded.agent_id),"
+	/* Every copy of a response is counted once, with its largest figures. */
+	" cost_usd = clankers_cost(COALESCE(messages.model, excluded.model),"
+	"   " MAXE("input_tokens") ", " MAXE("output_tokens") ","
+	"   " MAXE("cache_creation_input_tokens") ", " MAXE("cache_creation_1h_tokens") ","
+	"   " MAXE("cache_read_input_tokens") ", COALESCE(messages.speed, excluded.speed)),"
+	MAXOF("input_tokens")
+	MAXOF("output_tokens")
+	MAXOF("cache_creation_input_tokens")
+	MAXOF("cache_creation_1h_tokens")
+	MAXOF("cache_read_input_tokens")
+	MAXOF("duration_ms")
+	" speed = COALESCE(messages.speed, excluded.speed),"
+	" stop_reason = COALESCE(excluded.stop_reason, messages.stop_reason),"
+	/* A copy in a sidechain never makes the main thread's response one. */
+	" is_sidechain = MIN(messages.is_sidechain, excluded.is_sidechain),"
+	" created_at = MIN(COALESCE(messages.created_at, excluded.created_at),"
+	"   COALESCE(excluded.created_at, messages.created_at)),"
+	" completed_at = MAX(COALESCE(messages.completed_at, excluded.completed_at),"
+	"   COALESCE(excluded.completed_at, messages.completed_at))";
+
+static const char SQL_PROMPT[] =
+	"INSERT INTO messages (id, session_id, role, text_content, source, agent_id,"
+	" is_sidechain, created_at, completed_at)"
+	" VALUES (:id, :sid, 'user', :text, '" SOURCE "', :agent, :side, :at, :at)"
+	" ON CONFLICT(id) DO UPDATE SET"
+	" text_content = COALESCE(excluded.text_content, messages.text_content)";
+
+static const char SQL_TURN[] =
+	"UPDATE messages SET duration_ms = :dur WHERE id = :id AND role = 'user'";
+
+/* A tool_use block: fills what the hooks did not (input, message, name). */
+static const char SQL_TOOL_USE[] =
+	"INSERT INTO tools (id, session_id, message_id, source, agent_id, tool_name,"
+	" tool_input, file_path, status, started_at, created_at)"
+	" VALUES (:id, :sid, :msg, '" SOURCE "', :agent, :name, :input, :file,"
+	" 'running', :at, :at)"
+	" ON CONFLICT(id) DO UPDATE SET"
+	" message_id = COALESCE(tools.message_id, excluded.message_id),"
+	" agent_id = COALESCE(tools.agent_id, excluded.agent_id),"
+	" tool_name = COALESCE(tools.tool_name, excluded.tool_name),"
+	" tool_input = COALESCE(tools.tool_input, excluded.tool_input),"
+	" file_path = COALESCE(tools.file_path, excluded.file_path)";
+
+/*
+ * A tool_result block closes a call still running (a denied tool gets a
+ * PreToolUse and no Post); what a hook already stored stays.
+ */
+static const char SQL_TOOL_RESULT[] =
+	"INSERT INTO tools (id, session_id, source, agent_id, tool_output,"
+	" tool_output_bytes, tool_output_truncated, status, success, error_message,"
+	" ended_at, created_at)"
+	" VALUES (:id, :sid, '" SOURCE "', :agent, :out, :bytes, :trunc, :status,"
+	" :success, :error, :at, :at)"
+	" ON CONFLICT(id) DO UPDATE SET"
+	" agent_id = COALESCE(tools.agent_id, excluded.agent_id),"
+	" error_message = CASE WHEN tools.status = 'running'"
+	"   THEN excluded.error_message ELSE tools.error_message END,"
+	" success = CASE WHEN tools.status = 'running'"
+	"   THEN excluded.success ELSE tools.success END,"
+	" tool_output_bytes = CASE WHEN tools.tool_output IS NULL"
+	"   THEN excluded.tool_output_bytes ELSE tools.tool_output_bytes END,"
+	" tool_output_truncated = CASE WHEN tools.tool_output IS NULL"
+	"   THEN excluded.tool_output_truncated ELSE tools.tool_output_truncated END,"
+	" tool_output = COALESCE(tools.tool_output, excluded.tool_output),"
+	" ended_at = COALESCE(tools.ended_at, excluded.ended_at),"
+	" status = CASE WHEN tools.status = 'running'"
+	"   THEN excluded.status ELSE tools.status END";
+
+static const char SQL_STATE_GET[] =
+	"SELECT dev, ino, size, offset, head_hash, tail_hash, lines, bad_lines,"
+	" open_message, request_at, prompt_id, last_at, reads, rewinds"
+	" FROM transcript_files WHERE path = :path";
+
+static const char SQL_STATE_PUT[] =
+	"INSERT INTO transcript_files (path, session_id, agent_id, dev, ino, size,"
+	" offset, head_hash, tail_hash, lines, bad_lines, open_message, request_at,"
+	" prompt_id, last_at, reads, rewinds, read_at)"
+	" VALUES (:path, :sid, :agent, :dev, :ino, :size, :offset, :head, :tail,"
+	" :lines, :bad, :open, :req, :prompt, :last, :reads, :rewinds, :now)"
+	" ON CONFLICT(path) DO UPDATE SET session_id = excluded.session_id,"
+	" agent_id = excluded.agent_id, dev = excluded.dev, ino = excluded.ino,"
+	" size = excluded.size, offset = excluded.offset,"
+	" head_hash = excluded.head_hash, tail_hash = excluded.tail_hash,"
+	" lines = excluded.lines, bad_lines = excluded.bad_lines,"
+	" open_message = excluded.open_message, request_at = excluded.request_at,"
+	" prompt_id = excluded.prompt_id, last_at = excluded.last_at,"
+	" reads = excluded.reads, rewinds = excluded.rewinds,"
+	" read_at = excluded.read_at";
+
+static const char SQL_SESSION[] =
+	"INSERT INTO sessions (id, source, project_path, project_name, repo_root,"
+	" git_branch, cwd, hostname, client_version, permission_mode,"
+	" transcript_path, created_at, updated_at)"
+	" VALUES (:sid, '" SOURCE "', :cwd, :pname, :proot, :branch, :cwd, :host,"
+	" :version, :perm, :path, :first, :last)"
+	" ON CONFLICT(id) DO UPDATE SET"
+	" project_path = COALESCE(sessions.project_path, excluded.project_path),"
+	" project_name = COALESCE(sessions.project_name, excluded.project_name),"
+	" repo_root = COALESCE(sessions.repo_root, excluded.repo_root),"
+	" git_branch = COALESCE(sessions.git_branch, excluded.git_branch),"
+	" cwd = COALESCE(sessions.cwd, excluded.cwd),"
+	" hostname = COALESCE(sessions.hostname, excluded.hostname),"
+	" client_version = COALESCE(excluded.client_version, sessions.client_version),"
+	" permission_mode = COALESCE(sessions.permission_mode, excluded.permission_mode),"
+	" transcript_path = COALESCE(sessions.transcript_path, excluded.transcript_path),"
+	" created_at = MIN(sessions.created_at, excluded.created_at),"
+	" updated_at = MAX(sessions.updated_at, excluded.updated_at)";
+
+static const char SQL_PROJECT_KNOWN[] =
+	"SELECT project_name IS NOT NULL FROM sessions WHERE id = :sid";
+
+
+/* One pass over the covering index: the session's figures, by model. */
+static const char SQL_TOTALS[] =
+	"SELECT model, sum(input_tokens), sum(output_tokens),"
+	" sum(cache_creation_input_tokens), sum(cache_read_input_tokens),"
+	" count(*), sum(cost_usd IS NULL), total(cost_usd), min(created_at),"
+	" min(CASE WHEN is_sidechain = 0 THEN created_at END)"
+	" FROM messages WHERE session_id = :sid AND role = 'assistant'"
+	" GROUP BY model ORDER BY min(created_at)";
+
+static const char SQL_PROMPTS[] =
+	"SELECT count(*) FROM messages WHERE session_id = :sid AND role = 'user'";
+
+static const char SQL_REFRESH[] =
+	"UPDATE sessions SET input_tokens = :input, output_tokens = :output,"
+	" cache_creation_input_tokens = :cw, cache_read_input_tokens = :cr,"
+	" prompt_tokens = :prompt, completion_tokens = :output, cost_usd = :cost,"
+	" message_count = :count, models = :models,"
+	" model = COALESCE(model, :model),"
+	" tool_call_count = (SELECT count(*) FROM tools WHERE session_id = :sid),"
+	" bad_lines = (SELECT sum(bad_lines) FROM transcript_files"
+	"   WHERE session_id = :sid)"
+	" WHERE id = :sid";
+
+/* ------------------------------------------------------------ helpers */
+
+static int
+idset_add(struct idset *s, const char *id)
+{
+	size_t i, mask;
+	uint64_t h = fnv1a(FNV_SEED, id, strlen(id));
+
+	if (s->n * 2 >= s->cap) {
+		struct idset t = { NULL, 0, s->cap ? s->cap * 2 : 256 };
+
+		t.v = xmalloc(t.cap * sizeof *t.v);
+		memset(t.v, 0, t.cap * sizeof *t.v);
+		for (i = 0; i < s->cap; i++)
+			if (s->v[i]) {
+				size_t j = fnv1a(FNV_SEED, s->v[i], strlen(s->v[i])) & (t.cap - 1);
+
+				while (t.v[j])
+					j = (j + 1) & (t.cap - 1);
+				t.v[j] = s->v[i];
+			}
+		free(s->v);
+		t.n = s->n;
+		*s = t;
+	}
+	mask = s->cap - 1;
+	for (i = h & mask; s->v[i]; i = (i + 1) & mask)
+		if (strcmp(s->v[i], id) == 0)
+			return 0;
+	s->v[i] = xstrdup(id);
+	s->n++;
+	return 1;
+}
+
+static void
+idset_clear(struct idset *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->cap; i++)
+		free(s->v[i]);
+	free(s->v);
+	memset(s, 0, sizeof *s);
+}
+
+static void
+set_str(char **dst, const char *s)
+{
+	free(*dst);
+	*dst = s ? xstrdup(s) : NULL;
+}
+
+/* Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm). */
+static int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static int
+digits(const char *p, int n)
+{
+	int v = 0;
+
+	while (n-- > 0) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		v = v * 10 + (*p++ - '0');
+	}
+	return v;
+}
+
+/* "2026-02-12T16:02:25.227Z" (a JSON string span) to ms; -1 if not one. */
+static int64_t
+parse_time(struct jspan v)
+{
+	const char *p = v.p + 1;
+	int y, mo, d, h, mi, s, ms = 0;
+
+	if (v.p == NULL || v.n < 22 || v.p[0] != '"')
+		return -1;
+	y = digits(p, 4), mo = digits(p + 5, 2), d = digits(p + 8, 2);
+	h = digits(p + 11, 2), mi = digits(p + 14, 2), s = digits(p + 17, 2);
+	if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 ||
+	    mi < 0 || mi > 59 || s < 0 || s > 60 || p[4] != '-' || p[10] != 'T')
+		return -1;
+	if (p[19] == '.') {
+		int i;
+
+		for (i = 0, p += 20; i < 3 && *p >= '0' && *p <= '9'; i++, p++)
+			ms = ms * 10 + (*p - '0');
+		for (; i < 3; i++)
+			ms *= 10;
+	}
+	return (days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s) * 1000 + ms;
+}
+
+/* Decodes a JSON string into b, as valid UTF-8; -1 when v is no string. */
+static int
+decode(struct jspan v, struct buf *b)
+{
+	char *clean;
+	size_t n;
+
+	b->len = 0;
+	if (jscan_str(v, b) < 0)
+		return -1;
+	if ((clean = utf8_clean(b->data, b->len, &n)) != NULL) {
+		free(b->data);
+		b->data = clean;
+		b->len = b->cap = n;
+		buf_add(b, "", 0);
+	}
+	return 0;
+}
+
+/* A raw JSON value, as text SQLite can hold. */
+static void
+raw_json(struct jspan v, struct buf *b)
+{
+	char *clean;
+	size_t n;
+
+	b->len = 0;
+	buf_add(b, v.p, v.n);
+	buf_add(b, "", 0);
+	json_fix_escapes(b->data, b->len);
+	if ((clean = utf8_clean(b->data, b->len, &n)) != NULL) {
+		free(b->data);
+		b->data = clean;
+		b->len = b->cap = n;
+		buf_add(b, "", 0);
+	}
+}
+
+static int
+starts(const char *s, size_t n, const char *prefix)
+{
+	size_t k = strlen(prefix);
+
+	return n >= k && memcmp(s, prefix, k) == 0;
+}
+
+/* The text blocks of a content value (a string or an array of blocks). */
+static void
+content_text(struct reader *r, struct jspan content, struct buf *out)
+{
+	const char *it = NULL;
+	struct jspan block, type, text;
+
+	out->len = 0;
+	if (content.p && content.p[0] == '"') {
+		decode(content, out);
+		return;
+	}
+	while (jscan_next(content, &it, &block)) {
+		if (!jscan_get(block, "type", &type))
+			continue;
+		if (jscan_streq(type, "text") && jscan_get(block, "text", &text) &&
+		    decode(text, &r->tmp) == 0) {
+			if (out->len)
+				buf_add(out, "\n\n", 2);
+			buf_add(out, r->tmp.data, r->tmp.len);
+		} else if (jscan_streq(type, "image")) {
+			if (out->len)
+				buf_add(out, "\n\n", 2);
+			buf_add(out, "[image]", 7);
+		}
+	}
+	buf_add(out, "", 0);
+}
+
+/* ------------------------------------------------------------ entries */
+
+enum {
+	K_TYPE, K_SUBTYPE, K_UUID, K_TS, K_SIDE, K_META, K_COMPACT, K_VISIBLE,
+	K_AGENT, K_REQ, K_MSG, K_DATA, K_SUMMARY, K_CUSTOM, K_AI, K_VERSION,
+	K_CWD, K_BRANCH, K_DUR, K_PERM, NKEYS
+};
+static const char *const entry_keys[NKEYS] = {
+	"type", "subtype", "uuid", "timestamp", "isSidechain", "isMeta",
+	"isCompactSummary", "isVisibleInTranscriptOnly", "agentId", "requestId",
+	"message", "data", "summary", "customTitle", "aiTitle", "version", "cwd",
+	"gitBranch", "durationMs", "permissionMode",
+};
+
+/* Stops the scan of a line whose type the reader does not use. */
+static int
+uninteresting(int key, struct jspan v)
+{
+	return key == K_TYPE && !(jscan_streq(v, "assistant") ||
+	    jscan_streq(v, "user") || jscan_streq(v, "progress") ||
+	    jscan_streq(v, "system") || jscan_streq(v, "summary") ||
+	    jscan_streq(v, "custom-title") || jscan_streq(v, "ai-title"));
+}
+
+/* Where an entry came from: a line of its own, or a copy in a progress line. */
+struct origin {
+	struct tfile *f;
+	int copy;
+	const char *agent;   /* borrowed */
+};
+
+static const char *
+entry_agent(struct reader *r, const struct origin *o, const struct jspan *k)
+{
+	if (k[K_AGENT].p && decode(k[K_AGENT], &r->tmp) == 0 && r->tmp.len)
+		return r->tmp.data;
+	return o->agent;
+}
+
+static int
+tool_use(struct reader *r, struct jspan block, const char *msg_id,
+    const char *agent, int64_t at)
+{
+	static const char *const keys[] = { "id", "name", "input" };
+	static const char *const fkeys[] = { "file_path", "notebook_path", "path" };
+	struct jspan k[3], file[3];
+	sqlite3_stmt *st;
+	struct buf name = {0};
+	int rc;
+
+	if (jscan_object(block, keys, 3, k, NULL) < 0 || decode(k[0], &r->key) < 0 ||
+	    r->key.len == 0)
+		return SQLITE_OK;
+	if ((st = db_prepare(r->db, SQL_TOOL_USE)) == NULL)
+		return SQLITE_ERROR;
+	db_bind_textn(st, ":id", r->key.data, r->key.len);
+	db_bind_text(st, ":sid", r->sid);
+	db_bind_text(st, ":msg", msg_id);
+	db_bind_text(st, ":agent", agent);
+	if (decode(k[1], &name) == 0)
+		db_bind_textn(st, ":name", name.data, name.len);
+	else
+		db_bind_null(st, ":name");
+	if (k[2].p) {
+		raw_json(k[2], &r->out);
+		db_bind_textn(st, ":input", r->out.data, r->out.len);
+	} else {
+		db_bind_null(st, ":input");
+	}
+	if (jscan_object(k[2], fkeys, 3, file, NULL) == 0 &&
+	    (decode(file[0], &r->tmp) == 0 || decode(file[1], &r->tmp) == 0 ||
+	    decode(file[2], &r->tmp) == 0))
+		db_bind_textn(st, ":file", r->tmp.data, r->tmp.len);
+	else
+		db_bind_null(st, ":file");
+	if (at >= 0)
+		db_bind_int(st, ":at", at);
+	else
+		db_bind_int(st, ":at", now_ms());
+	rc = db_run(r->db, st);
+	buf_release(&name);
+	return rc;
+}
+
+static int
+tool_result(struct reader *r, struct jspan block, const char *agent, int64_t at)
+{
+	static const char *const keys[] = { "tool_use_id", "is_error", "content" };
+	struct jspan k[3];
+	sqlite3_stmt *st;
+	size_t limit = output_limit(), keep;
+	int err, rc;
+
+	if (jscan_object(block, keys, 3, k, NULL) < 0 || decode(k[0], &r->key) < 0 ||
+	    r->key.len == 0)
+		return SQLITE_OK;
+	err = jscan_true(k[1]);
+	content_text(r, k[2], &r->out);
+	if ((st = db_prepare(r->db, SQL_TOOL_RESULT)) == NULL)
+		return SQLITE_ERROR;
+	keep = utf8_cut(r->out.data ? r->out.data : "", r->out.len, limit);
+	db_bind_textn(st, ":id", r->key.data, r->key.len);
+	db_bind_text(st, ":sid", r->sid);
+	db_bind_text(st, ":agent", agent);
+	db_bind_textn(st, ":out", r->out.data, keep);
+	db_bind_int(st, ":bytes", (int64_t)r->out.len);
+	db_bind_int(st, ":trunc", keep < r->out.len);
+	db_bind_text(st, ":status", err ? "error" : "ok");
+	db_bind_int(st, ":success", !err);
+	if (err)
+		db_bind_textn(st, ":error", r->out.data, utf8_cut(r->out.data ?
+		    r->out.data : "", r->out.len, 1000));
+	else
+		db_bind_null(st, ":error");
+	db_bind_int(st, ":at", at >= 0 ? at : now_ms());
+	rc = db_run(r->db, st);
+	return rc;
+}
+
+
+static void
+count_max(int64_t *have, int64_t v)
+{
+	if (v >= 0 && v > *have)
+		*have = v;
+}
+
+static void
+buf_set(struct buf *b, const char *s, size_t n)
+{
+	b->len = 0;
+	buf_add(b, s ? s : "", s ? n : 0);
+}
+
+static int
+flush_response(struct reader *r, struct tfile *f)
+{
+	struct pending *p = &r->pend;
+	sqlite3_stmt *st;
+	int append;
+
+	if (!p->active)
+		return SQLITE_OK;
+	p->active = 0;
+	append = !idset_add(&f->seen, p->id.data);
+	if ((st = db_prepare(r->db, SQL_RESPONSE)) == NULL)
+		return SQLITE_ERROR;
+#define BIND_COUNT(name, val) \
+	do { if ((val) >= 0) db_bind_int(st, name, val); else db_bind_null(st, name); } while (0)
+	db_bind_textn(st, ":id", p->id.data, p->id.len);
+	db_bind_text(st, ":sid", r->sid);
+	db_bind_textn(st, ":text", p->text.data, p->text.len);
+	db_bind_textn(st, ":model", p->model.data, p->model.len);
+	db_bind_textn(st, ":req", p->req.data, p->req.len);
+	db_bind_textn(st, ":agent", p->agent.data, p->agent.len);
+	BIND_COUNT(":input", p->input);
+	BIND_COUNT(":output", p->output);
+	BIND_COUNT(":cw", p->cw);
+	BIND_COUNT(":cw1h", p->cw >= 0 ? p->cw1h : -1);
+	BIND_COUNT(":cr", p->cr);
+	BIND_COUNT(":first", p->first_at);
+	BIND_COUNT(":last", p->last_at);
+	BIND_COUNT(":dur", p->dur);
+#undef BIND_COUNT
+	db_bind_textn(st, ":speed", p->speed.data, p->speed.len);
+	db_bind_textn(st, ":stop", p->stop.data, p->stop.len);
+	db_bind_int(st, ":side", p->side);
+	db_bind_int(st, ":append", append);
+	return db_run(r->db, st);
+}
+
+static void
+pending_release(struct pending *p)
+{
+	buf_release(&p->id);
+	buf_release(&p->model);
+	buf_release(&p->req);
+	buf_release(&p->agent);
+	buf_release(&p->speed);
+	buf_release(&p->stop);
+	buf_release(&p->text);
+}
+
+static int
+response(struct reader *r, const struct origin *o, struct jspan *k, int64_t at,
+    int side)
+{
+	static const char *const mkeys[] = { "id", "model", "usage", "content",
+	    "stop_reason" };
+	static const char *const ukeys[] = { "input_tokens", "output_tokens",
+	    "cache_creation_input_tokens", "cache_read_input_tokens",
+	    "cache_creation", "speed" };
+	static const char *const ckeys[] = { "ephemeral_5m_input_tokens",
+	    "ephemeral_1h_input_tokens" };
+	struct jspan m[5], u[6] = {{0}}, c[2], block, type;
+	struct pending *p = &r->pend;
+	struct tfile *f = o->f;
+	const char *agent, *it = NULL;
+	int64_t v, e5 = 0, e1h = 0;
+	int rc;
+
+	if (jscan_object(k[K_MSG], mkeys, 5, m, NULL) < 0)
+		return -1;
+	if (!(decode(m[0], &r->key) == 0 && r->key.len) &&
+	    !(decode(k[K_REQ], &r->key) == 0 && r->key.len) &&
+	    !(decode(k[K_UUID], &r->key) == 0 && r->key.len))
+		return SQLITE_OK;  /* nothing to key it by */
+	if (p->active && (p->id.len != r->key.len ||
+	    memcmp(p->id.data, r->key.data, r->key.len) != 0)) {
+		if ((rc = flush_response(r, f)) != SQLITE_OK)
+			return rc;
+	}
+	if (!p->active) {
+		p->active = 1;
+		buf_set(&p->id, r->key.data, r->key.len);
+		p->model.len = p->req.len = p->agent.len = p->speed.len = 0;
+		p->stop.len = p->text.len = 0;
+		p->input = p->output = p->cw = p->cw1h = p->cr = -1;
+		p->first_at = p->last_at = p->dur = -1;
+		p->side = side;
+	}
+	if (p->model.len == 0 && decode(m[1], &r->tmp) == 0)
+		buf_set(&p->model, r->tmp.data, r->tmp.len);
+	if (p->req.len == 0 && decode(k[K_REQ], &r->tmp) == 0)
+		buf_set(&p->req, r->tmp.data, r->tmp.len);
+	if (p->agent.len == 0 && (agent = entry_agent(r, o, k)) != NULL)
+		buf_set(&p->agent, agent, strlen(agent));
+	if (decode(m[4], &r->tmp) == 0 && r->tmp.len)
+		buf_set(&p->stop, r->tmp.data, r->tmp.len);
+	if (side < p->side)
+		p->side = side;
+	if (at >= 0) {
+		if (p->first_at < 0 || at < p->first_at)
+			p->first_at = at;
+		count_max(&p->last_at, at);
+		/* A copy in a progress line is not timed against this file's prompts. */
+		if (!o->copy && f->request_at >= 0 && at >= f->request_at)
+			count_max(&p->dur, at - f->request_at);
+	}
+
+	/* Every line repeats the usage; output_tokens grows: keep each maximum. */
+	if (m[2].p && jscan_object(m[2], ukeys, 6, u, NULL) == 0) {
+		if (jscan_int(u[0], &v))
+			count_max(&p->input, v);
+		if (jscan_int(u[1], &v))
+			count_max(&p->output, v);
+		if (jscan_int(u[3], &v))
+			count_max(&p->cr, v);
+		v = -1;
+		jscan_int(u[2], &v);
+		/* Before 2.1.152 the total could read 0 beside a real breakdown. */
+		if (u[4].p && jscan_object(u[4], ckeys, 2, c, NULL) == 0) {
+			int64_t n;
+
+			if (jscan_int(c[0], &n))
+				e5 = n;
+			if (jscan_int(c[1], &n))
+				e1h = n;
+			if (e5 + e1h > v)
+				v = e5 + e1h;
+			count_max(&p->cw1h, e1h);
+		}
+		count_max(&p->cw, v);
+		if (p->speed.len == 0 && decode(u[5], &r->tmp) == 0)
+			buf_set(&p->speed, r->tmp.data, r->tmp.len);
+	}
+
+	/* The text of this line's blocks, and its tool calls. */
+	if (m[3].p && m[3].p[0] == '"') {
+		if (decode(m[3], &r->tmp) == 0 && r->tmp.len) {
+			if (p->text.len)
+				buf_add(&p->text, "\n\n", 2);
+			buf_add(&p->text, r->tmp.data, r->tmp.len);
+		}
+		return SQLITE_OK;
+	}
+	while (jscan_next(m[3], &it, &block)) {
+		if (!jscan_get(block, "type", &type))
+			continue;
+		if (jscan_streq(type, "text")) {
+			struct jspan t;
+
+			if (jscan_get(block, "text", &t) && decode(t, &r->tmp) == 0) {
+				if (p->text.len)
+					buf_add(&p->text, "\n\n", 2);
+				buf_add(&p->text, r->tmp.data, r->tmp.len);
+			}
+		} else if (jscan_streq(type, "tool_use")) {
+			if ((rc = tool_use(r, block, p->id.data, p->agent.len ?
+			    p->agent.data : NULL, at)) != SQLITE_OK)
+				return rc;
+		}
+	}
+	if (!o->copy)
+		set_str(&f->open_msg, p->id.data);
+	return SQLITE_OK;
+}
+
+/* Text a user line carries that is the harness's, not the user's words. */
+static int
+not_a_prompt(const char *s, size_t n)
+{
+	return starts(s, n, "<local-command-") || starts(s, n, "[Request interrupted") ||
+	    starts(s, n, "<task-notification>") || starts(s, n, "Caveat: ");
+}
+
+static void
+title_candidate(struct reader *r, const char *title, const char *src, int64_t at)
+{
+	/* Within one read: the first prompt, the last of any other kind. */
+	if (r->title_src && strcmp(src, "prompt") == 0 && strcmp(r->title_src, "prompt") == 0)
+		return;
+	if (r->title_src && strcmp(r->title_src, "prompt") != 0 && strcmp(src, "prompt") == 0)
+		return;
+	if (r->title_src && strcmp(r->title_src, "custom") == 0 && strcmp(src, "custom") != 0)
+		return;
+	set_str(&r->title, title);
+	set_str(&r->title_src, src);
+	r->title_at = at;
+}
+
+static int
+user_line(struct reader *r, const struct origin *o, struct jspan *k, int64_t at,
+    int side)
+{
+	static const char *const mkeys[] = { "content" };
+	struct jspan m[1], block, type;
+	const char *it = NULL, *agent;
+	char *agent_copy = NULL;
+	struct tfile *f = o->f;
+	sqlite3_stmt *st;
+	int results = 0, rc = SQLITE_OK;
+	char title[512];
+
+	if (jscan_object(k[K_MSG], mkeys, 1, m, NULL) < 0)
+		return -1;
+	if ((agent = entry_agent(r, o, k)) != NULL)
+		agent = agent_copy = xstrdup(agent);
+	if (!o->copy && at >= 0)
+		f->request_at = at;
+	if (m[0].p && m[0].p[0] == '[') {
+		while (jscan_next(m[0], &it, &block))
+			if (jscan_get(block, "type", &type) && jscan_streq(type, "tool_result")) {
+				results++;
+				if ((rc = tool_result(r, block, agent, at)) != SQLITE_OK)
+					goto out;
+			}
+	}
+	if (results || jscan_true(k[K_META]) || jscan_true(k[K_COMPACT]) ||
+	    jscan_true(k[K_VISIBLE]) || k[K_UUID].p == NULL)
+		goto out;
+	content_text(r, m[0], &r->text);
+	if (r->text.len == 0 || not_a_prompt(r->text.data, r->text.len))
+		goto out;
+	if (decode(k[K_UUID], &r->key) < 0 || r->key.len == 0)
+		goto out;
+	if ((st = db_prepare(r->db, SQL_PROMPT)) == NULL) {
+		rc = SQLITE_ERROR;
+		goto out;
+	}
+	db_bind_textn(st, ":id", r->key.data, r->key.len);
+	db_bind_text(st, ":sid", r->sid);
+	db_bind_textn(st, ":text", r->text.data, r->text.len);
+	db_bind_text(st, ":agent", agent);
+	db_bind_int(st, ":side", side);
+	if (at >= 0)
+		db_bind_int(st, ":at", at);
+	else
+		db_bind_null(st, ":at");
+	if ((rc = db_run(r->db, st)) != SQLITE_OK)
+		goto out;
+	if (!side && !o->copy) {
+		set_str(&f->prompt_id, r->key.data);
+		/* A slash command or shell escape is kept, but names nothing. */
+		if (!starts(r->text.data, r->text.len, "<command-") &&
+		    !starts(r->text.data, r->text.len, "<bash-") &&
+		    claude_title(r->text.data, title, sizeof title) > 0)
+			title_candidate(r, title, "prompt", at >= 0 ? at : now_ms());
+	}
+out:
+	free(agent_copy);
+	return rc;
+}
+
+static int entry(struct reader *r, const struct origin *o, struct jspan line, int depth);
+
+/* A progress line: only agent_progress carries something, a subagent line. */
+static int
+progress(struct reader *r, const struct origin *o, struct jspan data)
+{
+	static const char *const keys[] = { "type", "message", "agentId" };
+	struct jspan k[3];
+	struct origin copy = { o->f, 1, o->agent };
+	int rc;
+
+	if (jscan_object(data, keys, 3, k, NULL) < 0 || !jscan_streq(k[0], "agent_progress") ||
+	    k[1].p == NULL)
+		return SQLITE_OK;
+	if (decode(k[2], &r->out) == 0 && r->out.len) {
+		char *agent = xstrdup(r->out.data);
+
+		copy.agent = agent;
+		rc = entry(r, &copy, k[1], 1);
+		free(agent);
+		return rc;
+	}
+	return entry(r, &copy, k[1], 1);
+}
+
+/* Returns a SQLite code, or -1 for a line that is not a JSON object. */
+static int
+entry(struct reader *r, const struct origin *o, struct jspan line, int depth)
+{
+	struct jspan k[NKEYS];
+	struct tfile *f = o->f;
+	int64_t at, v;
+	int side, rc;
+
+	rc = jscan_object(line, entry_keys, NKEYS, k, depth == 0 ? uninteresting : NULL);
+	if (rc < 0)
+		return depth == 0 ? -1 : SQLITE_OK;
+	if (rc == 1)
+		return SQLITE_OK;
+	at = parse_time(k[K_TS]);
+	side = o->copy || jscan_true(k[K_SIDE]);
+	if (at >= 0 && !o->copy) {
+		if (r->first_at < 0 || at < r->first_at)
+			r->first_at = at;
+		if (at > r->last_at)
+			r->last_at = at;
+		if (at > f->last_at)
+			f->last_at = at;
+	}
+	if (!o->copy) {
+		if (r->cwd == NULL && decode(k[K_CWD], &r->tmp) == 0 && r->tmp.len)
+			r->cwd = xstrdup(r->tmp.data);
+		if (r->branch == NULL && decode(k[K_BRANCH], &r->tmp) == 0 && r->tmp.len)
+			r->branch = xstrdup(r->tmp.data);
+		if (decode(k[K_VERSION], &r->tmp) == 0 && r->tmp.len)
+			set_str(&r->version, r->tmp.data);
+		if (r->perm == NULL && !side && decode(k[K_PERM], &r->tmp) == 0 && r->tmp.len)
+			r->perm = xstrdup(r->tmp.data);
+	}
+
+	if (jscan_streq(k[K_TYPE], "assistant")) {
+		if (k[K_MSG].p == NULL)
+			return SQLITE_OK;
+		rc = response(r, o, k, at, side);
+		return rc < 0 ? (depth == 0 ? -1 : SQLITE_OK) : rc;
+	}
+	if (jscan_streq(k[K_TYPE], "user")) {
+		if (k[K_MSG].p == NULL)
+			return SQLITE_OK;
+		rc = user_line(r, o, k, at, side);
+		return rc < 0 ? (depth == 0 ? -1 : SQLITE_OK) : rc;
+	}
+	if (depth > 0)
+		return SQLITE_OK;
+	if (jscan_streq(k[K_TYPE], "progress"))
+		return progress(r, o, k[K_DATA]);
+	if (jscan_streq(k[K_TYPE], "system")) {
+		sqlite3_stmt *st;
+
+		if (!jscan_streq(k[K_SUBTYPE], "turn_duration") || f->prompt_id == NULL ||
+		    !jscan_int(k[K_DUR], &v) || v < 0)
+			return SQLITE_OK;
+		if ((st = db_prepare(r->db, SQL_TURN)) == NULL)
+			return SQLITE_ERROR;
+		db_bind_int(st, ":dur", v);
+		db_bind_text(st, ":id", f->prompt_id);
+		return db_run(r->db, st);
+	}
+	/* Titles the client wrote: summary (old), ai-title, custom-title (/rename). */
+	if (jscan_streq(k[K_TYPE], "summary") && decode(k[K_SUMMARY], &r->tmp) == 0 &&
+	    r->tmp.len)
+		title_candidate(r, r->tmp.data, "summary", 0);
+	else if (jscan_streq(k[K_TYPE], "ai-title") && decode(k[K_AI], &r->tmp) == 0 &&
+	    r->tmp.len)
+		title_candidate(r, r->tmp.data, "ai", f->last_at);
+	else if (jscan_streq(k[K_TYPE], "custom-title") && decode(k[K_CUSTOM], &r->tmp) == 0 &&
+	    r->tmp.len)
+		title_candidate(r, r->tmp.data, "custom", f->last_at);
+	return SQLITE_OK;
+}
+
+/* -------------------------------------------------------------- files */
+
+static int64_t
+hash_range(int fd, int64_t from, int64_t to)
+{
+	char b[HASH_SPAN];
+	ssize_t n;
+
+	if (to - from > HASH_SPAN)
+		from = to - HASH_SPAN;
+	if (to <= from)
+		return 0;
+	n = pread(fd, b, (size_t)(to - from), from);
+	if (n != to - from)
+		return -1;
+	return (int64_t)(fnv1a(FNV_SEED, b, (size_t)n) >> 1);
+}
+
+static int64_t
+head_hash(int fd, int64_t offset)
+{
+	return hash_range(fd, 0, offset < HASH_SPAN ? offset : HASH_SPAN);
+}
+
+static void
+state_reset(struct tfile *f)
+{
+	f->offset = f->lines = f->bad = 0;
+	f->request_at = f->last_at = -1;
+	set_str(&f->open_msg, NULL);
+	set_str(&f->prompt_id, NULL);
+}
+
+static const char *
+col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+static int64_t
+col_int(sqlite3_stmt *st, int i, int64_t none)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? none : sqlite3_column_int64(st, i);
+}
+
+/*
+ * Loads where the last read of f stopped, inside the transaction, and
+ * checks that the bytes before that point are still the ones read: a file
+ * that shrank, was replaced or was rewritten is read again from the start.
+ */
+static int
+state_load(struct reader *r, struct tfile *f, int full)
+{
+	sqlite3_stmt *st;
+	int rc, rewind = 0;
+
+	state_reset(f);
+	f->reads = f->rewinds = 0;
+	if ((st = db_prepare(r->db, SQL_STATE_GET)) == NULL)
+		return SQLITE_ERROR;
+	db_bind_text(st, ":path", f->path);
+	f->fresh = 1;
+	rc = db_step(r->db, st);
+	if (rc == SQLITE_DONE)
+		return SQLITE_OK;
+	f->fresh = 0;
+	if (rc != SQLITE_ROW)
+		return rc;
+	f->offset = col_int(st, 3, 0);
+	f->lines = col_int(st, 6, 0);
+	f->bad = col_int(st, 7, 0);
+	set_str(&f->open_msg, col_text(st, 8));
+	f->request_at = col_int(st, 9, -1);
+	set_str(&f->prompt_id, col_text(st, 10));
+	f->last_at = col_int(st, 11, -1);
+	f->reads = col_int(st, 12, 0);
+	f->rewinds = col_int(st, 13, 0);
+	if (full)
+		rewind = 1;
+	else if (col_int(st, 0, -1) != (int64_t)f->st.st_dev ||
+	    col_int(st, 1, -1) != (int64_t)f->st.st_ino || f->offset > f->st.st_size)
+		rewind = 2;
+	else if (f->offset > 0 && (col_int(st, 4, -2) != head_hash(f->fd, f->offset) ||
+	    col_int(st, 5, -2) != hash_range(f->fd, 0, f->offset)))
+		rewind = 2;
+	db_reset(st);
+	if (rewind) {
+		int64_t reads = f->reads, rewinds = f->rewinds;
+
+		state_reset(f);
+		f->reads = reads;
+		f->rewinds = rewinds + (rewind == 2);
+		f->fresh = 1;
+		r->st->rewinds += rewind == 2;
+	}
+	return SQLITE_OK;
+}
+
+static int
+state_save(struct reader *r, struct tfile *f)
+{
+	sqlite3_stmt *st;
+
+	if ((st = db_prepare(r->db, SQL_STATE_PUT)) == NULL)
+		return SQLITE_ERROR;
+	db_bind_text(st, ":path", f->path);
+	db_bind_text(st, ":sid", r->sid);
+	db_bind_text(st, ":agent", f->agent);
+	db_bind_int(st, ":dev", (int64_t)f->st.st_dev);
+	db_bind_int(st, ":ino", (int64_t)f->st.st_ino);
+	db_bind_int(st, ":size", f->offset > f->st.st_size ? f->offset : (int64_t)f->st.st_size);
+	db_bind_int(st, ":offset", f->offset);
+	db_bind_int(st, ":head", head_hash(f->fd, f->offset));
+	db_bind_int(st, ":tail", hash_range(f->fd, 0, f->offset));
+	db_bind_int(st, ":lines", f->lines);
+	db_bind_int(st, ":bad", f->bad);
+	db_bind_text(st, ":open", f->open_msg);
+	if (f->request_at >= 0)
+		db_bind_int(st, ":req", f->request_at);
+	else
+		db_bind_null(st, ":req");
+	db_bind_text(st, ":prompt", f->prompt_id);
+	if (f->last_at >= 0)
+		db_bind_int(st, ":last", f->last_at);
+	else
+		db_bind_null(st, ":last");
+	db_bind_int(st, ":reads", f->reads);
+	db_bind_int(st, ":rewinds", f->rewinds);
+	db_bind_int(st, ":now", now_ms());
+	return db_run(r->db, st);
+}
+
+/*
+ * The session's totals, counted again from its rows: a replayed line can
+ * never add to them. Sums stay NULL until a response gave a count.
+ */
+static int
+refresh_totals(struct reader *r)
+{
+	struct sum { int64_t v; int seen; } in = {0, 0}, out = {0, 0}, cw = {0, 0}, cr = {0, 0};
+	sqlite3_stmt *st, *up;
+	struct buf models = {0};
+	char *first_model = NULL;
+	int64_t responses = 0, unpriced = 0, prompts = 0, first_at = -1;
+	double cost = 0;
+	int rc;
+
+	if ((st = db_prepare(r->db, SQL_TOTALS)) == NULL)
+		return SQLITE_ERROR;
+	db_bind_text(st, ":sid", r->sid);
+	while ((rc = db_step(r->db, st)) == SQLITE_ROW) {
+		const char *model = col_text(st, 0);
+		struct sum *s[4] = { &in, &out, &cw, &cr };
+		int i;
+
+		for (i = 0; i < 4; i++)
+			if (sqlite3_column_type(st, 1 + i) != SQLITE_NULL) {
+				s[i]->v += sqlite3_column_int64(st, 1 + i);
+				s[i]->seen = 1;
+			}
+		responses += sqlite3_column_int64(st, 5);
+		unpriced += sqlite3_column_int64(st, 6);
+		cost += sqlite3_column_double(st, 7);
+		if (model && strcmp(model, "<synthetic>") != 0) {
+			if (models.len)
+				buf_add(&models, ",", 1);
+			buf_add(&models, model, strlen(model));
+			if (sqlite3_column_type(st, 9) != SQLITE_NULL &&
+			    (first_at < 0 || sqlite3_column_int64(st, 9) < first_at)) {
+				first_at = sqlite3_column_int64(st, 9);
+				set_str(&first_model, model);
+			}
+		}
+	}
+	if (rc != SQLITE_DONE)
+		goto out;
+	if ((st = db_prepare(r->db, SQL_PROMPTS)) == NULL) {
+		rc = SQLITE_ERROR;
+		goto out;
+	}
+	db_bind_text(st, ":sid", r->sid);
+	if ((rc = db_step(r->db, st)) != SQLITE_ROW)
+		goto out;
+	prompts = sqlite3_column_int64(st, 0);
+	db_reset(st);
+	if ((up = db_prepare(r->db, SQL_REFRESH)) == NULL) {
+		rc = SQLITE_ERROR;
+		goto out;
+	}
+#define BIND_SUM(name, s) \
+	do { if ((s).seen) db_bind_int(up, name, (s).v); else db_bind_null(up, name); } while (0)
+	BIND_SUM(":input", in);
+	BIND_SUM(":output", out);
+	BIND_SUM(":cw", cw);
+	BIND_SUM(":cr", cr);
+#undef BIND_SUM
+	if (in.seen || cw.seen || cr.seen)
+		db_bind_int(up, ":prompt", in.v + cw.v + cr.v);
+	else
+		db_bind_null(up, ":prompt");
+	/* Unknown if any response has no price: never a made-up $0. */
+	if (responses > 0 && unpriced == 0)
+		sqlite3_bind_double(up, sqlite3_bind_parameter_index(up, ":cost"), cost);
+	else
+		db_bind_null(up, ":cost");
+	db_bind_int(up, ":count", responses + prompts);
+	db_bind_textn(up, ":models", models.data, models.len);
+	db_bind_text(up, ":model", first_model);
+	db_bind_text(up, ":sid", r->sid);
+	rc = db_run(r->db, up);
+out:
+	buf_release(&models);
+	free(first_model);
+	return rc;
+}
+
+/* The session row, its title and its totals, counted from the rows. */
+static int
+session_save(struct reader *r, const char *main_path, int refresh)
+{
+	sqlite3_stmt *st;
+	struct project p = {0};
+	int rc, known = 0;
+	char host[256] = "";
+	int64_t now = now_ms();
+
+	if (!r->have_project && r->cwd) {
+		if ((st = db_prepare(r->db, SQL_PROJECT_KNOWN)) == NULL)
+			return SQLITE_ERROR;
+		db_bind_text(st, ":sid", r->sid);
+		if (db_step(r->db, st) == SQLITE_ROW) {
+			known = sqlite3_column_int(st, 0);
+			db_reset(st);
+		}
+		if (!known)
+			project_find(r->cwd, &p);
+		r->have_project = 1;
+	}
+	if ((st = db_prepare(r->db, SQL_SESSION)) == NULL) {
+		project_release(&p);
+		return SQLITE_ERROR;
+	}
+	gethostname(host, sizeof host - 1);
+	db_bind_text(st, ":sid", r->sid);
+	db_bind_text(st, ":cwd", r->cwd);
+	db_bind_text(st, ":pname", p.name);
+	db_bind_text(st, ":proot", p.root);
+	db_bind_text(st, ":branch", r->branch ? r->branch : p.branch);
+	db_bind_text(st, ":host", host);
+	db_bind_text(st, ":version", r->version);
+	db_bind_text(st, ":perm", r->perm);
+	db_bind_text(st, ":path", main_path);
+	db_bind_int(st, ":first", r->first_at >= 0 ? r->first_at : now);
+	db_bind_int(st, ":last", r->last_at >= 0 ? r->last_at : now);
+	rc = db_run(r->db, st);
+	project_release(&p);
+	if (rc != SQLITE_OK)
+		return rc;
+
+	if (r->title) {
+		if ((rc = claude_set_title(r->db, r->sid, r->title, r->title_src,
+		    r->title_at)) != SQLITE_OK)
+			return rc;
+	}
+
+	if (!refresh)
+		return SQLITE_OK;
+	return refresh_totals(r);
+}
+
+static void
+facts_clear(struct reader *r)
+{
+	set_str(&r->cwd, NULL);
+	set_str(&r->branch, NULL);
+	set_str(&r->version, NULL);
+	set_str(&r->perm, NULL);
+	set_str(&r->title, NULL);
+	set_str(&r->title_src, NULL);
+	r->first_at = r->last_at = -1;
+}
+
+static int
+past_deadline(struct reader *r)
+{
+	return r->deadline_us > 0 && mono_us() >= r->deadline_us;
+}
+
+/*
+ * One transaction: reads from the stored offset up to CHUNK_BYTES of
+ * complete lines. *more is set when lines are left for another turn.
+ */
+static int
+read_turn(struct reader *r, struct tfile *f, int full, const char *main_path, int *more)
+{
+	struct buf *in = &r->in;
+	struct origin o = { f, 0, f->agent };
+	int64_t pos, start_offset, budget_at;
+	size_t at = 0;
+	int rc, refresh, skipping = 0;
+
+	*more = 0;
+	r->db->deadline_us = r->deadline_us > 0 ? r->deadline_us : mono_us() + 60000000LL;
+	if ((rc = db_begin(r->db)) != SQLITE_OK)
+		return rc;
+	if ((rc = sqlite3_exec(r->db->h, "PRAGMA defer_foreign_keys = ON", NULL, NULL, NULL))
+	    != SQLITE_OK || (rc = state_load(r, f, full)) != SQLITE_OK)
+		goto fail;
+	if (f->offset == 0)
+		idset_clear(&f->seen);
+	else if (f->open_msg && f->seen.n == 0)
+		idset_add(&f->seen, f->open_msg);  /* its next line continues it */
+	facts_clear(r);
+	start_offset = f->offset;
+	budget_at = start_offset + CHUNK_BYTES;
+	if (r->buf_file == f && r->buf_start == f->offset) {
+		pos = f->offset + (int64_t)in->len;  /* the last turn read these */
+	} else {
+		pos = f->offset;
+		in->len = 0;
+	}
+	r->buf_file = NULL;
+	for (;;) {
+		char *nl;
+		ssize_t n;
+
+		nl = in->len > at ? memchr(in->data + at, '\n', in->len - at) : NULL;
+		if (nl) {
+			size_t len = (size_t)(nl - (in->data + at));
+			struct jspan line = { in->data + at, len };
+
+			if (skipping) {
+				skipping = 0;
+				log_msg(LOG_WARN, "transcript", "%s: line %lld is longer than "
+				    "%d MiB: skipped", f->path, (long long)f->lines + 1,
+				    LINE_MAX_BYTES >> 20);
+				f->bad++;
+				r->st->bad++;
+				f->lines++;
+				r->st->lines++;
+			} else {
+				const char *p = line.p, *e = line.p + len;
+
+				while (p < e && (*p == ' ' || *p == '\t' || *p == '\r'))
+					p++;
+				if (p < e) {
+					f->lines++;
+					r->st->lines++;
+					rc = entry(r, &o, line, 0);
+					if (rc < 0) {
+						f->bad++;
+						r->st->bad++;
+						if (f->bad_logged++ < 5)
+							log_msg(LOG_WARN, "transcript", "%s: line %lld is not "
+							    "a JSON object: skipped", f->path, (long long)f->lines);
+					} else if (rc != SQLITE_OK) {
+						goto fail;
+					}
+				}
+			}
+			at += len + 1;
+			f->offset = pos - (int64_t)(in->len - at);
+			if (f->offset >= budget_at || ((f->lines & 255) == 0 && past_deadline(r))) {
+				*more = 1;
+				break;
+			}
+			continue;
+		}
+		/* No newline in what is buffered: keep the partial line, read more. */
+		if (at > 0) {
+			memmove(in->data, in->data + at, in->len - at);
+			in->len -= at;
+			at = 0;
+		}
+		if (in->len >= LINE_MAX_BYTES) {
+			skipping = 1;  /* counted when its newline comes */
+			in->len = 0;
+		}
+		buf_grow(in, READ_SIZE);
+		n = pread(f->fd, in->data + in->len, in->cap - in->len - 1, pos);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;  /* EOF: a partial last line waits for the next read */
+		in->len += (size_t)n;
+		pos += n;
+		r->st->bytes += n;
+	}
+	if (at > 0) {
+		memmove(in->data, in->data + at, in->len - at);
+		in->len -= at;
+	}
+	if (!skipping) {
+		r->buf_file = f;
+		r->buf_start = f->offset;
+	}
+	if (f->offset == start_offset && !f->fresh && !r->dirty) {
+		/* Nothing new: nothing to write, and no transaction to commit. */
+		db_rollback(r->db);
+		return SQLITE_OK;
+	}
+	f->reads++;
+	/* Totals are counted once a file is read through (or time is up). */
+	refresh = !*more || past_deadline(r);
+	if ((rc = flush_response(r, f)) != SQLITE_OK ||
+	    (rc = state_save(r, f)) != SQLITE_OK ||
+	    (rc = session_save(r, main_path, refresh)) != SQLITE_OK)
+		goto fail;
+	if ((rc = db_commit(r->db)) != SQLITE_OK)
+		goto fail;
+	r->dirty = !refresh;
+	if (*more && past_deadline(r)) {
+		r->st->deferred = 1;
+		*more = 0;
+	}
+	return SQLITE_OK;
+fail:
+	r->pend.active = 0;
+	r->buf_file = NULL;
+	db_rollback(r->db);
+	*more = 0;
+	return rc;
+}
+
+/* Opens a transcript file: a regular file, never waiting on a FIFO. */
+static int
+file_open(struct tfile *f, const char *path, char **err)
+{
+	char real[PATH_MAX];
+
+	memset(f, 0, sizeof *f);
+	f->fd = -1;
+	if (realpath(path, real) == NULL) {
+		*err = xasprintf("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	f->path = xstrdup(real);
+	if ((f->fd = open(real, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
+		*err = xasprintf("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(f->fd, &f->st) < 0) {
+		*err = xasprintf("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (S_ISDIR(f->st.st_mode)) {
+		*err = xasprintf("%s: is a directory", path);
+		return -1;
+	}
+	if (!S_ISREG(f->st.st_mode)) {
+		*err = xasprintf("%s: not a regular file", path);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+file_close(struct tfile *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	free(f->path);
+	free(f->agent);
+	free(f->open_msg);
+	free(f->prompt_id);
+	idset_clear(&f->seen);
+}
+
+static int
+read_file(struct reader *r, struct tfile *f, int full, const char *main_path)
+{
+	int more, rc, first = 1;
+
+	do {
+		rc = read_turn(r, f, full && first, main_path, &more);
+		first = 0;
+	} while (rc == SQLITE_OK && more);
+	r->buf_file = NULL;
+	r->st->files++;
+	return rc;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The .jsonl files under <session>/subagents/, in name order. */
+static void
+find_subagents(const char *dir, int depth, char ***list, size_t *n)
+{
+	DIR *d;
+	struct dirent *e;
+
+	if (depth > SUBAGENT_DEPTH || (d = opendir(dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		char *p;
+		struct stat st;
+		size_t len = strlen(e->d_name);
+
+		if (e->d_name[0] == '.')
+			continue;
+		p = path_join(dir, e->d_name);
+		if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+			find_subagents(p, depth + 1, list, n);
+			free(p);
+		} else if (len > 6 && strcmp(e->d_name + len - 6, ".jsonl") == 0 &&
+		    S_ISREG(st.st_mode)) {
+			*list = xrealloc(*list, (*n + 1) * sizeof **list);
+			(*list)[(*n)++] = p;
+		} else {
+			free(p);
+		}
+	}
+	closedir(d);
+}
+
+static char *
+agent_from_name(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	size_t n;
+
+	base = base ? base + 1 : path;
+	n = strlen(base);
+	if (strncmp(base, "agent-", 6) != 0 || n <= 12)
+		return NULL;
+	return xstrndup(base + 6, n - 6 - 6);
+}
+
+/* The session of a transcript: its first sessionId, else the file's name. */
+static char *
+session_of(const struct tfile *f)
+{
+	char b[65536];
+	ssize_t n = pread(f->fd, b, sizeof b - 1, 0);
+	const char *p, *base, *dot;
+
+	if (n > 0) {
+		b[n] = '\0';
+		if ((p = strstr(b, "\"sessionId\":\"")) != NULL) {
+			const char *q;
+
+			p += strlen("\"sessionId\":\"");
+			if ((q = strchr(p, '"')) != NULL && q > p && q - p < 200)
+				return xstrndup(p, (size_t)(q - p));
+		}
+	}
+	base = strrchr(f->path, '/');
+	base = base ? base + 1 : f->path;
+	dot = strrchr(base, '.');
+	return xstrndup(base, dot ? (size_t)(dot - base) : strlen(base));
+}
+
+/*
+ * Brings a session up to date from its transcript at path and the subagent
+ * files beside it. session_id may be NULL: the file says. Returns 0; -1
+ * when path cannot be read (*err says why); or a SQLite code (db->err).
+ */
+int
+transcript_update(struct db *db, const char *path, const char *session_id,
+    int full, int64_t deadline_us, struct tstats *st, char **err)
+{
+	struct reader r = {0};
+	struct tfile f;
+	char *sid = NULL, *dir = NULL, **subs = NULL;
+	size_t nsubs = 0, i;
+	int rc;
+
+	memset(st, 0, sizeof *st);
+	*err = NULL;
+	if (file_open(&f, path, err) < 0) {
+		file_close(&f);
+		return -1;
+	}
+	sid = session_id ? xstrdup(session_id) : session_of(&f);
+	price_register(db->h);
+	/* A long read touches many pages of the indexes: 8 MiB of cache. */
+	sqlite3_exec(db->h, "PRAGMA cache_size = -8192", NULL, NULL, NULL);
+	r.db = db;
+	r.sid = sid;
+	r.deadline_us = deadline_us;
+	r.st = st;
+	r.first_at = r.last_at = -1;
+	rc = read_file(&r, &f, full, f.path);
+
+	/* The subagents of <dir>/<session>.jsonl are in <dir>/<session>/subagents. */
+	if (rc == SQLITE_OK && !st->deferred && strlen(f.path) > 6 &&
+	    strcmp(f.path + strlen(f.path) - 6, ".jsonl") == 0) {
+		char *base = xstrndup(f.path, strlen(f.path) - 6);
+
+		dir = path_join(base, "subagents");
+		free(base);
+		find_subagents(dir, 0, &subs, &nsubs);
+		qsort(subs, nsubs, sizeof *subs, cmp_str);
+	}
+	for (i = 0; i < nsubs && rc == SQLITE_OK && !st->deferred; i++) {
+		struct tfile sf;
+		char *why = NULL;
+
+		if (file_open(&sf, subs[i], &why) == 0) {
+			sf.agent = agent_from_name(sf.path);
+			rc = read_file(&r, &sf, full, f.path);
+		} else {
+			log_msg(LOG_WARN, "transcript", "subagent transcript skipped: %s", why);
+			st->bad++;
+		}
+		free(why);
+		file_close(&sf);
+	}
+	for (i = 0; i < nsubs; i++)
+		free(subs[i]);
+	free(subs);
+	free(dir);
+	file_close(&f);
+	facts_clear(&r);
+	buf_release(&r.in);
+	buf_release(&r.text);
+	buf_release(&r.tmp);
+	buf_release(&r.key);
+	buf_release(&r.out);
+	pending_release(&r.pend);
+	free(sid);
+	return rc;
+}
+
+/* The price table, with the user's own file over it ($CLANKERS_PRICES, else <root>/prices.tsv). */
+void
+transcript_prices(const char *root)
+{
+	const char *env = getenv("CLANKERS_PRICES");
+	char *path = env && *env ? xstrdup(env) : path_join(root, "prices.tsv");
+
+	if (price_load(path) < 0)
+		log_msg(LOG_WARN, "price", "%s: cannot read: %s; using the built-in prices",
+		    path, strerror(errno));
+	free(path);
+}
+
+static void
+put_count(const char *label, sqlite3_stmt *st, int col)
+{
+	char digits[32], out[48];
+	int n, i, j = 0;
+
+	if (sqlite3_column_type(st, col) == SQLITE_NULL) {
+		printf("%s unknown", label);
+		return;
+	}
+	n = snprintf(digits, sizeof digits, "%lld", (long long)sqlite3_column_int64(st, col));
+	for (i = 0; i < n; i++) {
+		if (i > 0 && digits[i - 1] != '-' && (n - i) % 3 == 0)
+			out[j++] = ',';
+		out[j++] = digits[i];
+	}
+	out[j] = '\0';
+	printf("%s %s", label, out);
+}
+
+static const char SQL_SUMMARY[] =
+	"SELECT title, models, message_count, tool_call_count, input_tokens,"
+	" output_tokens, cache_creation_input_tokens, cache_read_input_tokens,"
+	" cost_usd, (SELECT count(*) FROM messages WHERE session_id = :sid"
+	"   AND role = 'user'),"
+	" (SELECT group_concat(DISTINCT model) FROM messages WHERE session_id = :sid"
+	"   AND role = 'assistant' AND cost_usd IS NULL)"
+	" FROM sessions WHERE id = :sid";
+
+static const char SQL_TRANSCRIPT_OF[] =
+	"SELECT transcript_path FROM sessions WHERE id = :sid";
+
+static void
+session_end_usage(FILE *f)
+{
+	fprintf(f, "usage: clankers session-end --transcript PATH [--session ID] [--full]\n"
+	    "       clankers session-end --session ID [--full]\n");
+}
+
+/*
+ * clankers session-end: brings one session fully up to date from its
+ * transcript (and its subagent files), and says what it holds. Running it
+ * again reads nothing new and changes nothing; --full reads every file
+ * from the start, and gives the same rows.
+ */
+int
+cmd_session_end(int argc, char **argv, struct ctx *ctx)
+{
+	const char *path = NULL, *sid = NULL;
+	char *stored = NULL, *err = NULL;
+	struct db db = {0};
+	struct tstats ts;
+	sqlite3_stmt *st;
+	cJSON *rec;
+	int i, full = 0, rc, status = EXIT_OK;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--transcript") == 0 && i + 1 < argc)
+			path = argv[++i];
+		else if (strncmp(argv[i], "--transcript=", 13) == 0)
+			path = argv[i] + 13;
+		else if (strcmp(argv[i], "--session") == 0 && i + 1 < argc)
+			sid = argv[++i];
+		else if (strncmp(argv[i], "--session=", 10) == 0)
+			sid = argv[i] + 10;
+		else if (strcmp(argv[i], "--full") == 0)
+			full = 1;
+		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			session_end_usage(stdout);
+			return EXIT_OK;
+		} else {
+			error("session-end: unknown option: %s", argv[i]);
+			session_end_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (path == NULL && sid == NULL) {
+		error("session-end: give --transcript PATH or --session ID");
+		session_end_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if ((rc = db_open(&db, ctx->db_path, 10000)) != SQLITE_OK) {
+		error("session-end: %s", db.err ? db.err : "cannot open the database");
+		db_close(&db);
+		return EXIT_FAIL;
+	}
+	if (path == NULL) {
+		if ((st = db_prepare(&db, SQL_TRANSCRIPT_OF)) != NULL) {
+			db_bind_text(st, ":sid", sid);
+			if (db_step(&db, st) == SQLITE_ROW) {
+				if (sqlite3_column_text(st, 0))
+					stored = xstrdup((const char *)sqlite3_column_text(st, 0));
+				db_reset(st);
+			}
+		}
+		if (stored == NULL) {
+			error("session-end: session %s: no transcript known; give --transcript PATH", sid);
+			db_close(&db);
+			return EXIT_FAIL;
+		}
+		path = stored;
+	}
+	transcript_prices(ctx->root);
+	rec = log_new(LOG_INFO, "session-end", "");
+	cJSON_AddStringToObject(rec, "transcript", path);
+	rc = transcript_update(&db, path, sid, full, 0, &ts, &err);
+	cJSON_AddNumberToObject(rec, "files", ts.files);
+	cJSON_AddNumberToObject(rec, "lines", (double)ts.lines);
+	cJSON_AddNumberToObject(rec, "bytes", (double)ts.bytes);
+	cJSON_AddNumberToObject(rec, "bad_lines", (double)ts.bad);
+	if (rc != 0) {
+		const char *why = rc < 0 ? err : db.err ? db.err : "database error";
+
+		error("session-end: %s", why);
+		log_set_level(rec, LOG_ERROR);
+		log_set_message(rec, "transcript not read");
+		log_set_error(rec, why);
+		log_write(rec);
+		status = EXIT_FAIL;
+		goto out;
+	}
+	if (ts.bad) {
+		error("session-end: %s: %lld line%s could not be read (skipped; see the log)",
+		    path, (long long)ts.bad, ts.bad == 1 ? "" : "s");
+		log_set_level(rec, LOG_WARN);
+	}
+	log_set_message(rec, "transcript read");
+	log_write(rec);
+
+	if (sid == NULL) {
+		/* The session the file named: the row last written by this read. */
+		struct tfile f;
+		char *why = NULL;
+
+		if (file_open(&f, path, &why) == 0)
+			sid = stored = (free(stored), session_of(&f));
+		file_close(&f);
+		free(why);
+	}
+	if (sid == NULL || (st = db_prepare(&db, SQL_SUMMARY)) == NULL)
+		goto out;
+	db_bind_text(st, ":sid", sid);
+	if (db_step(&db, st) != SQLITE_ROW)
+		goto out;
+	printf("session %s\n", sid);
+	printf("  read: %d file%s, %lld new lines, %lld bytes, %lld bad%s\n", ts.files,
+	    ts.files == 1 ? "" : "s", (long long)ts.lines, (long long)ts.bytes,
+	    (long long)ts.bad, ts.rewinds ? ", changed files read again" : "");
+	if (sqlite3_column_text(st, 0))
+		printf("  title: %s\n", sqlite3_column_text(st, 0));
+	if (sqlite3_column_text(st, 1))
+		printf("  models: %s\n", sqlite3_column_text(st, 1));
+	printf("  ");
+	put_count("messages", st, 2);
+	put_count(" (prompts", st, 9);
+	printf("),");
+	put_count(" tool calls", st, 3);
+	printf("\n  tokens:");
+	put_count(" input", st, 4);
+	put_count(", output", st, 5);
+	put_count(", cache write", st, 6);
+	put_count(", cache read", st, 7);
+	if (sqlite3_column_type(st, 8) != SQLITE_NULL)
+		printf("\n  cost: $%.2f\n", sqlite3_column_double(st, 8));
+	else if (sqlite3_column_text(st, 10))
+		printf("\n  cost: unknown (no price for %s)\n", sqlite3_column_text(st, 10));
+	else
+		printf("\n  cost: unknown (no responses)\n");
+	db_reset(st);
+out:
+	free(err);
+	free(stored);
+	db_close(&db);
+	return status;
+}
