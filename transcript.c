@@ -73,6 +73,7 @@ struct pending {
 	int64_t input, output, cw, cw1h, cr;  /* -1: not seen */
 	int64_t first_at, last_at, dur;
 	int side, active;
+	int copy;             /* every line so far was a copy in a progress line */
 };
 
 struct reader {
@@ -89,6 +90,7 @@ struct reader {
 	int64_t title_at;
 	int have_project;
 	int dirty;            /* rows written since the totals were counted */
+	int session_seen;     /* lines gave something: the session row is kept up */
 	struct pending pend;
 	const struct tfile *buf_file;  /* in holds its bytes from buf_start on */
 	int64_t buf_start;
@@ -112,9 +114,12 @@ static const char SQL_RESPONSE[] =
 	" clankers_cost(:model, :input, :output, :cw, :cw1h, :cr, :speed),"
 	" :first, :last)"
 	" ON CONFLICT(id) DO UPDATE SET"
-	/* The first lines of a response met in a read set the text, the next
-	 * ones add their blocks: a read from the start rebuilds it whole. */
-	" text_content = CASE WHEN NOT :append THEN excluded.text_content"
+	/* The first lines of a response met in a read set the text (mode 0),
+	 * the next ones add their blocks (1): a read from the start rebuilds it
+	 * whole. Copies in progress lines only fill a text that is missing (2):
+	 * they are not the response's own lines. */
+	" text_content = CASE :mode WHEN 0 THEN excluded.text_content"
+	"   WHEN 2 THEN COALESCE(messages.text_content, excluded.text_content)"
 	"   WHEN messages.text_content IS NULL THEN excluded.text_content"
 	"   WHEN excluded.text_content IS NULL THEN messages.text_content"
 	"   ELSE messages.text_content || char(10, 10) || excluded.text_content END,"
@@ -215,7 +220,7 @@ static const char SQL_SESSION[] =
 	" git_branch, cwd, hostname, client_version, permission_mode,"
 	" transcript_path, created_at, updated_at)"
 	" VALUES (:sid, '" SOURCE "', :cwd, :pname, :proot, :branch, :cwd, :host,"
-	" :version, :perm, :path, :first, :last)"
+	" :version, :perm, :path, COALESCE(:first, :now), COALESCE(:last, :first, :now))"
 	" ON CONFLICT(id) DO UPDATE SET"
 	" project_path = COALESCE(sessions.project_path, excluded.project_path),"
 	" project_name = COALESCE(sessions.project_name, excluded.project_name),"
@@ -226,8 +231,8 @@ static const char SQL_SESSION[] =
 	" client_version = COALESCE(excluded.client_version, sessions.client_version),"
 	" permission_mode = COALESCE(sessions.permission_mode, excluded.permission_mode),"
 	" transcript_path = COALESCE(sessions.transcript_path, excluded.transcript_path),"
-	" created_at = MIN(sessions.created_at, excluded.created_at),"
-	" updated_at = MAX(sessions.updated_at, excluded.updated_at)";
+	" created_at = MIN(sessions.created_at, COALESCE(:first, sessions.created_at)),"
+	" updated_at = MAX(sessions.updated_at, COALESCE(:last, sessions.updated_at))";
 
 static const char SQL_PROJECT_KNOWN[] =
 	"SELECT project_name IS NOT NULL FROM sessions WHERE id = :sid";
@@ -574,12 +579,12 @@ flush_response(struct reader *r, struct tfile *f)
 {
 	struct pending *p = &r->pend;
 	sqlite3_stmt *st;
-	int append;
+	int mode;
 
 	if (!p->active)
 		return SQLITE_OK;
 	p->active = 0;
-	append = !idset_add(&f->seen, p->id.data);
+	mode = p->copy ? 2 : !idset_add(&f->seen, p->id.data);
 	if ((st = db_prepare(r->db, SQL_RESPONSE)) == NULL)
 		return SQLITE_ERROR;
 #define BIND_COUNT(name, val) \
@@ -602,7 +607,7 @@ flush_response(struct reader *r, struct tfile *f)
 	db_bind_textn(st, ":speed", p->speed.data, p->speed.len);
 	db_bind_textn(st, ":stop", p->stop.data, p->stop.len);
 	db_bind_int(st, ":side", p->side);
-	db_bind_int(st, ":append", append);
+	db_bind_int(st, ":mode", mode);
 	return db_run(r->db, st);
 }
 
@@ -655,7 +660,10 @@ response(struct reader *r, const struct origin *o, struct jspan *k, int64_t at,
 		p->input = p->output = p->cw = p->cw1h = p->cr = -1;
 		p->first_at = p->last_at = p->dur = -1;
 		p->side = side;
+		p->copy = 1;
 	}
+	if (!o->copy)
+		p->copy = 0;
 	if (p->model.len == 0 && decode(m[1], &r->tmp) == 0)
 		buf_set(&p->model, r->tmp.data, r->tmp.len);
 	if (p->req.len == 0 && decode(k[K_REQ], &r->tmp) == 0)
@@ -1172,8 +1180,14 @@ session_save(struct reader *r, const char *main_path, int refresh)
 	db_bind_text(st, ":version", r->version);
 	db_bind_text(st, ":perm", r->perm);
 	db_bind_text(st, ":path", main_path);
-	db_bind_int(st, ":first", r->first_at >= 0 ? r->first_at : now);
-	db_bind_int(st, ":last", r->last_at >= 0 ? r->last_at : now);
+	if (r->first_at >= 0) {
+		db_bind_int(st, ":first", r->first_at);
+		db_bind_int(st, ":last", r->last_at);
+	} else {
+		db_bind_null(st, ":first");
+		db_bind_null(st, ":last");
+	}
+	db_bind_int(st, ":now", now);
 	rc = db_run(r->db, st);
 	project_release(&p);
 	if (rc != SQLITE_OK)
@@ -1220,6 +1234,7 @@ read_turn(struct reader *r, struct tfile *f, int full, const char *main_path, in
 	int64_t pos, start_offset, budget_at;
 	size_t at = 0;
 	int rc, refresh, skipping = 0;
+	sqlite3_int64 changes;
 
 	*more = 0;
 	r->db->deadline_us = r->deadline_us > 0 ? r->deadline_us : mono_us() + 60000000LL;
@@ -1233,6 +1248,7 @@ read_turn(struct reader *r, struct tfile *f, int full, const char *main_path, in
 	else if (f->open_msg && f->seen.n == 0)
 		idset_add(&f->seen, f->open_msg);  /* its next line continues it */
 	facts_clear(r);
+	changes = sqlite3_total_changes64(r->db->h);
 	start_offset = f->offset;
 	budget_at = start_offset + CHUNK_BYTES;
 	if (r->buf_file == f && r->buf_start == f->offset) {
@@ -1251,7 +1267,7 @@ read_turn(struct reader *r, struct tfile *f, int full, const char *main_path, in
 			size_t len = (size_t)(nl - (in->data + at));
 			struct jspan line = { in->data + at, len };
 
-			if (skipping) {
+			if (skipping || len > LINE_MAX_BYTES) {
 				skipping = 0;
 				log_msg(LOG_WARN, "transcript", "%s: line %lld is longer than "
 				    "%d MiB: skipped", f->path, (long long)f->lines + 1,
@@ -1299,7 +1315,7 @@ read_turn(struct reader *r, struct tfile *f, int full, const char *main_path, in
 			in->len = 0;
 		}
 		buf_grow(in, READ_SIZE);
-		n = pread(f->fd, in->data + in->len, in->cap - in->len - 1, pos);
+		n = pread(f->fd, in->data + in->len, READ_SIZE, pos);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -1324,9 +1340,13 @@ read_turn(struct reader *r, struct tfile *f, int full, const char *main_path, in
 	f->reads++;
 	/* Totals are counted once a file is read through (or time is up). */
 	refresh = !*more || past_deadline(r);
-	if ((rc = flush_response(r, f)) != SQLITE_OK ||
-	    (rc = state_save(r, f)) != SQLITE_OK ||
-	    (rc = session_save(r, main_path, refresh)) != SQLITE_OK)
+	if ((rc = flush_response(r, f)) != SQLITE_OK)
+		goto fail;
+	/* An empty or useless file makes no session. */
+	if (sqlite3_total_changes64(r->db->h) > changes || r->first_at >= 0 || r->dirty)
+		r->session_seen = 1;
+	if ((rc = state_save(r, f)) != SQLITE_OK ||
+	    (r->session_seen && (rc = session_save(r, main_path, refresh)) != SQLITE_OK))
 		goto fail;
 	if ((rc = db_commit(r->db)) != SQLITE_OK)
 		goto fail;
@@ -1703,8 +1723,11 @@ cmd_session_end(int argc, char **argv, struct ctx *ctx)
 	if (sid == NULL || (st = db_prepare(&db, SQL_SUMMARY)) == NULL)
 		goto out;
 	db_bind_text(st, ":sid", sid);
-	if (db_step(&db, st) != SQLITE_ROW)
+	if (db_step(&db, st) != SQLITE_ROW) {
+		printf("session %s: nothing recorded (%lld lines read, %lld bad)\n", sid,
+		    (long long)ts.lines, (long long)ts.bad);
 		goto out;
+	}
 	printf("session %s\n", sid);
 	printf("  read: %d file%s, %lld new lines, %lld bytes, %lld bad%s\n", ts.files,
 	    ts.files == 1 ? "" : "s", (long long)ts.lines, (long long)ts.bytes,
