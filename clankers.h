@@ -95,6 +95,7 @@ int db_begin(struct db *db);
 int db_commit(struct db *db);
 void db_rollback(struct db *db);
 sqlite3_stmt *db_prepare(struct db *db, const char *sql);
+/* Parameter names are string literals (their address is a cache key). */
 void db_bind_text(sqlite3_stmt *st, const char *name, const char *s);
 void db_bind_textn(sqlite3_stmt *st, const char *name, const char *s, size_t n);
 void db_bind_int(sqlite3_stmt *st, const char *name, int64_t v);
@@ -149,7 +150,6 @@ struct jspan {
 	const char *p;  /* borrowed; NULL when absent */
 	size_t n;
 };
-#define JSCAN_MAX_KEYS 32  /* members one jscan_object call looks for */
 const char *jscan_value(const char *p, const char *end);
 int jscan_object(struct jspan obj, const char *const *keys, int nkeys,
     struct jspan *vals, int (*stop)(int key, struct jspan val));

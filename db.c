@@ -8,6 +8,7 @@
  * Every function that fails leaves a message in db->err (with the SQL it
  * was running) and returns the SQLite result code; none of them exits.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,26 @@ db_error(struct db *db, const char *what, const char *sql)
 		    sqlite3_errmsg(db->h), sql);
 	else
 		db->err = xasprintf("%s: %s", what, sqlite3_errmsg(db->h));
+}
+
+/*
+ * Parameter indexes, remembered by statement and name: SQLite finds one by
+ * comparing names, and a transcript read binds millions. The names are
+ * string literals and the statements live as long as the handle, so the
+ * two pointers are the key; the table is emptied whenever a statement is
+ * finalized.
+ */
+#define PARAM_CACHE 512
+static struct {
+	const sqlite3_stmt *st;
+	const char *name;
+	int idx;
+} params[PARAM_CACHE];
+
+static void
+params_forget(void)
+{
+	memset(params, 0, sizeof params);
 }
 
 static int
@@ -258,6 +279,7 @@ db_close(struct db *db)
 
 	for (i = 0; i < db->ncache; i++)
 		sqlite3_finalize(db->cache[i].st);
+	params_forget();
 	if (db->h)
 		sqlite3_close(db->h);
 	free(db->err);
@@ -319,6 +341,7 @@ db_prepare(struct db *db, const char *sql)
 	if (db->ncache == DB_CACHE) {
 		/* Full: drop the oldest. Only long runs of many queries get here. */
 		sqlite3_finalize(db->cache[0].st);
+		params_forget();
 		memmove(db->cache, db->cache + 1, sizeof db->cache[0] * (DB_CACHE - 1));
 		db->ncache--;
 	}
@@ -331,14 +354,20 @@ db_prepare(struct db *db, const char *sql)
 static int
 param(sqlite3_stmt *st, const char *name)
 {
-	int i = sqlite3_bind_parameter_index(st, name);
+	size_t h = ((uintptr_t)st / 8 * 31 + (uintptr_t)name) % PARAM_CACHE;
+	int i;
 
-	if (i == 0) {
+	if (params[h].st == st && params[h].name == name)
+		return params[h].idx;
+	if ((i = sqlite3_bind_parameter_index(st, name)) == 0) {
 		/* A programming error: the SQL and the code disagree. */
 		fprintf(stderr, "clankers: internal error: no parameter %s in: %s\n",
 		    name, sqlite3_sql(st));
 		abort();
 	}
+	params[h].st = st;
+	params[h].name = name;
+	params[h].idx = i;
 	return i;
 }
 

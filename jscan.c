@@ -32,8 +32,16 @@ static const char *
 skip_string(const char *p, const char *end)
 {
 	const char *q;
+	int i;
 
-	for (p++; p < end; p = q + 1) {
+	/* Most strings are short: look at them before calling memchr. */
+	for (p++, i = 0; i < 24 && p < end; i++, p++) {
+		if (*p == '"')
+			return p + 1;
+		if (*p == '\\' && ++p == end)
+			return NULL;
+	}
+	for (; p < end; p = q + 1) {
 		const char *b;
 
 		if ((q = memchr(p, '"', (size_t)(end - p))) == NULL)
@@ -110,15 +118,10 @@ jscan_object(struct jspan obj, const char *const *keys, int nkeys,
     struct jspan *vals, int (*stop)(int key, struct jspan val))
 {
 	const char *p = obj.p, *end = obj.p + obj.n;
-	size_t klens[JSCAN_MAX_KEYS];
 	int i;
 
-	if (nkeys > JSCAN_MAX_KEYS)
-		nkeys = JSCAN_MAX_KEYS;
-	for (i = 0; i < nkeys; i++) {
+	for (i = 0; i < nkeys; i++)
 		vals[i] = (struct jspan){ NULL, 0 };
-		klens[i] = strlen(keys[i]);
-	}
 	if (p == NULL)
 		return -1;
 	p = skip_ws(p, end);
@@ -142,8 +145,8 @@ jscan_object(struct jspan obj, const char *const *keys, int nkeys,
 		if ((vend = jscan_value(v, end)) == NULL)
 			return -1;
 		for (i = 0; i < nkeys; i++) {
-			if (klens[i] == klen && keys[i][0] == k[0] && vals[i].p == NULL &&
-			    memcmp(keys[i], k, klen) == 0) {
+			if (keys[i][0] == k[0] && vals[i].p == NULL &&
+			    strncmp(keys[i], k, klen) == 0 && keys[i][klen] == '\0') {
 				vals[i] = (struct jspan){ v, (size_t)(vend - v) };
 				if (stop && stop(i, vals[i]))
 					return 1;

@@ -304,10 +304,11 @@ json_fix_escapes(char *s, size_t n)
 	unsigned v, w;
 
 	while (i < n) {
-		if (s[i] != '\\') {
-			i++;
-			continue;
-		}
+		char *bs = memchr(s + i, '\\', n - i);
+
+		if (bs == NULL)
+			break;
+		i = (size_t)(bs - s);
 		if (i + 1 >= n)
 			break;
 		if (s[i + 1] != 'u' || i + 6 > n || !hex4(s + i + 2, &v)) {
