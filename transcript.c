@@ -117,15 +117,20 @@ static const char SQL_RESPONSE[] =
 	/* The first lines of a response met in a read set the text (mode 0),
 	 * the next ones add their blocks (1): a read from the start rebuilds it
 	 * whole. Copies in progress lines only fill a text that is missing (2):
-	 * they are not the response's own lines. */
-	" text_content = CASE :mode WHEN 0 THEN excluded.text_content"
-	"   WHEN 2 THEN COALESCE(messages.text_content, excluded.text_content)"
+	 * they are not the response's own lines. A sidechain's replay of a
+	 * main-thread response (/btw) changes neither its text nor its agent. */
+	" text_content = CASE WHEN excluded.is_sidechain > messages.is_sidechain"
+	"   THEN messages.text_content"
+	"   WHEN :mode = 0 THEN excluded.text_content"
+	"   WHEN :mode = 2 THEN COALESCE(messages.text_content, excluded.text_content)"
 	"   WHEN messages.text_content IS NULL THEN excluded.text_content"
 	"   WHEN excluded.text_content IS NULL THEN messages.text_content"
 	"   ELSE messages.text_content || char(10, 10) || excluded.text_content END,"
 	" model = COALESCE(messages.model, excluded.model),"
 	" request_id = COALESCE(messages.request_id, excluded.request_id),"
-	" agent_id = COALESCE(messages.agent_id, excluded.agent_id),"
+	" agent_id = CASE WHEN messages.is_sidechain = 0 THEN messages.agent_id"
+	"   WHEN excluded.is_sidechain = 0 THEN excluded.agent_id"
+	"   ELSE COALESCE(messages.agent_id, excluded.agent_id) END,"
 	/* Every copy of a response is counted once, with its largest figures. */
 	" cost_usd = clankers_cost(COALESCE(messages.model, excluded.model),"
 	"   " MAXE("input_tokens") ", " MAXE("output_tokens") ","
@@ -1343,7 +1348,8 @@ read_turn(struct reader *r, struct tfile *f, int full, const char *main_path, in
 	if ((rc = flush_response(r, f)) != SQLITE_OK)
 		goto fail;
 	/* An empty or useless file makes no session. */
-	if (sqlite3_total_changes64(r->db->h) > changes || r->first_at >= 0 || r->dirty)
+	if (sqlite3_total_changes64(r->db->h) > changes || r->first_at >= 0 || r->dirty ||
+	    r->title)
 		r->session_seen = 1;
 	if ((rc = state_save(r, f)) != SQLITE_OK ||
 	    (r->session_seen && (rc = session_save(r, main_path, refresh)) != SQLITE_OK))
@@ -1575,6 +1581,9 @@ transcript_prices(const char *root)
 	const char *env = getenv("CLANKERS_PRICES");
 	char *path = env && *env ? xstrdup(env) : path_join(root, "prices.tsv");
 
+	if (env && *env && access(path, F_OK) < 0)
+		log_msg(LOG_WARN, "price", "CLANKERS_PRICES=%s: %s; using the built-in "
+		    "prices", path, strerror(errno));
 	if (price_load(path) < 0)
 		log_msg(LOG_WARN, "price", "%s: cannot read: %s; using the built-in prices",
 		    path, strerror(errno));
@@ -1606,7 +1615,8 @@ static const char SQL_SUMMARY[] =
 	" output_tokens, cache_creation_input_tokens, cache_read_input_tokens,"
 	" cost_usd, (SELECT count(*) FROM messages WHERE session_id = :sid"
 	"   AND role = 'user'),"
-	" (SELECT group_concat(DISTINCT model) FROM messages WHERE session_id = :sid"
+	" (SELECT group_concat(DISTINCT COALESCE(model, '(no model)')) FROM messages"
+	"   WHERE session_id = :sid"
 	"   AND role = 'assistant' AND cost_usd IS NULL)"
 	" FROM sessions WHERE id = :sid";
 
@@ -1747,7 +1757,8 @@ cmd_session_end(int argc, char **argv, struct ctx *ctx)
 	put_count(", cache write", st, 6);
 	put_count(", cache read", st, 7);
 	if (sqlite3_column_type(st, 8) != SQLITE_NULL)
-		printf("\n  cost: $%.2f\n", sqlite3_column_double(st, 8));
+		printf(sqlite3_column_double(st, 8) >= 1 ? "\n  cost: $%.2f\n" :
+		    "\n  cost: $%.4f\n", sqlite3_column_double(st, 8));
 	else if (sqlite3_column_text(st, 10))
 		printf("\n  cost: unknown (no price for %s)\n", sqlite3_column_text(st, 10));
 	else

@@ -863,6 +863,297 @@ test_jscan_int(void)
 	    !jscan_true(span_of("\"true\"")), "jscan_true: only the literal true");
 }
 
+/* ---- price ---- */
+
+/*
+ * price_cost(model, usage) is 1 with want (USD, to 1e-12 relative), the
+ * figures worked out by hand from prices.tsv (USD per million tokens).
+ */
+static void
+cost_is(const char *model, int64_t in, int64_t out, int64_t cw, int64_t cw1h,
+    int64_t cr, int fast, double want, const char *title)
+{
+	struct price_usage u;
+	double usd = -1, d;
+	int rc, ok;
+
+	u.input = in, u.output = out, u.cache_write = cw, u.cache_write_1h = cw1h;
+	u.cache_read = cr, u.fast = fast;
+	rc = price_cost(model, &u, &usd);
+	d = usd - want;
+	if (d < 0)
+		d = -d;
+	ok = rc == 1 && d <= 1e-12 * (want < 1 ? 1 : want);
+	test_cond(ok, "price_cost: %s", title);
+	if (!ok)
+		printf("#   got %d, $%.12f; want 1, $%.12f\n", rc, usd, want);
+}
+
+/* No price: price_cost returns 0 and leaves *usd alone. */
+static void
+cost_none(const char *model, const char *title)
+{
+	struct price_usage u = { 1000, 1000, 1000, 0, 1000, 0 };
+	double usd = -1;
+
+	test_cond(price_cost(model, &u, &usd) == 0 && usd == -1,
+	    "price_cost: %s: no price (0, usd untouched)", title);
+}
+
+/* The log file of today in dir, as a string (caller frees). */
+static char *
+read_log(const char *dir)
+{
+	char date[11], name[40], *path;
+	struct buf b = { 0 };
+	int fd;
+
+	utc_date(now_ms(), date);
+	snprintf(name, sizeof name, "clankers-%s.jsonl", date);
+	path = path_join(dir, name);
+	if ((fd = open(path, O_RDONLY)) >= 0) {
+		buf_read_fd(&b, fd);
+		close(fd);
+	}
+	free(path);
+	buf_add(&b, "", 0);
+	return b.data;
+}
+
+static int
+count_str(const char *s, const char *needle)
+{
+	int n = 0;
+
+	while (s && (s = strstr(s, needle)) != NULL) {
+		n++;
+		s += strlen(needle);
+	}
+	return n;
+}
+
+static void
+test_price(void)
+{
+	char *dir = tmp_dir("prices"), *logdir = tmp_dir("prices/log"), *user, *log, *want;
+	sqlite3 *h = NULL;
+	sqlite3_stmt *st = NULL;
+	/* Bad rows: fields are tab-separated, 13 of them. */
+	static const struct { int line; const char *why; } bad[] = {
+		{ 4, "want 13 tab-separated fields" },
+		{ 9, "a price is not a number >= 0" },
+		{ 10, "a price is not a number >= 0" },
+		{ 11, "threshold is neither a token count nor -" },
+		{ 12, "a price above the threshold without a threshold" },
+		{ 13, "a price above the threshold is not a number >= 0" },
+		{ 14, "fast is not a number >= 0" },
+		{ 15, "empty model name" },
+		{ 16, "want 13 tab-separated fields" },
+	};
+	size_t i;
+
+	price_load(NULL);
+
+	/* Matching a model name to its row. */
+	test_streq(price_match("claude-opus-4-6"), "claude-opus-4-6", "price_match: exact");
+	test_streq(price_match("claude-opus-4-6-20260101"), "claude-opus-4-6",
+	    "price_match: a date suffix");
+	test_streq(price_match("claude-sonnet-4-5-20250929"), "claude-sonnet-4-5",
+	    "price_match: claude-sonnet-4-5-20250929");
+	test_streq(price_match("claude-opus-4-1-20250805"), "claude-opus-4-1",
+	    "price_match: the longest name inside (claude-opus-4-1, not claude-opus-4)");
+	test_streq(price_match("claude-3-5-sonnet-20241022"), "claude-3-5-sonnet",
+	    "price_match: an old dated name");
+	test_streq(price_match("us.anthropic.claude-sonnet-4-5-20250929-v1:0"), "claude-sonnet-4-5",
+	    "price_match: a Bedrock region prefix and version suffix");
+	test_streq(price_match("anthropic/claude-haiku-4-5"), "claude-haiku-4-5",
+	    "price_match: a provider/ prefix");
+	test_streq(price_match("bedrock/global.anthropic.claude-opus-4-6-v1"), "claude-opus-4-6",
+	    "price_match: two prefixes");
+	test_streq(price_match("claude-sonnet-4-5@20250929"), "claude-sonnet-4-5",
+	    "price_match: a Vertex @date suffix");
+	test_streq(price_match("vertex_ai/claude-opus-4-6@20260101"), "claude-opus-4-6",
+	    "price_match: a vertex_ai/ prefix and @date");
+	test_streq(price_match("claude-opus-4-6-latest"), "claude-opus-4-6",
+	    "price_match: -latest");
+	test_streq(price_match("openrouter/anthropic/claude-sonnet-4.5"), "claude-sonnet-4.5",
+	    "price_match: openrouter/anthropic/ prefixes");
+	test_streq(price_match("Claude-Opus-4-6"), "claude-opus-4-6", "price_match: case ignored");
+	test_streq(price_match("CLAUDE-HAIKU-4-5-20251001"), "claude-haiku-4-5",
+	    "price_match: case ignored, dated");
+	test_streq(price_match("<synthetic>"), "<synthetic>", "price_match: <synthetic> has a row");
+	test_streq(price_match("gpt-5-codex"), NULL, "price_match: gpt-5-codex is unknown");
+	test_streq(price_match("gpt-5-codex"), NULL, "price_match: unknown again (the cached lookup)");
+	test_streq(price_match("claude-unknown-9"), NULL, "price_match: an unknown claude name");
+	test_streq(price_match("claude-opus-4-9"), NULL,
+	    "price_match: a newer model is unknown, not priced as claude-opus-4");
+	test_streq(price_match("claude-opus-4-6-2026"), NULL,
+	    "price_match: a suffix that is no date is another model");
+	test_streq(price_match("xclaude-opus-4-6"), NULL,
+	    "price_match: a name glued to a letter does not match");
+	test_streq(price_match(""), NULL, "price_match: empty name");
+	test_streq(price_match(NULL), NULL, "price_match: NULL");
+
+	/* Costs, in millionths of a dollar. Opus 4.6: 5 in, 25 out, 6.25 5m
+	 * write, 10 1h write, 0.5 read, fast x6. */
+	/* 3x5 + 350x25 + 2000x6.25 + 10000x0.5 = 15 + 8750 + 12500 + 5000 */
+	cost_is("claude-opus-4-6", 3, 350, 2000, 0, 10000, 0, 26265e-6, "opus-4-6");
+	cost_is("claude-opus-4-6-20260101", 3, 350, 2000, 0, 10000, 0, 26265e-6,
+	    "opus-4-6 by a dated name");
+	/* 5x5 + 50x25 + 1000x6.25 + 500x10 = 25 + 1250 + 6250 + 5000 */
+	cost_is("claude-opus-4-6", 5, 50, 1500, 500, 0, 0, 12525e-6,
+	    "1h cache writes at the 1h price, the rest at the 5m one");
+	/* 1000x10 */
+	cost_is("claude-opus-4-6", 0, 0, 1000, 1000, 0, 0, 10000e-6, "all writes 1h");
+	/* the 1h part is at most the total: 100x10 */
+	cost_is("claude-opus-4-6", 0, 0, 100, 500, 0, 0, 1000e-6,
+	    "a 1h part above the total counts as the total");
+	/* (100x5 + 1000x25) x 6 = 25500 x 6 */
+	cost_is("claude-opus-4-6", 100, 1000, 0, 0, 0, 1, 153000e-6, "fast: Opus 4.6 x6");
+	/* Opus 4.8: 5 / 25, fast x2: 25500 x 2 */
+	cost_is("claude-opus-4-8", 100, 1000, 0, 0, 0, 1, 51000e-6, "fast: Opus 4.8 x2");
+	/* Sonnet 4.5 (3 / 15, fast x1): 100x3 + 1000x15 */
+	cost_is("claude-sonnet-4-5", 100, 1000, 0, 0, 0, 1, 15300e-6,
+	    "fast on a model without a fast price: x1");
+	/* Sonnet 4.5: 3 15 3.75 6 0.3; above 200000 input tokens in the
+	 * request, 6 22.5 7.5 12 0.6 on all of it. 1000 + 50000 + 160000 =
+	 * 211000: 1000x6 + 2000x22.5 + 50000x7.5 + 160000x0.6
+	 * = 6000 + 45000 + 375000 + 96000 */
+	cost_is("claude-sonnet-4-5-20250929", 1000, 2000, 50000, 0, 160000, 0, 522000e-6,
+	    "Sonnet 4.5 above 200k: the whole request at the higher prices");
+	/* 200000 exactly is not above: 100x15 + 200000x0.3 = 1500 + 60000 */
+	cost_is("claude-sonnet-4-5", 0, 100, 0, 0, 200000, 0, 61500e-6,
+	    "Sonnet 4.5 at 200k exactly: base prices");
+	/* 200001: 1x6 + 200000x0.6 = 6 + 120000 */
+	cost_is("claude-sonnet-4-5", 1, 0, 0, 0, 200000, 0, 120006e-6,
+	    "Sonnet 4.5 at 200001: the higher prices");
+	/* 250000 written, 50000 of them 1h: 200000x7.5 + 50000x12 */
+	cost_is("us.anthropic.claude-sonnet-4-5-20250929-v1:0", 0, 0, 250000, 50000, 0, 0,
+	    2100000e-6, "Sonnet 4.5 above 200k: 5m and 1h writes at their higher prices");
+	/* Output does not count: input 200000 in all;
+	 * 100000x3 + 500000x15 + 100000x0.3 = 300000 + 7500000 + 30000 */
+	cost_is("claude-sonnet-4-5", 100000, 500000, 0, 0, 100000, 0, 7830000e-6,
+	    "output tokens do not count toward the 200k threshold");
+	/* Sonnet 4.6 has no tier: 300000x3 */
+	cost_is("claude-sonnet-4-6", 300000, 0, 0, 0, 0, 0, 900000e-6,
+	    "Sonnet 4.6: no long-context tier");
+	/* Haiku 4.5: 1 5 1.25 2 0.1: 20x1 + 200x5 + 3000x1.25 = 20 + 1000 + 3750 */
+	cost_is("claude-haiku-4-5-20251001", 20, 200, 3000, 0, 0, 0, 4770e-6, "Haiku 4.5, dated");
+	cost_is("<synthetic>", 1000, 1000, 1000, 500, 1000, 1, 0, "<synthetic> costs 0");
+	cost_is("claude-opus-4-6", 0, 0, 0, 0, 0, 0, 0, "no tokens, $0");
+	cost_none("gpt-5-codex", "gpt-5-codex");
+	cost_none(NULL, "model NULL");
+
+	/* A user file over the built-in table. */
+	user = path_join(dir, "user.tsv");
+	write_file(dir, "user.tsv",
+	    "# my prices\n"                                                      /* 1 */
+	    "\n"                                                                 /* 2 */
+	    "gpt-5-codex\t1.25\t10\t1.25\t2.5\t0.125\t-\t-\t-\t-\t-\t-\t1\n"     /* 3 */
+	    "claude-opus-4-6\t10\t50\n"                                          /* 4 */
+	    "CLAUDE-OPUS-4-6\t10\t50\t12.5\t20\t1\t-\t-\t-\t-\t-\t-\t3\n"        /* 5 */
+	    "us.anthropic.claude-haiku-4-5\t2\t10\t2.5\t4\t0.2\t-\t-\t-\t-\t-\t-\t1\n" /* 6 */
+	    "my-tiered\t1\t2\t3\t4\t5\t100\t10\t20\t30\t40\t50\t1\n"             /* 7 */
+	    "crlf-model\t1\t1\t1\t1\t1\t-\t-\t-\t-\t-\t-\t1\r\n"                 /* 8 */
+	    "bad-price\tx\t1\t1\t1\t1\t-\t-\t-\t-\t-\t-\t1\n"                    /* 9 */
+	    "negative\t-1\t1\t1\t1\t1\t-\t-\t-\t-\t-\t-\t1\n"                    /* 10 */
+	    "bad-threshold\t1\t1\t1\t1\t1\t0\t1\t1\t1\t1\t1\t1\n"                /* 11 */
+	    "bad-above\t1\t1\t1\t1\t1\t-\t2\t-\t-\t-\t-\t1\n"                    /* 12 */
+	    "bad-above-price\t1\t1\t1\t1\t1\t10\tx\t1\t1\t1\t1\t1\n"             /* 13 */
+	    "bad-fast\t1\t1\t1\t1\t1\t-\t-\t-\t-\t-\t-\tfast\n"                  /* 14 */
+	    "\t1\t1\t1\t1\t1\t-\t-\t-\t-\t-\t-\t1\n"                             /* 15 */
+	    "too-many\t1\t1\t1\t1\t1\t-\t-\t-\t-\t-\t-\t1\t1\n"                  /* 16 */
+	    " \t \n"                                                             /* 17 */
+	    "no-newline\t1\t1\t1\t1\t1\t-\t-\t-\t-\t-\t-\t1");                   /* 18 */
+	log_open(logdir);
+	test_cond(price_load(user) == 0, "price_load: a user file loads (0)");
+	/* 1000x1.25 + 500x10 + 4000x0.125 = 1250 + 5000 + 500 */
+	cost_is("gpt-5-codex", 1000, 500, 0, 0, 4000, 0, 6750e-6, "user file: a new model");
+	/* Replaced by line 5 (its name lowercased), after the bad line 4:
+	 * (10x10 + 20x50) x 3 */
+	cost_is("claude-opus-4-6", 10, 20, 0, 0, 0, 1, 3300e-6,
+	    "user file: a row replaces the built-in one of that name");
+	cost_is("claude-opus-4-6-20260101", 10, 20, 0, 0, 0, 0, 1100e-6,
+	    "user file: the replaced row is matched by a dated name too");
+	test_streq(price_match("us.anthropic.claude-haiku-4-5-20251001-v1:0"),
+	    "us.anthropic.claude-haiku-4-5", "user file: a prefixed row beats the bare name");
+	test_streq(price_match("claude-haiku-4-5-20251001"), "claude-haiku-4-5",
+	    "user file: built-in rows stay");
+	cost_is("claude-sonnet-4-5", 1000, 2000, 50000, 0, 160000, 0, 522000e-6,
+	    "user file: built-in prices of other models unchanged");
+	/* threshold 100: 50 + 51 = 101 above: 50x10 + 51x50 = 500 + 2550 */
+	cost_is("my-tiered", 50, 0, 0, 0, 51, 0, 3050e-6, "user file: its own tier, above");
+	/* 100 not above: 50x1 + 50x5 */
+	cost_is("my-tiered", 50, 0, 0, 0, 50, 0, 300e-6, "user file: its own tier, below");
+	test_streq(price_match("crlf-model"), "crlf-model", "user file: a CRLF line is read");
+	test_streq(price_match("no-newline"), "no-newline", "user file: a last line without newline");
+	test_cond(price_match("bad-price") == NULL && price_match("negative") == NULL &&
+	    price_match("bad-threshold") == NULL && price_match("bad-above") == NULL &&
+	    price_match("bad-above-price") == NULL && price_match("bad-fast") == NULL &&
+	    price_match("too-many") == NULL, "user file: bad rows are skipped");
+	log = read_log(logdir);
+	for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+		want = xasprintf("%s:%d: %s; line skipped", user, bad[i].line, bad[i].why);
+		test_cond(count_str(log, want) == 1, "user file: line %d logged: %s",
+		    bad[i].line, bad[i].why);
+		free(want);
+	}
+	test_cond(count_str(log, "\"level\":\"warn\",\"component\":\"price\"") ==
+	    (int)(sizeof bad / sizeof *bad),
+	    "user file: one warn line per bad line, none for comments and blank lines");
+	free(log);
+	log_close();
+
+	/* A second load starts over; a missing file is no error. */
+	free(user);
+	user = path_join(dir, "missing.tsv");
+	test_cond(price_load(user) == 0 && price_match("gpt-5-codex") == NULL,
+	    "price_load: a missing file is 0, the built-in table only");
+	cost_is("claude-opus-4-6", 3, 350, 2000, 0, 10000, 0, 26265e-6,
+	    "price_load again: the built-in Opus 4.6 price is back");
+	errno = 0;
+	test_cond(price_load(dir) == -1 && errno != 0, "price_load: a folder is -1 with errno");
+	test_streq(price_match("claude-opus-4-6-20260101"), "claude-opus-4-6",
+	    "price_load: the built-in table is loaded after an unreadable file");
+
+	/* clankers_cost() in SQL. */
+	if (sqlite3_open(":memory:", &h) == SQLITE_OK) {
+		price_register(h);
+		sqlite3_prepare_v2(h, "SELECT"
+		    " clankers_cost('claude-opus-4-6', 3, 350, 2000, 0, 10000, NULL),"
+		    " clankers_cost('claude-opus-4-6', 100, 1000, 0, 0, 0, 'fast'),"
+		    " clankers_cost('claude-opus-4-6', 100, 1000, 0, 0, 0, 'standard'),"
+		    " clankers_cost('gpt-5-codex', 1, 1, 1, 1, 1, NULL),"
+		    " clankers_cost(NULL, 1, 1, 1, 1, 1, NULL),"
+		    " clankers_cost('claude-opus-4-6', NULL, 1000, NULL, NULL, NULL, NULL),"
+		    " clankers_cost('<synthetic>', 5, 5, 5, 5, 5, NULL)", -1, &st, NULL);
+	}
+	test_cond(st != NULL && sqlite3_step(st) == SQLITE_ROW,
+	    "clankers_cost: registered and callable");
+	if (st != NULL) {
+		double d0 = sqlite3_column_double(st, 0) - 26265e-6;
+		double d1 = sqlite3_column_double(st, 1) - 153000e-6;
+		double d2 = sqlite3_column_double(st, 2) - 25500e-6;
+		double d5 = sqlite3_column_double(st, 5) - 25000e-6;
+
+		test_cond(d0 < 1e-12 && d0 > -1e-12, "clankers_cost: the cost of a response");
+		test_cond(d1 < 1e-12 && d1 > -1e-12 && d2 < 1e-12 && d2 > -1e-12,
+		    "clankers_cost: speed 'fast' multiplies, 'standard' does not");
+		test_cond(sqlite3_column_type(st, 3) == SQLITE_NULL &&
+		    sqlite3_column_type(st, 4) == SQLITE_NULL,
+		    "clankers_cost: unknown or NULL model: NULL");
+		test_cond(d5 < 1e-12 && d5 > -1e-12, "clankers_cost: NULL counts are 0");
+		test_cond(sqlite3_column_type(st, 6) == SQLITE_FLOAT &&
+		    sqlite3_column_double(st, 6) == 0, "clankers_cost: <synthetic> is 0.0, not NULL");
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	price_free();
+	free(user);
+	free(dir);
+	free(logdir);
+}
+
 int
 main(void)
 {
@@ -890,6 +1181,7 @@ main(void)
 	test_jscan_stop();
 	test_jscan_str();
 	test_jscan_int();
+	test_price();
 
 	if (nftw(tmpbase, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
 		perror(tmpbase);
