@@ -195,9 +195,6 @@ static const char SQL_TOOL_NOT_RUN[] =
 	" ended_at = COALESCE(tools.ended_at, excluded.ended_at)"
 	" WHERE tools.status = 'running'";
 
-static const char SQL_TOOL_COUNT[] =
-	"UPDATE sessions SET tool_call_count ="
-	" (SELECT count(*) FROM tools WHERE session_id = :id) WHERE id = :id";
 
 static const char SQL_ERROR[] =
 	"INSERT INTO session_errors (session_id, event_key, error_type,"
@@ -544,9 +541,7 @@ on_tool(struct hook *h)
 		else
 			db_bind_null(st, ":duration");
 	}
-	rc = db_run(h->db, st);
-	if (rc == SQLITE_OK)
-		rc = run_id(h, SQL_TOOL_COUNT, h->session_id);
+	rc = db_run(h->db, st);  /* tool_call_count follows by trigger */
 out:
 	free(input_text);
 	free(output);
@@ -592,8 +587,6 @@ on_tool_batch(struct hook *h)
 			return rc;
 		closed += sqlite3_changes(h->db->h);
 	}
-	if (closed && (rc = run_id(h, SQL_TOOL_COUNT, h->session_id)) != SQLITE_OK)
-		return rc;
 	if (closed)
 		cJSON_AddNumberToObject(h->log, "tools_not_run", closed);
 	return rc;

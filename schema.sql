@@ -140,6 +140,9 @@ CREATE INDEX hook_events_received ON hook_events(received_at);
 -- transcript file has been read.
 ALTER TABLE sessions ADD COLUMN models TEXT;          -- derived: the models of its responses, in order of first use
 ALTER TABLE sessions ADD COLUMN bad_lines INTEGER;    -- derived: transcript lines that could not be read
+ALTER TABLE sessions ADD COLUMN responses INTEGER NOT NULL DEFAULT 0;           -- derived: assistant messages
+ALTER TABLE sessions ADD COLUMN unpriced_responses INTEGER NOT NULL DEFAULT 0;  -- derived: of them, with no price
+ALTER TABLE sessions ADD COLUMN known_cost_usd REAL NOT NULL DEFAULT 0;         -- derived: the cost of the priced ones
 ALTER TABLE messages ADD COLUMN request_id TEXT;      -- Claude: requestId of the response
 ALTER TABLE messages ADD COLUMN agent_id TEXT;        -- the subagent that wrote it
 ALTER TABLE messages ADD COLUMN cache_creation_1h_tokens INTEGER;  -- the 1-hour part of cache_creation_input_tokens
@@ -175,6 +178,149 @@ CREATE TABLE transcript_files (
   read_at INTEGER                       -- when it was last read
 );
 CREATE INDEX transcript_files_session ON transcript_files(session_id);
+
+-- A session's totals follow its rows: each insert, change and delete of a
+-- message or tool adds or takes away exactly its own figures, in the same
+-- transaction. So they are always the sum of the rows (never added to
+-- blindly: a replay that changes no row changes no total), and a Stop on a
+-- long session costs what its new lines cost, not a count of all its rows.
+CREATE TRIGGER messages_counted AFTER INSERT ON messages BEGIN
+  UPDATE sessions SET
+    message_count = COALESCE(message_count, 0) + 1,
+    responses = responses + (NEW.role = 'assistant'),
+    input_tokens = CASE WHEN NEW.input_tokens IS NULL THEN input_tokens
+      ELSE COALESCE(input_tokens, 0) + NEW.input_tokens END,
+    output_tokens = CASE WHEN NEW.output_tokens IS NULL THEN output_tokens
+      ELSE COALESCE(output_tokens, 0) + NEW.output_tokens END,
+    completion_tokens = CASE WHEN NEW.output_tokens IS NULL THEN completion_tokens
+      ELSE COALESCE(completion_tokens, 0) + NEW.output_tokens END,
+    cache_creation_input_tokens = CASE WHEN NEW.cache_creation_input_tokens IS NULL
+      THEN cache_creation_input_tokens
+      ELSE COALESCE(cache_creation_input_tokens, 0) + NEW.cache_creation_input_tokens END,
+    cache_read_input_tokens = CASE WHEN NEW.cache_read_input_tokens IS NULL
+      THEN cache_read_input_tokens
+      ELSE COALESCE(cache_read_input_tokens, 0) + NEW.cache_read_input_tokens END,
+    prompt_tokens = CASE WHEN COALESCE(NEW.input_tokens, NEW.cache_creation_input_tokens,
+        NEW.cache_read_input_tokens) IS NULL THEN prompt_tokens
+      ELSE COALESCE(prompt_tokens, 0) + COALESCE(NEW.input_tokens, 0)
+        + COALESCE(NEW.cache_creation_input_tokens, 0)
+        + COALESCE(NEW.cache_read_input_tokens, 0) END,
+    unpriced_responses = unpriced_responses
+      + (NEW.role = 'assistant' AND NEW.cost_usd IS NULL),
+    known_cost_usd = known_cost_usd + COALESCE(NEW.cost_usd, 0),
+    cost_usd = CASE WHEN unpriced_responses
+        + (NEW.role = 'assistant' AND NEW.cost_usd IS NULL) = 0
+        AND responses + (NEW.role = 'assistant') > 0
+      THEN known_cost_usd + COALESCE(NEW.cost_usd, 0) END,
+    models = CASE WHEN NEW.role = 'assistant' AND NEW.model IS NOT NULL
+        AND NEW.model <> '<synthetic>'
+        AND instr(',' || COALESCE(models, '') || ',', ',' || NEW.model || ',') = 0
+      THEN COALESCE(models || ',', '') || NEW.model ELSE models END,
+    model = COALESCE(model, CASE WHEN NEW.role = 'assistant' AND NEW.is_sidechain = 0
+      AND NEW.model <> '<synthetic>' THEN NEW.model END)
+  WHERE id = NEW.session_id;
+END;
+CREATE TRIGGER messages_uncounted AFTER DELETE ON messages BEGIN
+  UPDATE sessions SET
+    message_count = message_count - 1,
+    responses = responses - (OLD.role = 'assistant'),
+    input_tokens = input_tokens - COALESCE(OLD.input_tokens, 0),
+    output_tokens = output_tokens - COALESCE(OLD.output_tokens, 0),
+    completion_tokens = completion_tokens - COALESCE(OLD.output_tokens, 0),
+    cache_creation_input_tokens = cache_creation_input_tokens
+      - COALESCE(OLD.cache_creation_input_tokens, 0),
+    cache_read_input_tokens = cache_read_input_tokens
+      - COALESCE(OLD.cache_read_input_tokens, 0),
+    prompt_tokens = prompt_tokens - COALESCE(OLD.input_tokens, 0)
+      - COALESCE(OLD.cache_creation_input_tokens, 0)
+      - COALESCE(OLD.cache_read_input_tokens, 0),
+    unpriced_responses = unpriced_responses
+      - (OLD.role = 'assistant' AND OLD.cost_usd IS NULL),
+    known_cost_usd = known_cost_usd - COALESCE(OLD.cost_usd, 0),
+    cost_usd = CASE WHEN unpriced_responses
+        - (OLD.role = 'assistant' AND OLD.cost_usd IS NULL) = 0
+        AND responses - (OLD.role = 'assistant') > 0
+      THEN known_cost_usd - COALESCE(OLD.cost_usd, 0) END
+  WHERE id = OLD.session_id;
+END;
+-- Only a change of a counted figure: an unchanged replay does no float
+-- arithmetic that could move the cost by a rounding step.
+CREATE TRIGGER messages_recounted AFTER UPDATE ON messages
+  WHEN OLD.session_id IS NOT NEW.session_id OR OLD.role IS NOT NEW.role
+    OR OLD.input_tokens IS NOT NEW.input_tokens OR OLD.output_tokens IS NOT NEW.output_tokens
+    OR OLD.cache_creation_input_tokens IS NOT NEW.cache_creation_input_tokens
+    OR OLD.cache_read_input_tokens IS NOT NEW.cache_read_input_tokens
+    OR OLD.cost_usd IS NOT NEW.cost_usd OR OLD.model IS NOT NEW.model
+    OR OLD.is_sidechain IS NOT NEW.is_sidechain
+BEGIN
+  UPDATE sessions SET
+    message_count = message_count - 1,
+    responses = responses - (OLD.role = 'assistant'),
+    input_tokens = input_tokens - COALESCE(OLD.input_tokens, 0),
+    output_tokens = output_tokens - COALESCE(OLD.output_tokens, 0),
+    completion_tokens = completion_tokens - COALESCE(OLD.output_tokens, 0),
+    cache_creation_input_tokens = cache_creation_input_tokens
+      - COALESCE(OLD.cache_creation_input_tokens, 0),
+    cache_read_input_tokens = cache_read_input_tokens
+      - COALESCE(OLD.cache_read_input_tokens, 0),
+    prompt_tokens = prompt_tokens - COALESCE(OLD.input_tokens, 0)
+      - COALESCE(OLD.cache_creation_input_tokens, 0)
+      - COALESCE(OLD.cache_read_input_tokens, 0),
+    unpriced_responses = unpriced_responses
+      - (OLD.role = 'assistant' AND OLD.cost_usd IS NULL),
+    known_cost_usd = known_cost_usd - COALESCE(OLD.cost_usd, 0),
+    cost_usd = CASE WHEN unpriced_responses
+        - (OLD.role = 'assistant' AND OLD.cost_usd IS NULL) = 0
+        AND responses - (OLD.role = 'assistant') > 0
+      THEN known_cost_usd - COALESCE(OLD.cost_usd, 0) END
+  WHERE id = OLD.session_id;
+  UPDATE sessions SET
+    message_count = COALESCE(message_count, 0) + 1,
+    responses = responses + (NEW.role = 'assistant'),
+    input_tokens = CASE WHEN NEW.input_tokens IS NULL THEN input_tokens
+      ELSE COALESCE(input_tokens, 0) + NEW.input_tokens END,
+    output_tokens = CASE WHEN NEW.output_tokens IS NULL THEN output_tokens
+      ELSE COALESCE(output_tokens, 0) + NEW.output_tokens END,
+    completion_tokens = CASE WHEN NEW.output_tokens IS NULL THEN completion_tokens
+      ELSE COALESCE(completion_tokens, 0) + NEW.output_tokens END,
+    cache_creation_input_tokens = CASE WHEN NEW.cache_creation_input_tokens IS NULL
+      THEN cache_creation_input_tokens
+      ELSE COALESCE(cache_creation_input_tokens, 0) + NEW.cache_creation_input_tokens END,
+    cache_read_input_tokens = CASE WHEN NEW.cache_read_input_tokens IS NULL
+      THEN cache_read_input_tokens
+      ELSE COALESCE(cache_read_input_tokens, 0) + NEW.cache_read_input_tokens END,
+    prompt_tokens = CASE WHEN COALESCE(NEW.input_tokens, NEW.cache_creation_input_tokens,
+        NEW.cache_read_input_tokens) IS NULL THEN prompt_tokens
+      ELSE COALESCE(prompt_tokens, 0) + COALESCE(NEW.input_tokens, 0)
+        + COALESCE(NEW.cache_creation_input_tokens, 0)
+        + COALESCE(NEW.cache_read_input_tokens, 0) END,
+    unpriced_responses = unpriced_responses
+      + (NEW.role = 'assistant' AND NEW.cost_usd IS NULL),
+    known_cost_usd = known_cost_usd + COALESCE(NEW.cost_usd, 0),
+    cost_usd = CASE WHEN unpriced_responses
+        + (NEW.role = 'assistant' AND NEW.cost_usd IS NULL) = 0
+        AND responses + (NEW.role = 'assistant') > 0
+      THEN known_cost_usd + COALESCE(NEW.cost_usd, 0) END,
+    models = CASE WHEN NEW.role = 'assistant' AND NEW.model IS NOT NULL
+        AND NEW.model <> '<synthetic>'
+        AND instr(',' || COALESCE(models, '') || ',', ',' || NEW.model || ',') = 0
+      THEN COALESCE(models || ',', '') || NEW.model ELSE models END,
+    model = COALESCE(model, CASE WHEN NEW.role = 'assistant' AND NEW.is_sidechain = 0
+      AND NEW.model <> '<synthetic>' THEN NEW.model END)
+  WHERE id = NEW.session_id;
+END;
+CREATE TRIGGER tools_counted AFTER INSERT ON tools BEGIN
+  UPDATE sessions SET tool_call_count = tool_call_count + 1 WHERE id = NEW.session_id;
+END;
+CREATE TRIGGER tools_uncounted AFTER DELETE ON tools BEGIN
+  UPDATE sessions SET tool_call_count = tool_call_count - 1 WHERE id = OLD.session_id;
+END;
+CREATE TRIGGER tools_moved AFTER UPDATE OF session_id ON tools
+  WHEN OLD.session_id IS NOT NEW.session_id
+BEGIN
+  UPDATE sessions SET tool_call_count = tool_call_count - 1 WHERE id = OLD.session_id;
+  UPDATE sessions SET tool_call_count = tool_call_count + 1 WHERE id = NEW.session_id;
+END;
 
 -- Per-model figures of each session: one session can use several models.
 CREATE VIEW session_models AS

@@ -91,6 +91,8 @@ struct reader {
 	int have_project;
 	int dirty;            /* rows written since the totals were counted */
 	int session_seen;     /* lines gave something: the session row is kept up */
+	int session_made;     /* the row exists in this transaction */
+	int recount;          /* --full: count the totals again from the rows */
 	struct pending pend;
 	const struct tfile *buf_file;  /* in holds its bytes from buf_start on */
 	int64_t buf_start;
@@ -239,6 +241,11 @@ static const char SQL_SESSION[] =
 	" created_at = MIN(sessions.created_at, COALESCE(:first, sessions.created_at)),"
 	" updated_at = MAX(sessions.updated_at, COALESCE(:last, sessions.updated_at))";
 
+/* The row the counting triggers add to, made before the first row of a turn. */
+static const char SQL_SESSION_MADE[] =
+	"INSERT INTO sessions (id, source, created_at, updated_at)"
+	" VALUES (:sid, '" SOURCE "', :at, :at) ON CONFLICT(id) DO NOTHING";
+
 static const char SQL_PROJECT_KNOWN[] =
 	"SELECT project_name IS NOT NULL FROM sessions WHERE id = :sid";
 
@@ -255,18 +262,39 @@ static const char SQL_TOTALS[] =
 static const char SQL_PROMPTS[] =
 	"SELECT count(*) FROM messages WHERE session_id = :sid AND role = 'user'";
 
-static const char SQL_REFRESH[] =
+/* --full: the figures the triggers keep, counted again from scratch. */
+static const char SQL_RECOUNT[] =
 	"UPDATE sessions SET input_tokens = :input, output_tokens = :output,"
 	" cache_creation_input_tokens = :cw, cache_read_input_tokens = :cr,"
 	" prompt_tokens = :prompt, completion_tokens = :output, cost_usd = :cost,"
-	" message_count = :count, models = :models,"
+	" message_count = :count, responses = :responses,"
+	" unpriced_responses = :unpriced, known_cost_usd = :known, models = :models,"
 	" model = COALESCE(model, :model),"
-	" tool_call_count = (SELECT count(*) FROM tools WHERE session_id = :sid),"
-	" bad_lines = (SELECT sum(bad_lines) FROM transcript_files"
-	"   WHERE session_id = :sid)"
+	" tool_call_count = (SELECT count(*) FROM tools WHERE session_id = :sid)"
 	" WHERE id = :sid";
 
+static const char SQL_BAD_LINES[] =
+	"UPDATE sessions SET bad_lines = (SELECT sum(bad_lines) FROM transcript_files"
+	" WHERE session_id = :sid) WHERE id = :sid";
+
 /* ------------------------------------------------------------ helpers */
+
+static int
+ensure_session(struct reader *r, int64_t at)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (r->session_made)
+		return SQLITE_OK;
+	if ((st = db_prepare(r->db, SQL_SESSION_MADE)) == NULL)
+		return SQLITE_ERROR;
+	db_bind_text(st, ":sid", r->sid);
+	db_bind_int(st, ":at", at >= 0 ? at : now_ms());
+	if ((rc = db_run(r->db, st)) == SQLITE_OK)
+		r->session_made = 1;
+	return rc;
+}
 
 static int
 idset_add(struct idset *s, const char *id)
@@ -498,7 +526,8 @@ tool_use(struct reader *r, struct jspan block, const char *msg_id,
 	if (jscan_object(block, keys, 3, k, NULL) < 0 || decode(k[0], &r->key) < 0 ||
 	    r->key.len == 0)
 		return SQLITE_OK;
-	if ((st = db_prepare(r->db, SQL_TOOL_USE)) == NULL)
+	if (ensure_session(r, at) != SQLITE_OK ||
+	    (st = db_prepare(r->db, SQL_TOOL_USE)) == NULL)
 		return SQLITE_ERROR;
 	db_bind_textn(st, ":id", r->key.data, r->key.len);
 	db_bind_text(st, ":sid", r->sid);
@@ -543,7 +572,8 @@ tool_result(struct reader *r, struct jspan block, const char *agent, int64_t at)
 		return SQLITE_OK;
 	err = jscan_true(k[1]);
 	content_text(r, k[2], &r->out);
-	if ((st = db_prepare(r->db, SQL_TOOL_RESULT)) == NULL)
+	if (ensure_session(r, at) != SQLITE_OK ||
+	    (st = db_prepare(r->db, SQL_TOOL_RESULT)) == NULL)
 		return SQLITE_ERROR;
 	keep = utf8_cut(r->out.data ? r->out.data : "", r->out.len, limit);
 	db_bind_textn(st, ":id", r->key.data, r->key.len);
@@ -590,7 +620,8 @@ flush_response(struct reader *r, struct tfile *f)
 		return SQLITE_OK;
 	p->active = 0;
 	mode = p->copy ? 2 : !idset_add(&f->seen, p->id.data);
-	if ((st = db_prepare(r->db, SQL_RESPONSE)) == NULL)
+	if (ensure_session(r, p->first_at) != SQLITE_OK ||
+	    (st = db_prepare(r->db, SQL_RESPONSE)) == NULL)
 		return SQLITE_ERROR;
 #define BIND_COUNT(name, val) \
 	do { if ((val) >= 0) db_bind_int(st, name, val); else db_bind_null(st, name); } while (0)
@@ -804,7 +835,8 @@ user_line(struct reader *r, const struct origin *o, struct jspan *k, int64_t at,
 		goto out;
 	if (decode(k[K_UUID], &r->key) < 0 || r->key.len == 0)
 		goto out;
-	if ((st = db_prepare(r->db, SQL_PROMPT)) == NULL) {
+	if (ensure_session(r, at) != SQLITE_OK ||
+	    (st = db_prepare(r->db, SQL_PROMPT)) == NULL) {
 		rc = SQLITE_ERROR;
 		goto out;
 	}
@@ -1066,11 +1098,12 @@ state_save(struct reader *r, struct tfile *f)
 }
 
 /*
- * The session's totals, counted again from its rows: a replayed line can
- * never add to them. Sums stay NULL until a response gave a count.
+ * The session's totals, counted again from its rows (the triggers of
+ * schema.sql keep them as rows change; --full checks them from scratch).
+ * Sums stay NULL until a response gave a count.
  */
 static int
-refresh_totals(struct reader *r)
+recount_totals(struct reader *r)
 {
 	struct sum { int64_t v; int seen; } in = {0, 0}, out = {0, 0}, cw = {0, 0}, cr = {0, 0};
 	sqlite3_stmt *st, *up;
@@ -1118,7 +1151,7 @@ refresh_totals(struct reader *r)
 		goto out;
 	prompts = sqlite3_column_int64(st, 0);
 	db_reset(st);
-	if ((up = db_prepare(r->db, SQL_REFRESH)) == NULL) {
+	if ((up = db_prepare(r->db, SQL_RECOUNT)) == NULL) {
 		rc = SQLITE_ERROR;
 		goto out;
 	}
@@ -1138,7 +1171,13 @@ refresh_totals(struct reader *r)
 		sqlite3_bind_double(up, sqlite3_bind_parameter_index(up, ":cost"), cost);
 	else
 		db_bind_null(up, ":cost");
-	db_bind_int(up, ":count", responses + prompts);
+	sqlite3_bind_double(up, sqlite3_bind_parameter_index(up, ":known"), cost);
+	db_bind_int(up, ":responses", responses);
+	db_bind_int(up, ":unpriced", unpriced);
+	if (responses + prompts > 0)
+		db_bind_int(up, ":count", responses + prompts);
+	else
+		db_bind_null(up, ":count");
 	db_bind_textn(up, ":models", models.data, models.len);
 	db_bind_text(up, ":model", first_model);
 	db_bind_text(up, ":sid", r->sid);
@@ -1206,7 +1245,12 @@ session_save(struct reader *r, const char *main_path, int refresh)
 
 	if (!refresh)
 		return SQLITE_OK;
-	return refresh_totals(r);
+	if ((st = db_prepare(r->db, SQL_BAD_LINES)) == NULL)
+		return SQLITE_ERROR;
+	db_bind_text(st, ":sid", r->sid);
+	if ((rc = db_run(r->db, st)) != SQLITE_OK || !r->recount)
+		return rc;
+	return recount_totals(r);
 }
 
 static void
@@ -1253,6 +1297,7 @@ read_turn(struct reader *r, struct tfile *f, int full, const char *main_path, in
 	else if (f->open_msg && f->seen.n == 0)
 		idset_add(&f->seen, f->open_msg);  /* its next line continues it */
 	facts_clear(r);
+	r->session_made = 0;
 	changes = sqlite3_total_changes64(r->db->h);
 	start_offset = f->offset;
 	budget_at = start_offset + CHUNK_BYTES;
@@ -1530,6 +1575,7 @@ transcript_update(struct db *db, const char *path, const char *session_id,
 	r.db = db;
 	r.sid = sid;
 	r.deadline_us = deadline_us;
+	r.recount = full;
 	r.st = st;
 	r.first_at = r.last_at = -1;
 	rc = read_file(&r, &f, full, f.path);

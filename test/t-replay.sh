@@ -79,6 +79,15 @@ run session-end --session "$SID" --full
 dump >"$TMP/after"
 is "basic: --full reads it all again and gives the same rows" "" "$(diff "$TMP/before" "$TMP/after")"
 
+# The totals follow the rows, whoever changes them: a deleted response
+# leaves the session, --full reads it back.
+sums="select sum(input_tokens), sum(output_tokens), sum(cache_creation_input_tokens), sum(cache_read_input_tokens), printf('%.8f', sum(cost_usd)), count(*) from messages"
+q "delete from messages where id = 'msg_mocka667ddac000009'"
+is "basic: a deleted response leaves the totals" "$(q "$sums")" \
+	"$(q "select input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens, printf('%.8f', cost_usd), message_count from sessions")"
+run session-end --session "$SID" --full
+is "basic: --full reads it back" "5015|515|10015|15015|30045|515|0.10805125" "$(tokens)"
+
 # --- subagent: an Agent call whose subagent runs its own Bash ---
 fresh
 SID=f87458f2-5bf3-406a-add9-e71fd29f2481
