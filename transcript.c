@@ -8,8 +8,8 @@
  * responses appear inline (isSidechain), in <session>/subagents/ files,
  * and copied inside progress lines. Each response is one messages row keyed
  * by message.id wherever it is seen, with the largest value of each usage
- * field; session totals are then counted from the rows, so that reading a
- * line twice changes nothing.
+ * field; the session's totals follow its rows (triggers in schema.sql), so
+ * that reading a line twice changes nothing.
  *
  * Reading is incremental: transcript_files remembers, per file, how far it
  * was read and what the bytes around that point hashed to, so a Stop hook
@@ -89,7 +89,7 @@ struct reader {
 	char *title, *title_src;
 	int64_t title_at;
 	int have_project;
-	int dirty;            /* rows written since the totals were counted */
+	int dirty;            /* a turn stopped short: the end-of-read save is due */
 	int session_seen;     /* lines gave something: the session row is kept up */
 	int session_made;     /* the row exists in this transaction */
 	int recount;          /* --full: count the totals again from the rows */
@@ -1388,7 +1388,8 @@ read_turn(struct reader *r, struct tfile *f, int full, const char *main_path, in
 		return SQLITE_OK;
 	}
 	f->reads++;
-	/* Totals are counted once a file is read through (or time is up). */
+	/* What comes once a file is read through (or time is up): its bad lines
+	 * on the session, and with --full a count of the totals from scratch. */
 	refresh = !*more || past_deadline(r);
 	if ((rc = flush_response(r, f)) != SQLITE_OK)
 		goto fail;
