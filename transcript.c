@@ -1589,7 +1589,8 @@ transcript_update(struct db *db, const char *path, const char *session_id,
 		dir = path_join(base, "subagents");
 		free(base);
 		find_subagents(dir, 0, &subs, &nsubs);
-		qsort(subs, nsubs, sizeof *subs, cmp_str);
+		if (nsubs > 1)
+			qsort(subs, nsubs, sizeof *subs, cmp_str);
 	}
 	for (i = 0; i < nsubs && rc == SQLITE_OK && !st->deferred; i++) {
 		struct tfile sf;
