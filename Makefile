@@ -29,7 +29,8 @@ endif
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
-LIBOBJS = util.o log.o db.o hook.o spool.o claude.o project.o jscan.o transcript.o price.o
+LIBOBJS = util.o log.o db.o hook.o spool.o claude.o project.o jscan.o transcript.o price.o \
+	query.o install.o
 OBJS = clankers.o $(LIBOBJS)
 
 all: clankers

@@ -44,6 +44,45 @@ static const struct command {
 	  "uses the transcript the hooks recorded for that session; --session\n"
 	  "with --transcript names the session when the file does not. --full\n"
 	  "reads every file again from the start (the rows come out the same)." },
+	{ "query", cmd_query, NEED_ROOT, "query [--format table|tsv|csv|json|ndjson] SQL",
+	  "Run read-only SQL over the database and print the rows: a table on a\n"
+	  "terminal, else tsv. --format (or --format=) picks one:\n"
+	  "  table   aligned columns under a header, numbers to the right, NULL\n"
+	  "          empty; control characters escaped, cells cut at 60 columns\n"
+	  "  tsv     a header line, then one line per row; tab, newline, CR and\n"
+	  "          backslash written \\t \\n \\r \\\\; NULL empty\n"
+	  "  csv     RFC 4180 (CRLF) with a header; NULL empty, '' written \"\"\n"
+	  "  json    one array of objects; ndjson: one object per line. Numbers\n"
+	  "          are numbers, NULL is null, a blob is its bytes in hex\n"
+	  "Only table cuts anything; text that is not UTF-8 gets U+FFFD. SQL '-'\n"
+	  "reads it from stdin. Several statements may be given (a PRAGMA before\n"
+	  "a SELECT), but only one may return rows. The database is opened\n"
+	  "read-only and SQLite checks every statement before any runs: one that\n"
+	  "would write, whatever it hides behind (a CTE, INSERT ... SELECT,\n"
+	  "PRAGMA, VACUUM INTO), or that attaches a database, is refused and\n"
+	  "nothing runs. An unknown table or column is answered with the tables\n"
+	  "and columns there are." },
+	{ "install", cmd_install, 0,
+	  "install claude [--project [DIR]] [--settings FILE] [--shell] [--dry-run]",
+	  "Register the clankers hook for every Claude Code event worth recording\n"
+	  "(all but MessageDisplay, WorktreeCreate and WorktreeRemove) in your\n"
+	  "settings (~/.claude/settings.json, or $CLAUDE_CONFIG_DIR/settings.json;\n"
+	  "--project: DIR/.claude/settings.json, DIR defaulting to the current\n"
+	  "folder; --settings: that file). Other settings and hooks are kept in\n"
+	  "their order; a clankers hook already there, from any path or in either\n"
+	  "form, is updated in place, never doubled. The file is backed up first\n"
+	  "(FILE.clankers-backup) and replaced atomically; a file that is not valid\n"
+	  "JSON, or whose \"hooks\" is not an object of arrays, is left untouched\n"
+	  "(exit 1). The hooks run this binary by its absolute path in exec form\n"
+	  "(Claude Code 2.1.139+); --shell writes the shell form older clients\n"
+	  "need. --dry-run prints the file as it would be written (the summary\n"
+	  "goes to stderr) and changes nothing." },
+	{ "uninstall", cmd_uninstall, 0,
+	  "uninstall claude [--project [DIR]] [--settings FILE] [--dry-run]",
+	  "Remove the clankers hooks (any path, either form) from those settings,\n"
+	  "with the matcher groups, events and \"hooks\" they leave empty; every\n"
+	  "other hook and setting stays as it was. Backed up first; --dry-run\n"
+	  "prints the result and changes nothing." },
 	{ "help", cmd_help, 0, "help [COMMAND]", "Show help for clankers or a command." },
 	{ "version", cmd_version, 0, "version", "Print the version." },
 };

@@ -139,6 +139,7 @@ int spool_ingest(struct db *db, const char *root, int64_t until_us);
 
 /* claude.c */
 int claude_known_event(const char *event);
+const char *claude_event(size_t idx);  /* NULL past the last */
 int claude_store(struct hook *h);
 size_t claude_title(const char *prompt, char *out, size_t outsz);
 size_t output_limit(void);
@@ -184,6 +185,13 @@ int transcript_update(struct db *db, const char *path, const char *session_id,
     int full, int64_t deadline_us, struct tstats *st, char **err);
 int cmd_session_end(int argc, char **argv, struct ctx *ctx);
 void transcript_prices(const char *root);
+
+/* query.c */
+int cmd_query(int argc, char **argv, struct ctx *ctx);
+
+/* install.c */
+int cmd_install(int argc, char **argv, struct ctx *ctx);
+int cmd_uninstall(int argc, char **argv, struct ctx *ctx);
 
 /* project.c */
 struct project {

@@ -41,6 +41,14 @@ claude_known_event(const char *event)
 	return 0;
 }
 
+/* The idx-th of those names, in the order above; NULL past the last. */
+const char *
+claude_event(size_t idx)
+{
+	return idx < sizeof known_events / sizeof *known_events ?
+	    known_events[idx] : NULL;
+}
+
 static const char SQL_SESSION_PROJECT[] =
 	"SELECT project_name FROM sessions WHERE id = :id";
 

@@ -1,0 +1,969 @@
+/*
+ * query.c: `clankers query SQL`, read-only SQL over the database, its rows
+ * printed as an aligned table, tab-separated values, CSV, JSON or NDJSON.
+ *
+ * The guard is SQLite's, not a keyword list: the database is opened
+ * SQLITE_OPEN_READONLY with PRAGMA query_only, and every statement is
+ * prepared, and checked with sqlite3_stmt_readonly, before the first one
+ * runs, so a run with one writing statement runs nothing. An authorizer
+ * refuses what sqlite3_stmt_readonly lets through because it changes the
+ * connection, not the file: ATTACH, DETACH and turning query_only off.
+ * No SQL function is registered.
+ *
+ * It never creates the database or changes the schema, and writes no log
+ * line: what it has to say goes to stderr.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "clankers.h"
+
+#define QUERY_BUSY_MS 5000  /* a writer's transaction is milliseconds long */
+#define CELL_MAX 60         /* display columns of a table cell, … included */
+#define SHOW_SQL 80         /* bytes of a refused statement quoted back */
+
+enum format { FMT_TABLE, FMT_TSV, FMT_CSV, FMT_JSON, FMT_NDJSON };
+
+static const char *const format_names[] = {
+	"table", "tsv", "csv", "json", "ndjson"
+};
+
+struct query {
+	sqlite3 *h;             /* owned */
+	const char *path;       /* borrowed: ctx->db_path */
+	sqlite3_stmt **st;      /* owned, each finalized by query_release */
+	int nst;
+	int refused;            /* authorizer action denied in the last prepare */
+	enum format fmt;
+};
+
+/* One column of a result, as the text formats and the table need it. */
+struct column {
+	char *name;             /* owned; valid UTF-8 */
+	char *key;              /* owned; JSON key: name, made unique */
+	int numeric;            /* table: every non-NULL value is a number */
+	size_t width;           /* table: display columns */
+};
+
+/* One table cell, ready to print. */
+struct cell {
+	char *s;                /* owned; NULL for SQL NULL */
+	size_t width;
+};
+
+static void
+query_usage(FILE *f)
+{
+	fputs("usage: clankers query [--format table|tsv|csv|json|ndjson] SQL\n"
+	    "       (SQL '-' reads it from stdin; see 'clankers help query')\n", f);
+}
+
+static void
+query_release(struct query *q)
+{
+	int i;
+
+	for (i = 0; i < q->nst; i++)
+		sqlite3_finalize(q->st[i]);
+	free(q->st);
+	if (q->h)
+		sqlite3_close(q->h);
+	memset(q, 0, sizeof *q);
+}
+
+/*
+ * Refuses, while a statement is prepared, what changes the connection
+ * rather than the file (sqlite3_stmt_readonly says yes to it): ATTACH
+ * would open another file, DETACH and query_only undo our set-up.
+ */
+static int
+query_auth(void *arg, int action, const char *a, const char *b,
+    const char *dbname, const char *trigger)
+{
+	struct query *q = arg;
+
+	(void)dbname, (void)trigger;
+	if (action == SQLITE_ATTACH || action == SQLITE_DETACH ||
+	    (action == SQLITE_PRAGMA && a && b && strcasecmp(a, "query_only") == 0)) {
+		q->refused = action;
+		return SQLITE_DENY;
+	}
+	return SQLITE_OK;
+}
+
+/* --- text of values ------------------------------------------------------ */
+
+/*
+ * The shortest %g that reads back as the same double, with ".0" added to
+ * a whole number so that a REAL stays a REAL to whoever reads it back.
+ */
+static void
+real_text(double v, char out[40])
+{
+	int prec;
+
+	if (isinf(v)) {
+		strcpy(out, v > 0 ? "Inf" : "-Inf");
+		return;
+	}
+	for (prec = 15; prec < 17; prec++) {
+		snprintf(out, 40, "%.*g", prec, v);
+		if (strtod(out, NULL) == v)
+			break;
+	}
+	if (prec == 17)
+		snprintf(out, 40, "%.17g", v);
+	if (strpbrk(out, ".eEn") == NULL)
+		strcat(out, ".0");
+}
+
+/*
+ * Appends the text of column i of the current row: nothing for NULL,
+ * decimal for numbers, hex digits for a blob, and text as valid UTF-8
+ * (invalid bytes and NUL become U+FFFD). Returns the column's type.
+ */
+static int
+value_text(sqlite3_stmt *st, int i, struct buf *b)
+{
+	static const char hex[] = "0123456789abcdef";
+	int type = sqlite3_column_type(st, i);
+	char num[40];
+
+	switch (type) {
+	case SQLITE_INTEGER:
+		snprintf(num, sizeof num, "%lld", (long long)sqlite3_column_int64(st, i));
+		buf_add(b, num, strlen(num));
+		break;
+	case SQLITE_FLOAT:
+		real_text(sqlite3_column_double(st, i), num);
+		buf_add(b, num, strlen(num));
+		break;
+	case SQLITE_BLOB: {
+		const unsigned char *p = sqlite3_column_blob(st, i);
+		size_t j, n = (size_t)sqlite3_column_bytes(st, i);
+
+		buf_grow(b, 2 * n);
+		for (j = 0; j < n; j++) {
+			b->data[b->len++] = hex[p[j] >> 4];
+			b->data[b->len++] = hex[p[j] & 15];
+		}
+		b->data[b->len] = '\0';
+		break;
+	}
+	case SQLITE_TEXT: {
+		const char *s = (const char *)sqlite3_column_text(st, i);
+		size_t n = (size_t)sqlite3_column_bytes(st, i), m;
+		char *clean = s ? utf8_clean(s, n, &m) : NULL;
+
+		if (clean) {
+			buf_add(b, clean, m);
+			free(clean);
+		} else if (s) {
+			buf_add(b, s, n);
+		}
+		break;
+	}
+	}
+	if (b->data == NULL)
+		buf_add(b, "", 0);
+	return type;
+}
+
+/* A column or statement text as valid UTF-8; owned. */
+static char *
+clean_dup(const char *s)
+{
+	size_t n;
+	char *c;
+
+	if (s == NULL)
+		return xstrdup("");
+	c = utf8_clean(s, strlen(s), &n);
+	return c ? c : xstrdup(s);
+}
+
+/* --- JSON ---------------------------------------------------------------- */
+
+/* Writes s[0..n), valid UTF-8, as a JSON string. */
+static void
+json_string(const char *s, size_t n, FILE *out)
+{
+	size_t i, run = 0;
+
+	putc('"', out);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		const char *esc = NULL;
+		char u[8];
+
+		switch (c) {
+		case '"': esc = "\\\""; break;
+		case '\\': esc = "\\\\"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		case '\t': esc = "\\t"; break;
+		case '\b': esc = "\\b"; break;
+		case '\f': esc = "\\f"; break;
+		default:
+			if (c < 0x20) {
+				snprintf(u, sizeof u, "\\u%04x", c);
+				esc = u;
+			}
+		}
+		if (esc == NULL)
+			continue;
+		fwrite(s + run, 1, i - run, out);
+		fputs(esc, out);
+		run = i + 1;
+	}
+	fwrite(s + run, 1, n - run, out);
+	putc('"', out);
+}
+
+/* Writes the current row as one compact JSON object. */
+static void
+json_row(sqlite3_stmt *st, const struct column *cols, int ncol, struct buf *b,
+    FILE *out)
+{
+	int i, type;
+
+	putc('{', out);
+	for (i = 0; i < ncol; i++) {
+		if (i)
+			putc(',', out);
+		json_string(cols[i].key, strlen(cols[i].key), out);
+		putc(':', out);
+		b->len = 0;
+		type = value_text(st, i, b);
+		if (type == SQLITE_NULL ||
+		    (type == SQLITE_FLOAT && !isfinite(sqlite3_column_double(st, i))))
+			fputs("null", out);  /* JSON has no infinity */
+		else if (type == SQLITE_INTEGER || type == SQLITE_FLOAT)
+			fwrite(b->data, 1, b->len, out);
+		else
+			json_string(b->data, b->len, out);
+	}
+	putc('}', out);
+}
+
+/* --- CSV and tab-separated ------------------------------------------------ */
+
+/*
+ * RFC 4180: quoted when it holds a comma, quote or line break, quotes
+ * doubled. An empty string is "" so that it differs from NULL (nothing),
+ * as PostgreSQL's CSV does.
+ */
+static void
+csv_field(const char *s, size_t n, int null, FILE *out)
+{
+	size_t i;
+
+	if (null)
+		return;
+	if (n > 0 && strcspn(s, ",\"\r\n") == n) {
+		fwrite(s, 1, n, out);
+		return;
+	}
+	putc('"', out);
+	for (i = 0; i < n; i++) {
+		if (s[i] == '"')
+			putc('"', out);
+		putc(s[i], out);
+	}
+	putc('"', out);
+}
+
+/* One line per row: tab, line breaks and backslash written \t \n \r \\. */
+static void
+tsv_field(const char *s, size_t n, FILE *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		switch (s[i]) {
+		case '\t': fputs("\\t", out); break;
+		case '\n': fputs("\\n", out); break;
+		case '\r': fputs("\\r", out); break;
+		case '\\': fputs("\\\\", out); break;
+		default: putc(s[i], out);
+		}
+	}
+}
+
+/* --- the table -------------------------------------------------------------- */
+
+/* Display columns of a code point: 0 for combining marks, 2 for wide ones. */
+static int
+cp_width(uint32_t c)
+{
+	static const uint32_t zero[][2] = {
+		{ 0x0300, 0x036f }, { 0x1ab0, 0x1aff }, { 0x1dc0, 0x1dff },
+		{ 0x200b, 0x200f }, { 0x20d0, 0x20ff }, { 0xfe00, 0xfe0f },
+		{ 0xfe20, 0xfe2f }, { 0xe0100, 0xe01ef },
+	};
+	static const uint32_t wide[][2] = {
+		{ 0x1100, 0x115f }, { 0x2e80, 0x303e }, { 0x3041, 0x33ff },
+		{ 0x3400, 0x4dbf }, { 0x4e00, 0x9fff }, { 0xa000, 0xa4cf },
+		{ 0xac00, 0xd7a3 }, { 0xf900, 0xfaff }, { 0xfe30, 0xfe4f },
+		{ 0xff00, 0xff60 }, { 0xffe0, 0xffe6 }, { 0x1f300, 0x1f64f },
+		{ 0x1f900, 0x1f9ff }, { 0x20000, 0x3fffd },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof zero / sizeof *zero; i++)
+		if (c >= zero[i][0] && c <= zero[i][1])
+			return 0;
+	for (i = 0; i < sizeof wide / sizeof *wide; i++)
+		if (c >= wide[i][0] && c <= wide[i][1])
+			return 2;
+	return 1;
+}
+
+/*
+ * Makes s[0..n), valid UTF-8, fit for a terminal cell: control characters
+ * are shown as escapes (\n, \t, \x1b, \u009b: a stored escape sequence must
+ * not drive the terminal), and past CELL_MAX display columns it is cut and
+ * ends with an ellipsis. Returns an owned string, its width in *width.
+ */
+static char *
+cell_text(const char *s, size_t n, size_t *width)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	struct buf b = {0};
+	size_t i = 0, k, w = 0, keep = 0, keep_w = 0;
+
+	buf_add(&b, "", 0);
+	while (i < n) {
+		char esc[8];
+		size_t len = 1, tw;
+		uint32_t c = u[i];
+
+		if (c >= 0xf0)
+			len = 4, c &= 0x07;
+		else if (c >= 0xe0)
+			len = 3, c &= 0x0f;
+		else if (c >= 0xc0)
+			len = 2, c &= 0x1f;
+		if (i + len > n)
+			len = n - i;
+		for (k = 1; k < len; k++)
+			c = c << 6 | (u[i + k] & 0x3f);
+		esc[0] = '\0';
+		if (c == '\n' || c == '\t' || c == '\r')
+			snprintf(esc, sizeof esc, "\\%c", c == '\n' ? 'n' : c == '\t' ? 't' : 'r');
+		else if (c < 0x20 || c == 0x7f)
+			snprintf(esc, sizeof esc, "\\x%02x", (unsigned)c);
+		else if (c >= 0x80 && c < 0xa0)
+			snprintf(esc, sizeof esc, "\\u%04x", (unsigned)c);
+		tw = *esc ? strlen(esc) : (size_t)cp_width(c);
+		if (w + tw > CELL_MAX) {
+			b.len = keep;
+			buf_add(&b, "\xe2\x80\xa6", 3);  /* … */
+			w = keep_w + 1;
+			break;
+		}
+		if (*esc)
+			buf_add(&b, esc, strlen(esc));
+		else
+			buf_add(&b, s + i, len);
+		w += tw;
+		if (w <= CELL_MAX - 1)
+			keep = b.len, keep_w = w;
+		i += len;
+	}
+	*width = w;
+	return b.data;
+}
+
+static void
+pad(struct buf *b, size_t n)
+{
+	while (n--)
+		buf_add(b, " ", 1);
+}
+
+/*
+ * Prints one line of the table: cells separated by two spaces, numbers
+ * right-aligned, no trailing blanks. line is scratch space.
+ */
+static void
+table_line(const struct column *cols, int ncol, const struct cell *cells,
+    struct buf *line, FILE *out)
+{
+	int i;
+
+	line->len = 0;
+	for (i = 0; i < ncol; i++) {
+		const char *s = cells[i].s ? cells[i].s : "";
+		size_t gap = cols[i].width - cells[i].width;
+
+		if (i)
+			pad(line, 2);
+		if (cols[i].numeric)
+			pad(line, gap);
+		buf_add(line, s, strlen(s));
+		if (!cols[i].numeric)
+			pad(line, gap);
+	}
+	while (line->len > 0 && line->data[line->len - 1] == ' ')
+		line->len--;
+	fwrite(line->data, 1, line->len, out);
+	putc('\n', out);
+}
+
+/*
+ * Reads every row (the widths need them all; each cell is at most
+ * CELL_MAX columns, so that is small), then prints the header, a line of
+ * dashes under each name, and the rows.
+ */
+static int
+table_print(sqlite3_stmt *st, struct column *cols, int ncol, FILE *out)
+{
+	struct cell *cells = NULL, *head;
+	struct buf b = {0};
+	size_t nrow = 0, cap = 0, r;
+	int i, rc, *seen_num, *seen_text;
+
+	seen_num = xmalloc(sizeof *seen_num * (size_t)ncol);
+	seen_text = xmalloc(sizeof *seen_text * (size_t)ncol);
+	head = xmalloc(sizeof *head * (size_t)ncol);
+	for (i = 0; i < ncol; i++) {
+		head[i].s = cell_text(cols[i].name, strlen(cols[i].name), &head[i].width);
+		cols[i].width = head[i].width;
+		seen_num[i] = seen_text[i] = 0;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (nrow == cap) {
+			cap = cap ? cap * 2 : 64;
+			cells = xrealloc(cells, sizeof *cells * cap * (size_t)ncol);
+		}
+		for (i = 0; i < ncol; i++) {
+			struct cell *c = &cells[nrow * (size_t)ncol + (size_t)i];
+			int type;
+
+			b.len = 0;
+			type = value_text(st, i, &b);
+			if (type == SQLITE_NULL) {
+				c->s = NULL;
+				c->width = 0;
+				continue;
+			}
+			if (type == SQLITE_INTEGER || type == SQLITE_FLOAT)
+				seen_num[i] = 1;
+			else
+				seen_text[i] = 1;
+			c->s = cell_text(b.data, b.len, &c->width);
+			if (c->width > cols[i].width)
+				cols[i].width = c->width;
+		}
+		nrow++;
+	}
+	for (i = 0; i < ncol; i++)
+		cols[i].numeric = seen_num[i] && !seen_text[i];
+	if (rc == SQLITE_DONE) {
+		struct cell *dash = xmalloc(sizeof *dash * (size_t)ncol);
+
+		for (i = 0; i < ncol; i++)
+			if (cols[i].width == 0)
+				cols[i].width = 1;  /* a dash even under an empty name */
+		table_line(cols, ncol, head, &b, out);
+		for (i = 0; i < ncol; i++) {
+			dash[i].s = xmalloc(cols[i].width + 1);
+			memset(dash[i].s, '-', cols[i].width);
+			dash[i].s[cols[i].width] = '\0';
+			dash[i].width = cols[i].width;
+		}
+		table_line(cols, ncol, dash, &b, out);
+		for (i = 0; i < ncol; i++)
+			free(dash[i].s);
+		free(dash);
+		for (r = 0; r < nrow; r++)
+			table_line(cols, ncol, cells + r * (size_t)ncol, &b, out);
+	}
+	for (r = 0; r < nrow * (size_t)ncol; r++)
+		free(cells[r].s);
+	for (i = 0; i < ncol; i++)
+		free(head[i].s);
+	free(cells);
+	free(head);
+	free(seen_num);
+	free(seen_text);
+	buf_release(&b);
+	return rc;
+}
+
+/* --- running -------------------------------------------------------------- */
+
+/* The columns of a statement; owned array, freed by columns_free. */
+static struct column *
+columns_new(sqlite3_stmt *st, int ncol)
+{
+	struct column *cols = xmalloc(sizeof *cols * (size_t)(ncol ? ncol : 1));
+	int i, j, dup;
+
+	for (i = 0; i < ncol; i++) {
+		memset(&cols[i], 0, sizeof cols[i]);
+		cols[i].name = clean_dup(sqlite3_column_name(st, i));
+		/* A JSON object's keys should be unique: a second "n" is "n:2". */
+		for (dup = 1, j = 0; j < i; j++)
+			if (strcmp(cols[j].name, cols[i].name) == 0)
+				dup++;
+		cols[i].key = dup > 1 ? xasprintf("%s:%d", cols[i].name, dup) :
+		    xstrdup(cols[i].name);
+	}
+	return cols;
+}
+
+static void
+columns_free(struct column *cols, int ncol)
+{
+	int i;
+
+	for (i = 0; i < ncol; i++) {
+		free(cols[i].name);
+		free(cols[i].key);
+	}
+	free(cols);
+}
+
+/* Steps st to the end, printing its rows; returns SQLITE_DONE or the error. */
+static int
+query_print(struct query *q, sqlite3_stmt *st, FILE *out)
+{
+	int ncol = sqlite3_column_count(st), i, rc, nrow = 0;
+	struct column *cols = columns_new(st, ncol);
+	struct buf b = {0};
+
+	if (q->fmt == FMT_TABLE) {
+		rc = table_print(st, cols, ncol, out);
+		columns_free(cols, ncol);
+		return rc;
+	}
+	/* The first row before any output: an error there leaves stdout empty. */
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		goto out;
+	if (q->fmt == FMT_CSV || q->fmt == FMT_TSV) {
+		for (i = 0; i < ncol; i++) {
+			if (i)
+				putc(q->fmt == FMT_CSV ? ',' : '\t', out);
+			if (q->fmt == FMT_CSV)
+				csv_field(cols[i].name, strlen(cols[i].name), 0, out);
+			else
+				tsv_field(cols[i].name, strlen(cols[i].name), out);
+		}
+		fputs(q->fmt == FMT_CSV ? "\r\n" : "\n", out);
+	}
+	if (q->fmt == FMT_JSON)
+		putc('[', out);
+	for (; rc == SQLITE_ROW; rc = sqlite3_step(st), nrow++) {
+		switch (q->fmt) {
+		case FMT_JSON:
+			fputs(nrow ? ",\n" : "\n", out);
+			/* fall through */
+		case FMT_NDJSON:
+			json_row(st, cols, ncol, &b, out);
+			if (q->fmt == FMT_NDJSON)
+				putc('\n', out);
+			break;
+		case FMT_CSV:
+		case FMT_TSV:
+			for (i = 0; i < ncol; i++) {
+				int type;
+
+				b.len = 0;
+				type = value_text(st, i, &b);
+				if (i)
+					putc(q->fmt == FMT_CSV ? ',' : '\t', out);
+				if (q->fmt == FMT_CSV)
+					csv_field(b.data, b.len, type == SQLITE_NULL, out);
+				else
+					tsv_field(b.data, b.len, out);
+			}
+			fputs(q->fmt == FMT_CSV ? "\r\n" : "\n", out);
+			break;
+		case FMT_TABLE:
+			break;
+		}
+	}
+	if (q->fmt == FMT_JSON && rc == SQLITE_DONE)
+		fputs(nrow ? "\n]\n" : "]\n", out);
+out:
+	columns_free(cols, ncol);
+	buf_release(&b);
+	return rc;
+}
+
+/* --- errors ----------------------------------------------------------------- */
+
+/* The first SHOW_SQL bytes of sql[0..n), on one line; owned. */
+static char *
+sql_excerpt(const char *sql, size_t n)
+{
+	size_t cut, i;
+	char *s, *clean;
+
+	while (n > 0 && strchr(" \t\r\n", *sql))
+		sql++, n--;
+	while (n > 0 && strchr(" \t\r\n;", sql[n - 1]))
+		n--;
+	cut = utf8_cut(sql, n, SHOW_SQL);
+	s = xasprintf("%.*s%s", (int)cut, sql, cut < n ? "\xe2\x80\xa6" : "");
+	for (i = 0; s[i]; i++)
+		if (s[i] == '\n' || s[i] == '\r' || s[i] == '\t')
+			s[i] = ' ';
+	clean = clean_dup(s);
+	free(s);
+	return clean;
+}
+
+/* Prints "query: LABEL: a, b, c" from the rows of sql (one text column). */
+static void
+hint_list(struct query *q, const char *label, const char *sql, const char *arg)
+{
+	struct buf b = {0};
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(q->h, sql, -1, &st, NULL) != SQLITE_OK)
+		return;
+	if (arg)
+		sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *s = (const char *)sqlite3_column_text(st, 0);
+
+		if (s == NULL)
+			continue;
+		if (b.len)
+			buf_add(&b, ", ", 2);
+		buf_add(&b, s, strlen(s));
+	}
+	sqlite3_finalize(st);
+	if (b.len) {
+		char *clean = clean_dup(b.data);
+
+		error("query: %s: %s", label, clean);
+		free(clean);
+	}
+	buf_release(&b);
+}
+
+#define SQL_TABLES "SELECT name FROM sqlite_master WHERE type = ?1 " \
+	"AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name"
+#define SQL_COLUMNS "SELECT name FROM pragma_table_xinfo(?1) WHERE hidden <> 1 ORDER BY cid"
+
+/* Does name appear in sql as a whole word, in any case? */
+static int
+names(const char *sql, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = sql;
+
+	while (n > 0 && (p = strcasestr(p, name)) != NULL) {
+		int before = p > sql && (p[-1] == '_' || isalnum((unsigned char)p[-1]));
+		int after = p[n] == '_' || isalnum((unsigned char)p[n]);
+
+		if (!before && !after)
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
+/*
+ * The tables and views there are, after "no such table"; their columns
+ * after "no such column": of those the SQL names, else of them all.
+ */
+static void
+query_hint(struct query *q, const char *msg, const char *sql)
+{
+	sqlite3_stmt *st;
+	char **all = NULL;
+	int n = 0, i, named = 0;
+
+	if (strncmp(msg, "no such table", 13) == 0) {
+		hint_list(q, "tables", SQL_TABLES, "table");
+		hint_list(q, "views", SQL_TABLES, "view");
+		return;
+	}
+	if (strncmp(msg, "no such column", 14) != 0)
+		return;
+	if (sqlite3_prepare_v2(q->h, "SELECT name FROM sqlite_master WHERE type IN "
+	    "('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+	    "ORDER BY type, name", -1, &st, NULL) != SQLITE_OK)
+		return;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		all = xrealloc(all, sizeof *all * (size_t)(n + 1));
+		all[n++] = xstrdup((const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	for (i = 0; i < n; i++)
+		named += names(sql, all[i]);
+	for (i = 0; i < n; i++) {
+		char *label;
+
+		if (named && !names(sql, all[i]))
+			continue;
+		label = xasprintf("columns of %s", all[i]);
+		hint_list(q, label, SQL_COLUMNS, all[i]);
+		free(label);
+	}
+	for (i = 0; i < n; i++)
+		free(all[i]);
+	free(all);
+}
+
+/*
+ * Reports SQLite's error after rc: the message, with a hint at the tables
+ * and columns, or at the file when the file is what failed.
+ */
+static void
+query_error(struct query *q, int rc, const char *sql)
+{
+	char *msg = clean_dup(sqlite3_errmsg(q->h));
+
+	switch (rc & 0xff) {
+	case SQLITE_READONLY:
+		if (rc == SQLITE_READONLY) {
+			error("query: %s", msg);
+			break;
+		}
+		/* SQLITE_READONLY_DIRECTORY, _CANTINIT, _RECOVERY...: the file. */
+		error("query: cannot read '%s': %s (reading a database in WAL mode "
+		    "needs its -wal and -shm files, or a folder where they can be "
+		    "made)", q->path, msg);
+		break;
+	case SQLITE_CANTOPEN:
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+	case SQLITE_IOERR:
+	case SQLITE_PERM:
+		error("query: cannot read '%s': %s", q->path, msg);
+		break;
+	default:
+		error("query: %s", msg);
+		query_hint(q, msg, sql);
+	}
+	free(msg);
+}
+
+/* --- the command ------------------------------------------------------------ */
+
+/* Opens the database read-only; EXIT_OK or EXIT_FAIL, reported. */
+static int
+query_open(struct query *q)
+{
+	struct stat sb;
+	int rc;
+
+	if (stat(q->path, &sb) < 0) {
+		if (errno == ENOENT)
+			error("query: no database at '%s' (nothing recorded yet?)", q->path);
+		else
+			error("query: cannot open '%s': %s", q->path, strerror(errno));
+		return EXIT_FAIL;
+	}
+	rc = sqlite3_open_v2(q->path, &q->h, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		int e = q->h ? sqlite3_system_errno(q->h) : 0;
+
+		error("query: cannot open '%s': %s", q->path,
+		    e ? strerror(e) : q->h ? sqlite3_errmsg(q->h) : sqlite3_errstr(rc));
+		return EXIT_FAIL;
+	}
+	sqlite3_extended_result_codes(q->h, 1);
+	/* Readers never wait in WAL mode; a rollback journal's writer may. */
+	sqlite3_busy_timeout(q->h, QUERY_BUSY_MS);
+	sqlite3_db_config(q->h, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
+	sqlite3_db_config(q->h, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+#ifdef SQLITE_DBCONFIG_TRUSTED_SCHEMA
+	/* A view of a database from elsewhere runs no function with side effects. */
+	sqlite3_db_config(q->h, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+#endif
+	/* A second guard, for the temp schema too, which READONLY leaves writable. */
+	if ((rc = sqlite3_exec(q->h, "PRAGMA query_only=1", NULL, NULL, NULL)) != SQLITE_OK) {
+		query_error(q, rc, "");
+		return EXIT_FAIL;
+	}
+	sqlite3_set_authorizer(q->h, query_auth, q);
+	return EXIT_OK;
+}
+
+/*
+ * Prepares every statement of sql before any runs, so that one refused
+ * statement leaves nothing half done; at most one may return rows, so
+ * that every format prints one result. EXIT_OK, or the error reported.
+ */
+static int
+query_prepare(struct query *q, const char *sql)
+{
+	const char *p = sql, *tail;
+	int rc, n = 0, first = 0, second = 0;
+
+	while (*p) {
+		sqlite3_stmt *st = NULL;
+		const char *why = NULL;
+
+		q->refused = 0;
+		tail = NULL;
+		rc = sqlite3_prepare_v2(q->h, p, -1, &st, &tail);
+		if (rc == SQLITE_OK && st == NULL) {  /* blanks or a comment */
+			p = tail;
+			continue;
+		}
+		n++;
+		if (q->refused == SQLITE_ATTACH)
+			why = "attaches a database";
+		else if (q->refused == SQLITE_DETACH)
+			why = "detaches a database";
+		else if (q->refused == SQLITE_PRAGMA)
+			why = "changes query_only";
+		else if (rc == SQLITE_OK && !sqlite3_stmt_readonly(st))
+			why = "writes";
+		if (why) {
+			char *ex = st ? sql_excerpt(sqlite3_sql(st), strlen(sqlite3_sql(st))) :
+			    sql_excerpt(p, tail && tail > p ? (size_t)(tail - p) : strlen(p));
+
+			error("query: statement %d %s (refused): %s", n, why, ex);
+			free(ex);
+			sqlite3_finalize(st);
+			return EXIT_FAIL;
+		}
+		if (rc != SQLITE_OK) {
+			query_error(q, rc, sql);
+			return EXIT_FAIL;
+		}
+		q->st = xrealloc(q->st, sizeof *q->st * (size_t)(q->nst + 1));
+		q->st[q->nst++] = st;
+		if (sqlite3_column_count(st) > 0) {
+			if (first == 0)
+				first = n;
+			else if (second == 0)
+				second = n;
+		}
+		p = tail;
+	}
+	if (n == 0) {
+		error("query: no SQL statement");
+		query_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (second) {
+		error("query: statements %d and %d both return rows: give one "
+		    "at a time", first, second);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+/*
+ * clankers query: prints the rows of read-only SQL. Exits 0 (also with no
+ * rows), 1 on an SQL error or a refused statement, 64 on a bad command
+ * line. The help text in clankers.c says what each format prints.
+ */
+int
+cmd_query(int argc, char **argv, struct ctx *ctx)
+{
+	struct query q = {0};
+	struct buf in = {0};
+	const char *sql = NULL, *fmt = NULL;
+	int i, j, opts = 1, status = EXIT_OK, rc, printed = 0;
+	size_t len;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		/* SQL can start with "--" (a comment), but never without a blank. */
+		if (opts && a[0] == '-' && a[1] != '\0' && strpbrk(a, " \t\r\n") == NULL) {
+			if (strcmp(a, "--") == 0) {
+				opts = 0;
+				continue;
+			} else if (strcmp(a, "--format") == 0 && i + 1 < argc) {
+				fmt = argv[++i];
+				continue;
+			} else if (strncmp(a, "--format=", 9) == 0) {
+				fmt = a + 9;
+				continue;
+			} else if (strcmp(a, "--format") == 0) {
+				error("query: --format needs a value: table, tsv, csv, json or ndjson");
+			} else {
+				error("query: unknown option '%s'", a);
+			}
+			query_usage(stderr);
+			return EXIT_USAGE;
+		}
+		if (sql) {
+			error("query: one SQL argument expected, got another: '%s' "
+			    "(quote the SQL)", a);
+			query_usage(stderr);
+			return EXIT_USAGE;
+		}
+		sql = a;
+	}
+	if (sql == NULL) {
+		error("query: no SQL given");
+		query_usage(stderr);
+		return EXIT_USAGE;
+	}
+	q.fmt = isatty(STDOUT_FILENO) ? FMT_TABLE : FMT_TSV;
+	if (fmt) {
+		for (j = 0; j < (int)(sizeof format_names / sizeof *format_names); j++)
+			if (strcmp(fmt, format_names[j]) == 0)
+				break;
+		if (j == (int)(sizeof format_names / sizeof *format_names)) {
+			error("query: unknown format '%s': table, tsv, csv, json or ndjson", fmt);
+			return EXIT_USAGE;
+		}
+		q.fmt = (enum format)j;
+	}
+	if (strcmp(sql, "-") == 0) {
+		if (buf_read_fd(&in, STDIN_FILENO) < 0) {
+			error("query: cannot read the SQL from stdin: %s", strerror(errno));
+			buf_release(&in);
+			return EXIT_FAIL;
+		}
+		sql = in.data ? in.data : "";
+		len = in.len;
+	} else {
+		len = strlen(sql);
+	}
+	/* SQLite stops at a NUL: what follows would be dropped unseen. */
+	if (strlen(sql) != len) {
+		error("query: the SQL holds a NUL byte");
+		buf_release(&in);
+		return EXIT_USAGE;
+	}
+	q.path = ctx->db_path;
+	if ((status = query_open(&q)) == EXIT_OK &&
+	    (status = query_prepare(&q, sql)) == EXIT_OK) {
+		for (i = 0; i < q.nst; i++) {
+			sqlite3_stmt *st = q.st[i];
+
+			if (sqlite3_column_count(st) > 0) {
+				rc = query_print(&q, st, stdout);
+				printed = 1;
+			} else {
+				while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+					;
+			}
+			if (rc != SQLITE_DONE) {
+				query_error(&q, sqlite3_extended_errcode(q.h), sql);
+				status = EXIT_FAIL;
+				break;
+			}
+		}
+		/* JSON is always one document, even of no result. */
+		if (status == EXIT_OK && !printed && q.fmt == FMT_JSON)
+			fputs("[]\n", stdout);
+	}
+	query_release(&q);
+	buf_release(&in);
+	return status;
+}
