@@ -1,8 +1,8 @@
 #!/bin/sh
 # make demo: replays a real Claude Code session (2.1.197, captured against a
 # loopback mock: test/fixtures/e2e/basic) through `clankers hook`, one
-# process per event as Claude Code runs it, into a temporary data root, and
-# prints what was stored.
+# process per event as Claude Code runs it, with its transcript as it was on
+# disk at each hook, into a temporary data root, and prints what was stored.
 set -eu
 cd "$(dirname "$0")/.."
 root=$(mktemp -d "${TMPDIR:-/tmp}/clankers-demo.XXXXXX")
@@ -11,8 +11,13 @@ mkdir -p "$work/payloads"
 for f in test/fixtures/e2e/basic/*.json; do
 	sed "s#/tmp/cc-e2e/out-basic#$work#g" "$f" >"$work/payloads/${f##*/}"
 done
+sid=a125bd5f-b2e1-42db-87ce-1ce0974290de
+transcript=$work/home/.claude/projects/-tmp-cc-e2e-out-basic-work/$sid.jsonl
+mkdir -p "$(dirname "$transcript")"
 n=0
 for f in "$work"/payloads/*.json; do
+	snap=test/fixtures/transcripts/e2e/basic/at-hook/$(basename "$f" .json).jsonl
+	[ -f "$snap" ] && sed "s#/tmp/cc-e2e/out-basic#$work#g" "$snap" >"$transcript"
 	ev=${f##*/}
 	ev=${ev#*-}
 	ev=${ev%.json}
@@ -24,6 +29,12 @@ echo "Replayed $n hook events of one Claude Code session into $root/data"
 echo
 echo "== sessions"
 sqlite3 -header -column "$db" "select substr(id, 1, 8) as id, source, title, project_name as project, status, end_reason, tool_call_count as tools, datetime(created_at / 1000, 'unixepoch') as created from sessions"
+echo
+echo "== tokens and cost (from the transcript)"
+sqlite3 -header -column "$db" "select models, message_count as messages, input_tokens as input, output_tokens as output, cache_creation_input_tokens as cache_write, cache_read_input_tokens as cache_read, printf('%.4f', cost_usd) as cost_usd from sessions"
+echo
+echo "== messages"
+sqlite3 -header -column "$db" "select role, substr(replace(coalesce(text_content, ''), char(10), ' '), 1, 40) as text, output_tokens as out, duration_ms as ms from messages order by created_at"
 echo
 echo "== tools"
 sqlite3 -header -column "$db" "select tool_name as tool, status, duration_ms as ms, coalesce(file_path, json_extract(tool_input, '$.command')) as target, substr(replace(coalesce(error_message, ''), char(10), ' '), 1, 40) as error from tools order by started_at"
