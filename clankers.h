@@ -180,6 +180,7 @@ struct tstats {
 	int64_t bad;         /* lines that could not be read */
 	int rewinds;         /* files read again from the start */
 	int deferred;        /* stopped at the deadline; the next read goes on */
+	char session[256];   /* the session read (named by the caller or the file) */
 };
 int transcript_update(struct db *db, const char *path, const char *session_id,
     int full, int64_t deadline_us, struct tstats *st, char **err);

@@ -1570,6 +1570,7 @@ transcript_update(struct db *db, const char *path, const char *session_id,
 		return -1;
 	}
 	sid = session_id ? xstrdup(session_id) : session_of(&f);
+	snprintf(st->session, sizeof st->session, "%s", sid);
 	price_register(db->h);
 	/* A long read touches many pages of the indexes: 8 MiB of cache. */
 	sqlite3_exec(db->h, "PRAGMA cache_size = -8192", NULL, NULL, NULL);
@@ -1768,17 +1769,9 @@ cmd_session_end(int argc, char **argv, struct ctx *ctx)
 	log_set_message(rec, "transcript read");
 	log_write(rec);
 
-	if (sid == NULL) {
-		/* The session the file named: the row last written by this read. */
-		struct tfile f;
-		char *why = NULL;
-
-		if (file_open(&f, path, &why) == 0)
-			sid = stored = (free(stored), session_of(&f));
-		file_close(&f);
-		free(why);
-	}
-	if (sid == NULL || (st = db_prepare(&db, SQL_SUMMARY)) == NULL)
+	if (sid == NULL)
+		sid = ts.session;  /* the one the file named */
+	if ((st = db_prepare(&db, SQL_SUMMARY)) == NULL)
 		goto out;
 	db_bind_text(st, ":sid", sid);
 	if (db_step(&db, st) != SQLITE_ROW) {

@@ -321,20 +321,26 @@ q "SELECT path, lines, bad_lines, offset, rewinds FROM transcript_files ORDER BY
 ok "--full: transcript_files lines, offsets the same; not counted as a rewind" \
     cmp -s "$TMP/files-1" "$TMP/files-3"
 
+# one_read DIR: the e2e basic transcript read whole into a fresh root, as
+# the reference ($TMP/one, $ONE_UPDATED); then a fresh root and an empty
+# copy at $P for the test to fill.
+one_read() {
+	W=$1
+	mkdir -p "$W"
+	SRC=$BASIC_DIR/$BASIC.jsonl
+	P=$W/$BASIC.jsonl
+	cp "$SRC" "$P"
+	fresh
+	end "$P"
+	rows "$DB" updated_at >"$TMP/one"
+	ONE_UPDATED=$(q "SELECT updated_at FROM sessions WHERE id = '$BASIC'")
+	fresh
+	: >"$P"
+}
+
 # ======================================================================
 # 4. Incremental reads: the same rows as one read, whatever the cuts.
-W=$TMP/inc
-mkdir -p "$W"
-SRC=$BASIC_DIR/$BASIC.jsonl
-P=$W/$BASIC.jsonl
-cp "$SRC" "$P"
-fresh
-end "$P"
-rows "$DB" updated_at >"$TMP/one"
-ONE_UPDATED=$(q "SELECT updated_at FROM sessions WHERE id = '$BASIC'")
-
-fresh
-: >"$P"
+one_read "$TMP/inc"
 # Cuts: inside the first line; between the two lines of msg_..02; mid-line;
 # inside the 3-byte "—" at 16375; the end.
 L6=$(head -n 6 "$SRC" | wc -c | tr -d ' ')
@@ -581,16 +587,7 @@ rm -rf "$W"
 # ======================================================================
 # 7. A growing file: a writer appends lines while session-end runs again
 # and again; one more read after it ends gives the one-read rows.
-W=$TMP/grow
-mkdir -p "$W"
-SRC=$BASIC_DIR/$BASIC.jsonl
-P=$W/$BASIC.jsonl
-cp "$SRC" "$P"
-fresh
-end "$P"
-rows "$DB" updated_at >"$TMP/one"
-fresh
-: >"$P"
+one_read "$TMP/grow"
 # Under valgrind a read takes about a second: the writer slows down too.
 nap=0.01
 [ -z "$WRAPPER" ] || nap=0.3
