@@ -4,7 +4,7 @@
 #   make demo       replay a built-in example session and show what was stored
 #   make test       unit tests and shell tests through the real binary
 #   make bench      hook cost against a minimal-insert floor (not a test)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    the binary and clankers.1; PREFIX=/usr/local DESTDIR=
 #
 # Switches: WERROR=1 (warnings are errors), SANITIZE=address,undefined,
 # VALGRIND=1 (run the tests under valgrind). `deps` installs the libraries
@@ -12,6 +12,7 @@
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 PKGS = sqlite3 libcjson
@@ -27,10 +28,10 @@ override CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-
 override LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
 
 LIBOBJS = util.o log.o db.o hook.o spool.o claude.o project.o jscan.o transcript.o price.o \
-	query.o install.o
+	query.o install.o report.o doctor.o
 OBJS = clankers.o $(LIBOBJS)
 
 all: clankers
@@ -82,6 +83,7 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory clankers test/floor test/rss
 	@sh test/bench.sh
+	@sh test/bench-report.sh
 
 test/floor: test/floor.c
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ test/floor.c $(PKG_LIBS)
@@ -90,11 +92,12 @@ test/rss: test/rss.c
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ test/rss.c
 
 install: clankers
-	install -d $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 755 clankers $(DESTDIR)$(BINDIR)/clankers
+	install -m 644 clankers.1 $(DESTDIR)$(MANDIR)/man1/clankers.1
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/clankers
+	rm -f $(DESTDIR)$(BINDIR)/clankers $(DESTDIR)$(MANDIR)/man1/clankers.1
 
 clean:
 	rm -f clankers $(OBJS) schema.inc schema.inc.tmp prices.inc prices.inc.tmp test/unit test/floor test/rss

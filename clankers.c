@@ -17,6 +17,7 @@
 
 enum {
 	NEED_ROOT = 1 << 0,  /* resolve and create the data root, open the log */
+	NEED_PATHS = 1 << 1, /* resolve the data root, database and logs only */
 };
 
 static int cmd_help(int argc, char **argv, struct ctx *ctx);
@@ -62,6 +63,57 @@ static const struct command {
 	  "PRAGMA, VACUUM INTO), or that attaches a database, is refused and\n"
 	  "nothing runs. An unknown table or column is answered with the tables\n"
 	  "and columns there are." },
+	{ "report", cmd_report, NEED_PATHS,
+	  "report [--since WHEN] [--until WHEN] [--by day|model|project|session]\n"
+	  "                  [--source NAME] [--project NAME] [--session ID] [--limit N]\n"
+	  "                  [--section NAME,...] [--json | --csv]",
+	  "The audit in one command, over the database (read-only) and the JSONL\n"
+	  "logs of the period. Sections (--section picks some, comma-separated):\n"
+	  "  tables    each table's rows, newest row and status: working, empty, or\n"
+	  "            errors (the period's log has error lines from what writes it)\n"
+	  "  gaps      Not saved: sessions missing a model, project path, title or\n"
+	  "            token totals, or with unreadable transcript lines (by\n"
+	  "            source); models with no price (their cost is unknown, never\n"
+	  "            $0); hook invocations logged as lost, rejected, spooled or\n"
+	  "            stored that have no database row. Not logged: stored hook\n"
+	  "            invocations with no log line. Running: tool calls still\n"
+	  "            running 10 minutes after their session moved on\n"
+	  "  log       error and warning lines, counted by message, newest first\n"
+	  "  usage     sessions, messages, tool calls, tokens by kind and cost, from\n"
+	  "            the rows of the period, grouped --by day (default), model,\n"
+	  "            project or session; --limit N rows (session: 20; 0: all),\n"
+	  "            the rest still in the total\n"
+	  "  tools     calls, failures, failure rate, p50/p95/max duration by tool\n"
+	  "  mcp       the same for MCP tools (mcp__SERVER__TOOL) by server\n"
+	  "  files     the files most touched by file tools\n"
+	  "  overhead  clankers' own time per hook invocation by event (p50, p95,\n"
+	  "            max), from the log's duration_us\n"
+	  "WHEN is a UTC date YYYY-MM-DD (or YYYYMMDD; --until takes in the whole\n"
+	  "day), YYYY-MM-DDTHH:MM[:SS][Z], or an age back from now: 30m, 12h, 7d,\n"
+	  "2w. --source (claude-code, opencode), --project (the project's name, or\n"
+	  "a folder: its sessions and those below it) and --session (an id or a\n"
+	  "unique prefix) filter the database sections; the log sections follow\n"
+	  "the period and --session. Output: aligned tables (colour on a terminal\n"
+	  "unless NO_COLOR is set), --json (one object, its shape in README.md),\n"
+	  "or --csv (one section: usage unless --section names another). Writes\n"
+	  "nothing. Exit 0 when the report was made, 1 when it could not be." },
+	{ "doctor", cmd_doctor, NEED_PATHS, "doctor [--json] [--project DIR]",
+	  "Check that clankers can record, and say how to fix what stops it: one\n"
+	  "line per finding, ok, note, warn or FAIL, with its fix. Checked: the\n"
+	  "data root, the database with its -wal and -shm, the spool and the log\n"
+	  "files are yours and private (folders 0700, files 0600); the database\n"
+	  "is SQLite, in WAL mode, of this clankers' schema version and passes\n"
+	  "quick_check; no event waits in the spool; the log folder is writable,\n"
+	  "and the errors and warnings logged today and yesterday (UTC); the\n"
+	  "price table loads; every event has a clankers hook in the Claude Code\n"
+	  "settings of the user (~/.claude or $CLAUDE_CONFIG_DIR) or the project\n"
+	  "(.claude/settings.json and settings.local.json of the current folder,\n"
+	  "or of --project DIR), or from an enabled clankers plugin, and the\n"
+	  "binary it runs is there. A note says when OpenCode is configured: this\n"
+	  "version does not record it. Doctor only reads: it creates and changes\n"
+	  "nothing, not even a log line. --json prints an array of objects\n"
+	  "{check, status (ok, note, warn, fail), message, fix (null if none)}.\n"
+	  "Exits 0 when nothing FAILs (notes and warnings allowed), else 1." },
 	{ "install", cmd_install, 0,
 	  "install claude [--project [DIR]] [--settings FILE] [--shell] [--dry-run]",
 	  "Register the clankers hook for every Claude Code event worth recording\n"
@@ -190,13 +242,14 @@ data_root(const char *opt)
 }
 
 /*
- * Resolves the data root, database and log folder and creates the root.
+ * Resolves the data root, database and log folder and, when create is
+ * set, creates the root.
  * Returns -1 only when the root cannot be made (nothing could be stored or
  * spooled); a database folder that cannot be made is left to the database
  * open to fail, so that a hook still spools its event.
  */
 static int
-setup(struct ctx *ctx, const char *root_opt, const char *db_opt)
+setup(struct ctx *ctx, const char *root_opt, const char *db_opt, int create)
 {
 	const char *env_db = getenv("CLANKERS_DB_PATH");
 	const char *env_log = getenv("CLANKERS_LOG_PATH");
@@ -209,7 +262,10 @@ setup(struct ctx *ctx, const char *root_opt, const char *db_opt)
 		ctx->db_path = xstrdup(env_db);
 	else
 		ctx->db_path = path_join(ctx->root, "clankers.db");
-	log_open(env_log && *env_log ? env_log : ctx->root);
+	ctx->log_dir = xstrdup(env_log && *env_log ? env_log : ctx->root);
+	log_open(ctx->log_dir);
+	if (!create)
+		return 0;
 	if (mkdir_p(ctx->root, 0700) < 0) {
 		error("cannot create data root '%s': %s", ctx->root, strerror(errno));
 		log_msg(LOG_ERROR, "main", "cannot create data root '%s': %s",
@@ -280,7 +336,8 @@ main(int argc, char **argv)
 		char *args[] = { "help", (char *)c->name, NULL };
 
 		status = cmd_help(2, args, &ctx);
-	} else if ((c->flags & NEED_ROOT) && setup(&ctx, root_opt, db_opt) < 0) {
+	} else if ((c->flags & (NEED_ROOT | NEED_PATHS)) &&
+	    setup(&ctx, root_opt, db_opt, (c->flags & NEED_ROOT) != 0) < 0) {
 		status = EXIT_FAIL;
 	} else {
 		status = c->fn(argc - i, argv + i, &ctx);
@@ -288,6 +345,7 @@ main(int argc, char **argv)
 	log_close();
 	free(ctx.root);
 	free(ctx.db_path);
+	free(ctx.log_dir);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		error("cannot write to stdout");
 		status = EXIT_FAIL;

@@ -28,6 +28,7 @@ enum {
 struct ctx {
 	char *root;      /* owned; the data root */
 	char *db_path;   /* owned */
+	char *log_dir;   /* owned; the folder of the JSONL logs */
 	int64_t start_us;  /* mono_us() when the process started */
 };
 
@@ -171,6 +172,7 @@ int price_cost(const char *model, const struct price_usage *u, double *usd);
 const char *price_match(const char *model);
 void price_free(void);
 void price_register(sqlite3 *h);
+int price_skipped(const char **first);  /* lines the last load skipped */
 
 /* transcript.c: Claude Code transcripts into messages, tools and totals */
 struct tstats {
@@ -190,9 +192,27 @@ void transcript_prices(const char *root);
 /* query.c */
 int cmd_query(int argc, char **argv, struct ctx *ctx);
 
+/* report.c */
+int cmd_report(int argc, char **argv, struct ctx *ctx);
+
+/* doctor.c */
+int cmd_doctor(int argc, char **argv, struct ctx *ctx);
+
 /* install.c */
 int cmd_install(int argc, char **argv, struct ctx *ctx);
 int cmd_uninstall(int argc, char **argv, struct ctx *ctx);
+char *install_settings_path(const char *project, int local);
+struct install_scan {
+	char *path;            /* owned; the file read, links resolved */
+	int exists;            /* 0: no such file (read as {}) */
+	char *err;             /* owned; why it is not usable settings, else NULL */
+	cJSON *doc;            /* owned; the parsed file, NULL when err is set */
+	size_t nevents;        /* the events install registers */
+	const char **events;   /* owned array of names borrowed from claude_event() */
+	char **programs;       /* owned; per event, what our hook runs, or NULL */
+};
+int install_scan(const char *path, struct install_scan *sc);
+void install_scan_release(struct install_scan *sc);
 
 /* project.c */
 struct project {

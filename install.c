@@ -6,7 +6,8 @@
  * A file that cannot be read as settings (not JSON, or the wrong shape
  * where we would write) is never written; a file that is written is backed
  * up first (FILE.clankers-backup) and replaced atomically. Nothing here
- * touches the database or the data root.
+ * touches the database or the data root. install_scan lends doctor the
+ * same reading of a settings file: which events have a hook of ours.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -73,6 +74,8 @@ struct settings {
 	struct buf text;  /* owned; the file's bytes (empty when absent) */
 	cJSON *doc;       /* owned */
 	char indent[9];   /* one level of the file's indentation */
+	char *err;        /* owned; why it cannot be used, after a failed load or check */
+	int refused;      /* err is about its content: it is left untouched */
 };
 
 static int
@@ -142,28 +145,28 @@ parse_args(int argc, char **argv, struct opts *o)
 }
 
 /*
- * The settings file the options name, owned, or NULL after an error
- * message: --settings FILE, DIR/.claude/settings.json for --project (DIR
- * must exist: a typo must not create a project), else the user's
- * settings in $CLAUDE_CONFIG_DIR or ~/.claude.
+ * A Claude Code settings file, owned, or NULL after an error message:
+ * with project, DIR/.claude/settings.json (settings.local.json when local
+ * is set), DIR resolved ("" is the current folder; it must exist: a typo
+ * must not create a project); else the user's settings in
+ * $CLAUDE_CONFIG_DIR or ~/.claude.
  */
-static char *
-settings_path(const struct opts *o)
+char *
+install_settings_path(const char *project, int local)
 {
 	const char *cfg = getenv("CLAUDE_CONFIG_DIR");
 	const char *home = getenv("HOME");
 	struct passwd *pw;
 	char *dir, *path;
 
-	if (o->settings)
-		return xstrdup(o->settings);
-	if (o->project) {
-		if ((dir = realpath(*o->project ? o->project : ".", NULL)) == NULL) {
+	if (project) {
+		if ((dir = realpath(*project ? project : ".", NULL)) == NULL) {
 			error("cannot use project folder '%s': %s",
-			    *o->project ? o->project : ".", strerror(errno));
+			    *project ? project : ".", strerror(errno));
 			return NULL;
 		}
-		path = path_join(dir, ".claude/settings.json");
+		path = path_join(dir, local ? ".claude/settings.local.json" :
+		    ".claude/settings.json");
 		free(dir);
 		return path;
 	}
@@ -177,6 +180,15 @@ settings_path(const struct opts *o)
 		return NULL;
 	}
 	return path_join(home, ".claude/settings.json");
+}
+
+/* The settings file the options name: --settings FILE, else as above. */
+static char *
+settings_path(const struct opts *o)
+{
+	if (o->settings)
+		return xstrdup(o->settings);
+	return install_settings_path(o->project, 0);
 }
 
 /* --- where this binary is --- */
@@ -362,36 +374,49 @@ is_clankers(const char *p)
 }
 
 /*
- * 1 when handler h runs `clankers hook`, whatever the path and form: exec
- * form (command clankers, args[0] "hook") or shell form (first word
- * clankers, second "hook"). A copy at another path is ours too, so that
- * it is updated rather than doubled.
+ * When handler h runs `clankers hook`, whatever the path and form, the
+ * program it runs: exec form (command clankers, args[0] "hook") or shell
+ * form (first word clankers, second "hook", quotes taken off). A copy at
+ * another path is ours too, so that it is updated rather than doubled.
+ * Owned; NULL when h is not ours.
  */
-static int
-is_ours(const cJSON *h)
+static char *
+ours_program(const cJSON *h)
 {
 	const cJSON *type = cJSON_GetObjectItemCaseSensitive(h, "type");
 	const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(h, "command");
 	const cJSON *args = cJSON_GetObjectItemCaseSensitive(h, "args");
 	const char *s;
 	char *w0, *w1;
-	int r;
 
 	if (!cJSON_IsObject(h) || !cJSON_IsString(type) ||
 	    strcmp(type->valuestring, "command") != 0 || !cJSON_IsString(cmd))
-		return 0;
+		return NULL;
 	if (args) {
 		args = cJSON_IsArray(args) ? args->child : NULL;
 		return is_clankers(cmd->valuestring) && cJSON_IsString(args) &&
-		    strcmp(args->valuestring, "hook") == 0;
+		    strcmp(args->valuestring, "hook") == 0 ?
+		    xstrdup(cmd->valuestring) : NULL;
 	}
 	s = cmd->valuestring;
 	w0 = sh_word(&s);
 	w1 = sh_word(&s);
-	r = w0 && w1 && is_clankers(w0) && strcmp(w1, "hook") == 0;
-	free(w0);
+	if (!(w0 && w1 && is_clankers(w0) && strcmp(w1, "hook") == 0)) {
+		free(w0);
+		w0 = NULL;
+	}
 	free(w1);
-	return r;
+	return w0;
+}
+
+/* 1 when handler h runs `clankers hook` (see ours_program). */
+static int
+is_ours(const cJSON *h)
+{
+	char *p = ours_program(h);
+
+	free(p);
+	return p != NULL;
 }
 
 /* Adds our command (and args) for event to handler h. */
@@ -603,7 +628,8 @@ line_col(const struct buf *t, const char *err, int *line, int *col)
 /*
  * Reads and parses s->path (links resolved first, so that a link into a
  * dotfiles repository stays a link). A missing file, or one holding only
- * white space, reads as {}. 0, or -1 after an error message.
+ * white space, reads as {}. 0, or -1 with s->err set (and s->refused when
+ * the file was read but is not JSON).
  */
 static int
 settings_load(struct settings *s, const char *path)
@@ -615,7 +641,8 @@ settings_load(struct settings *s, const char *path)
 	strcpy(s->indent, "  ");
 	if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
 		if ((s->path = realpath(path, NULL)) == NULL) {
-			error("cannot follow the link '%s': %s", path, strerror(errno));
+			s->err = xasprintf("cannot follow the link '%s': %s", path,
+			    strerror(errno));
 			return -1;
 		}
 	} else {
@@ -624,7 +651,8 @@ settings_load(struct settings *s, const char *path)
 	/* O_NONBLOCK: a FIFO in its place must not hang us; it is refused below. */
 	if ((fd = open(s->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0) {
 		if (errno != ENOENT) {
-			error("cannot open '%s': %s", s->path, strerror(errno));
+			s->err = xasprintf("cannot open '%s': %s", s->path,
+			    strerror(errno));
 			return -1;
 		}
 		s->doc = cJSON_CreateObject();
@@ -632,13 +660,13 @@ settings_load(struct settings *s, const char *path)
 	}
 	if (fstat(fd, &s->st) < 0 || (S_ISREG(s->st.st_mode) &&
 	    buf_read_fd(&s->text, fd) < 0)) {
-		error("cannot read '%s': %s", s->path, strerror(errno));
+		s->err = xasprintf("cannot read '%s': %s", s->path, strerror(errno));
 		close(fd);
 		return -1;
 	}
 	close(fd);
 	if (!S_ISREG(s->st.st_mode)) {
-		error("'%s' is not a regular file", s->path);
+		s->err = xasprintf("'%s' is not a regular file", s->path);
 		return -1;
 	}
 	s->exists = 1;
@@ -660,35 +688,37 @@ settings_load(struct settings *s, const char *path)
 		s->doc = NULL;
 	}
 	line_col(&s->text, end, &line, &col);
-	error("'%s' is not valid JSON (line %d, column %d); left untouched",
+	s->err = xasprintf("'%s' is not valid JSON (line %d, column %d)",
 	    s->path, line, col);
+	s->refused = 1;
 	return -1;
 }
 
-/* Refuses a shape we would have to guess at; 0, or -1 after an error message. */
+/* Refuses a shape we would have to guess at; 0, or -1 with s->err set. */
 static int
-settings_check(const struct settings *s)
+settings_check(struct settings *s)
 {
 	const cJSON *hooks, *ev;
 
+	s->refused = 1;
 	if (!cJSON_IsObject(s->doc)) {
-		error("'%s': the top level is not an object; left untouched",
-		    s->path);
+		s->err = xasprintf("'%s': the top level is not an object", s->path);
 		return -1;
 	}
 	if ((hooks = cJSON_GetObjectItemCaseSensitive(s->doc, "hooks")) == NULL)
 		return 0;
 	if (!cJSON_IsObject(hooks)) {
-		error("'%s': \"hooks\" is not an object; left untouched", s->path);
+		s->err = xasprintf("'%s': \"hooks\" is not an object", s->path);
 		return -1;
 	}
 	cJSON_ArrayForEach(ev, hooks) {
 		if (!cJSON_IsArray(ev)) {
-			error("'%s': \"hooks\".\"%s\" is not an array; left untouched",
+			s->err = xasprintf("'%s': \"hooks\".\"%s\" is not an array",
 			    s->path, ev->string);
 			return -1;
 		}
 	}
+	s->refused = 0;
 	return 0;
 }
 
@@ -698,6 +728,7 @@ settings_release(struct settings *s)
 	free(s->path);
 	buf_release(&s->text);
 	cJSON_Delete(s->doc);
+	free(s->err);
 }
 
 static void
@@ -932,8 +963,10 @@ run(const struct opts *o)
 
 	if ((path = settings_path(o)) == NULL)
 		return EXIT_FAIL;
-	if (settings_load(&s, path) < 0 || settings_check(&s) < 0)
+	if (settings_load(&s, path) < 0 || settings_check(&s) < 0) {
+		error("%s%s", s.err, s.refused ? "; left untouched" : "");
 		goto out;
+	}
 	if (!o->uninstall) {
 		if ((us.path = self_path()) == NULL)
 			goto out;
@@ -1008,4 +1041,79 @@ int
 cmd_uninstall(int argc, char **argv, struct ctx *ctx)
 {
 	return cmd_install(argc, argv, ctx);
+}
+
+/* --- what a settings file registers, for doctor --- */
+
+/*
+ * Reads the settings file at path as install would (links followed, a
+ * missing file read as {}) and, for each event install registers, finds
+ * the first handler of ours: sc->programs[i] is the program it runs, as
+ * written (a path or a bare name), NULL when event sc->events[i] has
+ * none. Writes nothing and prints nothing. Returns 0, or -1 with sc->err
+ * saying why the file cannot be read as settings (then sc->doc is NULL and
+ * no event has a program). install_scan_release is needed either way.
+ */
+int
+install_scan(const char *path, struct install_scan *sc)
+{
+	struct settings s = {0};
+	const cJSON *hooks, *g, *h;
+	const char *name;
+	size_t i, n = 0;
+
+	memset(sc, 0, sizeof *sc);
+	for (i = 0; claude_event(i) != NULL; i++)
+		n += !skipped(claude_event(i));
+	sc->events = xmalloc(n * sizeof *sc->events);
+	sc->programs = xmalloc(n * sizeof *sc->programs);
+	for (i = 0; (name = claude_event(i)) != NULL; i++)
+		if (!skipped(name)) {
+			sc->events[sc->nevents] = name;
+			sc->programs[sc->nevents++] = NULL;
+		}
+	if (settings_load(&s, path) < 0 || settings_check(&s) < 0) {
+		sc->path = s.path ? xstrdup(s.path) : xstrdup(path);
+		sc->exists = s.exists;
+		sc->err = s.err;
+		s.err = NULL;
+		settings_release(&s);
+		return -1;
+	}
+	sc->path = s.path;
+	sc->exists = s.exists;
+	sc->doc = s.doc;
+	s.path = NULL;
+	s.doc = NULL;
+	settings_release(&s);
+	hooks = cJSON_GetObjectItemCaseSensitive(sc->doc, "hooks");
+	for (i = 0; hooks && i < sc->nevents; i++) {
+		const cJSON *ev = cJSON_GetObjectItemCaseSensitive(hooks, sc->events[i]);
+
+		cJSON_ArrayForEach(g, ev) {
+			const cJSON *hs = cJSON_GetObjectItemCaseSensitive(g, "hooks");
+
+			if (!cJSON_IsObject(g) || !cJSON_IsArray(hs))
+				continue;  /* Claude Code skips it too */
+			cJSON_ArrayForEach(h, hs)
+				if (sc->programs[i] == NULL)
+					sc->programs[i] = ours_program(h);
+		}
+	}
+	return 0;
+}
+
+void
+install_scan_release(struct install_scan *sc)
+{
+	size_t i;
+
+	for (i = 0; i < sc->nevents; i++)
+		free(sc->programs[i]);
+	free(sc->programs);
+	free(sc->events);
+	free(sc->path);
+	free(sc->err);
+	cJSON_Delete(sc->doc);
+	memset(sc, 0, sizeof *sc);
 }

@@ -21,6 +21,7 @@
  *	const char *price_match(const char *model);
  *	void price_free(void);
  *	void price_register(sqlite3 *h);
+ *	int price_skipped(const char **first);
  */
 #include <ctype.h>
 #include <errno.h>
@@ -54,6 +55,8 @@ static struct {
 	int loaded;
 	char *last;             /* owned; the name of the last lookup */
 	const struct price_row *last_row;  /* what it resolved to; NULL: unknown */
+	int skipped;            /* lines the last load skipped */
+	char *first_skip;       /* owned; "FILE:LINE: why" of the first of them */
 } pt;
 
 /* Stripped for as long as one leads the name: bedrock/us.anthropic.claude-... */
@@ -164,11 +167,15 @@ load_text(const char *text, size_t len, const char *origin)
 		if (n > 0 && line[n - 1] == '\r')
 			line[--n] = '\0';
 		if (line[0] != '#' && line[strspn(line, " \t")] != '\0') {
-			if ((why = parse_row(line, &r)) != NULL)
+			if ((why = parse_row(line, &r)) != NULL) {
 				log_msg(LOG_WARN, "price", "%s:%d: %s; line skipped",
 				    origin, lineno, why);
-			else
+				if (pt.skipped++ == 0)
+					pt.first_skip = xasprintf("%s:%d: %s", origin,
+					    lineno, why);
+			} else {
 				put_row(&r);
+			}
 		}
 		free(line);
 	}
@@ -213,7 +220,22 @@ price_free(void)
 		free(pt.rows[i].model);
 	free(pt.rows);
 	free(pt.last);
+	free(pt.first_skip);
 	memset(&pt, 0, sizeof pt);
+}
+
+/*
+ * The number of lines the last price_load skipped (each also logged), and
+ * through first, when not NULL, "FILE:LINE: why" of the first of them
+ * (borrowed until the next load or price_free; NULL when none). For doctor,
+ * which writes no log.
+ */
+int
+price_skipped(const char **first)
+{
+	if (first)
+		*first = pt.first_skip;
+	return pt.skipped;
 }
 
 static const struct price_row *

@@ -334,3 +334,171 @@ CREATE VIEW session_models AS
     FROM messages
    WHERE role = 'assistant'
    GROUP BY session_id, model;
+
+-- version 3
+-- `clankers report` reads every tool row of its period: this index holds
+-- all it reads (never the input or output), so that a million calls are
+-- read from the index alone. It leads with session_id and so takes the
+-- place of tools_session.
+DROP INDEX tools_session;
+CREATE INDEX tools_stats ON tools(session_id, created_at, tool_name, status,
+  started_at, ended_at, reported_duration_ms, file_path);
+-- What report's gaps look for, a few rows at any time: tool calls still
+-- running, sessions missing a field, sessions with an unpriced response.
+-- Each query repeats its index's WHERE, so that SQLite can use it.
+CREATE INDEX tools_running ON tools(session_id) WHERE status = 'running';
+CREATE INDEX sessions_incomplete ON sessions(updated_at)
+  WHERE (model IS NULL AND models IS NULL) OR project_path IS NULL OR title IS NULL
+    OR (input_tokens IS NULL AND output_tokens IS NULL) OR bad_lines > 0;
+CREATE INDEX sessions_unpriced ON sessions(id) WHERE unpriced_responses > 0;
+
+-- Per session, UTC day and model: what its messages and tool calls add up
+-- to, kept by triggers as the sessions' totals are, so that a report over
+-- a million rows reads one row per session and day. Tool calls and user
+-- messages have model ''. Rows without a time (created_at NULL) are not
+-- in it. last_at is the newest row's time; a delete does not move it back.
+CREATE TABLE usage_days (
+  session_id TEXT NOT NULL,
+  day INTEGER NOT NULL,                 -- created_at / 86400000: days since 1970-01-01, UTC
+  model TEXT NOT NULL,
+  messages INTEGER NOT NULL DEFAULT 0,
+  responses INTEGER NOT NULL DEFAULT 0,
+  input_tokens INTEGER,                 -- NULL until a message brings a count
+  output_tokens INTEGER,
+  cache_creation_input_tokens INTEGER,
+  cache_read_input_tokens INTEGER,
+  priced_responses INTEGER NOT NULL DEFAULT 0,
+  unpriced_responses INTEGER NOT NULL DEFAULT 0,
+  known_cost_usd REAL NOT NULL DEFAULT 0,
+  tool_calls INTEGER NOT NULL DEFAULT 0,
+  last_at INTEGER,
+  PRIMARY KEY (session_id, day, model)
+) WITHOUT ROWID;
+INSERT INTO usage_days (session_id, day, model, messages, responses, input_tokens,
+    output_tokens, cache_creation_input_tokens, cache_read_input_tokens,
+    priced_responses, unpriced_responses, known_cost_usd, last_at)
+  SELECT session_id, created_at / 86400000, coalesce(model, ''), count(*),
+    sum(role = 'assistant'), sum(input_tokens), sum(output_tokens),
+    sum(cache_creation_input_tokens), sum(cache_read_input_tokens),
+    sum(cost_usd IS NOT NULL), sum(role = 'assistant' AND cost_usd IS NULL),
+    total(cost_usd), max(created_at)
+  FROM messages WHERE created_at IS NOT NULL GROUP BY 1, 2, 3;
+INSERT INTO usage_days (session_id, day, model, tool_calls, last_at)
+  SELECT session_id, created_at / 86400000, '', count(*), max(created_at)
+  FROM tools WHERE true GROUP BY 1, 2
+  ON CONFLICT (session_id, day, model) DO UPDATE SET
+    tool_calls = excluded.tool_calls, last_at = max(last_at, excluded.last_at);
+
+CREATE TRIGGER messages_days AFTER INSERT ON messages WHEN NEW.created_at IS NOT NULL BEGIN
+  INSERT INTO usage_days (session_id, day, model, messages, responses, input_tokens,
+      output_tokens, cache_creation_input_tokens, cache_read_input_tokens,
+      priced_responses, unpriced_responses, known_cost_usd, last_at)
+    VALUES (NEW.session_id, NEW.created_at / 86400000, coalesce(NEW.model, ''), 1,
+      NEW.role = 'assistant', NEW.input_tokens, NEW.output_tokens,
+      NEW.cache_creation_input_tokens, NEW.cache_read_input_tokens,
+      NEW.cost_usd IS NOT NULL, NEW.role = 'assistant' AND NEW.cost_usd IS NULL,
+      coalesce(NEW.cost_usd, 0), NEW.created_at)
+    ON CONFLICT (session_id, day, model) DO UPDATE SET
+      messages = messages + 1,
+      responses = responses + excluded.responses,
+      input_tokens = CASE WHEN excluded.input_tokens IS NULL THEN input_tokens
+        ELSE coalesce(input_tokens, 0) + excluded.input_tokens END,
+      output_tokens = CASE WHEN excluded.output_tokens IS NULL THEN output_tokens
+        ELSE coalesce(output_tokens, 0) + excluded.output_tokens END,
+      cache_creation_input_tokens = CASE WHEN excluded.cache_creation_input_tokens IS NULL
+        THEN cache_creation_input_tokens
+        ELSE coalesce(cache_creation_input_tokens, 0) + excluded.cache_creation_input_tokens END,
+      cache_read_input_tokens = CASE WHEN excluded.cache_read_input_tokens IS NULL
+        THEN cache_read_input_tokens
+        ELSE coalesce(cache_read_input_tokens, 0) + excluded.cache_read_input_tokens END,
+      priced_responses = priced_responses + excluded.priced_responses,
+      unpriced_responses = unpriced_responses + excluded.unpriced_responses,
+      known_cost_usd = known_cost_usd + excluded.known_cost_usd,
+      last_at = max(coalesce(last_at, excluded.last_at), excluded.last_at);
+END;
+CREATE TRIGGER messages_undays AFTER DELETE ON messages WHEN OLD.created_at IS NOT NULL BEGIN
+  UPDATE usage_days SET
+    messages = messages - 1,
+    responses = responses - (OLD.role = 'assistant'),
+    input_tokens = input_tokens - coalesce(OLD.input_tokens, 0),
+    output_tokens = output_tokens - coalesce(OLD.output_tokens, 0),
+    cache_creation_input_tokens = cache_creation_input_tokens
+      - coalesce(OLD.cache_creation_input_tokens, 0),
+    cache_read_input_tokens = cache_read_input_tokens - coalesce(OLD.cache_read_input_tokens, 0),
+    priced_responses = priced_responses - (OLD.cost_usd IS NOT NULL),
+    unpriced_responses = unpriced_responses - (OLD.role = 'assistant' AND OLD.cost_usd IS NULL),
+    known_cost_usd = known_cost_usd - coalesce(OLD.cost_usd, 0)
+  WHERE session_id = OLD.session_id AND day = OLD.created_at / 86400000
+    AND model = coalesce(OLD.model, '');
+END;
+-- A change of what the days count: the old row's part out, the new one's in.
+CREATE TRIGGER messages_redays AFTER UPDATE ON messages
+  WHEN OLD.session_id IS NOT NEW.session_id OR OLD.role IS NOT NEW.role
+    OR OLD.input_tokens IS NOT NEW.input_tokens OR OLD.output_tokens IS NOT NEW.output_tokens
+    OR OLD.cache_creation_input_tokens IS NOT NEW.cache_creation_input_tokens
+    OR OLD.cache_read_input_tokens IS NOT NEW.cache_read_input_tokens
+    OR OLD.cost_usd IS NOT NEW.cost_usd OR OLD.model IS NOT NEW.model
+    OR OLD.created_at IS NOT NEW.created_at
+BEGIN
+  UPDATE usage_days SET
+    messages = messages - 1,
+    responses = responses - (OLD.role = 'assistant'),
+    input_tokens = input_tokens - coalesce(OLD.input_tokens, 0),
+    output_tokens = output_tokens - coalesce(OLD.output_tokens, 0),
+    cache_creation_input_tokens = cache_creation_input_tokens
+      - coalesce(OLD.cache_creation_input_tokens, 0),
+    cache_read_input_tokens = cache_read_input_tokens - coalesce(OLD.cache_read_input_tokens, 0),
+    priced_responses = priced_responses - (OLD.cost_usd IS NOT NULL),
+    unpriced_responses = unpriced_responses - (OLD.role = 'assistant' AND OLD.cost_usd IS NULL),
+    known_cost_usd = known_cost_usd - coalesce(OLD.cost_usd, 0)
+  WHERE OLD.created_at IS NOT NULL AND session_id = OLD.session_id
+    AND day = OLD.created_at / 86400000 AND model = coalesce(OLD.model, '');
+  INSERT INTO usage_days (session_id, day, model, messages, responses, input_tokens,
+      output_tokens, cache_creation_input_tokens, cache_read_input_tokens,
+      priced_responses, unpriced_responses, known_cost_usd, last_at)
+    SELECT NEW.session_id, NEW.created_at / 86400000, coalesce(NEW.model, ''), 1,
+      NEW.role = 'assistant', NEW.input_tokens, NEW.output_tokens,
+      NEW.cache_creation_input_tokens, NEW.cache_read_input_tokens,
+      NEW.cost_usd IS NOT NULL, NEW.role = 'assistant' AND NEW.cost_usd IS NULL,
+      coalesce(NEW.cost_usd, 0), NEW.created_at
+    WHERE NEW.created_at IS NOT NULL
+    ON CONFLICT (session_id, day, model) DO UPDATE SET
+      messages = messages + 1,
+      responses = responses + excluded.responses,
+      input_tokens = CASE WHEN excluded.input_tokens IS NULL THEN input_tokens
+        ELSE coalesce(input_tokens, 0) + excluded.input_tokens END,
+      output_tokens = CASE WHEN excluded.output_tokens IS NULL THEN output_tokens
+        ELSE coalesce(output_tokens, 0) + excluded.output_tokens END,
+      cache_creation_input_tokens = CASE WHEN excluded.cache_creation_input_tokens IS NULL
+        THEN cache_creation_input_tokens
+        ELSE coalesce(cache_creation_input_tokens, 0) + excluded.cache_creation_input_tokens END,
+      cache_read_input_tokens = CASE WHEN excluded.cache_read_input_tokens IS NULL
+        THEN cache_read_input_tokens
+        ELSE coalesce(cache_read_input_tokens, 0) + excluded.cache_read_input_tokens END,
+      priced_responses = priced_responses + excluded.priced_responses,
+      unpriced_responses = unpriced_responses + excluded.unpriced_responses,
+      known_cost_usd = known_cost_usd + excluded.known_cost_usd,
+      last_at = max(coalesce(last_at, excluded.last_at), excluded.last_at);
+END;
+CREATE TRIGGER tools_days AFTER INSERT ON tools BEGIN
+  INSERT INTO usage_days (session_id, day, model, tool_calls, last_at)
+    VALUES (NEW.session_id, NEW.created_at / 86400000, '', 1, NEW.created_at)
+    ON CONFLICT (session_id, day, model) DO UPDATE SET
+      tool_calls = tool_calls + 1,
+      last_at = max(coalesce(last_at, excluded.last_at), excluded.last_at);
+END;
+CREATE TRIGGER tools_undays AFTER DELETE ON tools BEGIN
+  UPDATE usage_days SET tool_calls = tool_calls - 1
+  WHERE session_id = OLD.session_id AND day = OLD.created_at / 86400000 AND model = '';
+END;
+CREATE TRIGGER tools_redays AFTER UPDATE OF session_id, created_at ON tools
+  WHEN OLD.session_id IS NOT NEW.session_id OR OLD.created_at IS NOT NEW.created_at
+BEGIN
+  UPDATE usage_days SET tool_calls = tool_calls - 1
+  WHERE session_id = OLD.session_id AND day = OLD.created_at / 86400000 AND model = '';
+  INSERT INTO usage_days (session_id, day, model, tool_calls, last_at)
+    VALUES (NEW.session_id, NEW.created_at / 86400000, '', 1, NEW.created_at)
+    ON CONFLICT (session_id, day, model) DO UPDATE SET
+      tool_calls = tool_calls + 1,
+      last_at = max(coalesce(last_at, excluded.last_at), excluded.last_at);
+END;

@@ -54,8 +54,8 @@ is "0600 whatever the caller's umask" "700 600 600" "$(stat -c %a "$ROOT/umask" 
 
 # --- the database ---
 is "journal mode WAL" wal "$(q 'pragma journal_mode')"
-is "schema version 2" 2 "$(q 'pragma user_version')"
-is "tables" "compaction_events hook_events messages session_errors sessions tools transcript_files" \
+is "schema version 3" 3 "$(q 'pragma user_version')"
+is "tables" "compaction_events hook_events messages session_errors sessions tools transcript_files usage_days" \
 	"$(q "select group_concat(name, ' ') from (select name from sqlite_master where type = 'table' order by name)")"
 
 # A database made by the first release (schema version 1) moves forward and keeps its rows.
@@ -64,9 +64,11 @@ mkdir -p "$ROOT/v1"
   echo "INSERT INTO sessions (id, source, title, created_at, updated_at) VALUES ('old', 'claude-code', 'kept', 1, 1);"; } |
 	sqlite3 "$ROOT/v1/clankers.db"
 hook Stop "$FIX/claude/hooks/single/Stop.seeknal-2026-02.json" --data-root "$ROOT/v1"
-is "a version 1 database is migrated to 2" 2 "$(sqlite3 "$ROOT/v1/clankers.db" 'pragma user_version')"
+is "a version 1 database is migrated to 3" 3 "$(sqlite3 "$ROOT/v1/clankers.db" 'pragma user_version')"
 is "its rows are kept" "kept" "$(sqlite3 "$ROOT/v1/clankers.db" "select title from sessions where id = 'old'")"
 is "the new columns and view exist" "0|" "$(sqlite3 "$ROOT/v1/clankers.db" "select count(*), sum(cost_usd) from session_models")"
+is "version 3: tools_stats takes the place of tools_session" "tools_running tools_stats" \
+	"$(sqlite3 "$ROOT/v1/clankers.db" "select group_concat(name, ' ') from (select name from sqlite_master where tbl_name = 'tools' and name not like 'sqlite_%' and type = 'index' order by name)")"
 
 # --- log level ---
 fresh
@@ -97,7 +99,29 @@ is "no sweep when today's file already exists" kept "$([ -e "$ROOT/clankers-$old
 dest=$TMP/dest
 make -s -C "$TOP" install DESTDIR="$dest" PREFIX=/opt/ck >/dev/null 2>&1
 is "make install DESTDIR PREFIX" 755 "$(stat -c %a "$dest/opt/ck/bin/clankers" 2>/dev/null)"
+is "make install puts the manual page in MANDIR" 644 "$(stat -c %a "$dest/opt/ck/share/man/man1/clankers.1" 2>/dev/null)"
 make -s -C "$TOP" uninstall DESTDIR="$dest" PREFIX=/opt/ck >/dev/null 2>&1
-is "make uninstall" gone "$([ -e "$dest/opt/ck/bin/clankers" ] && echo there || echo gone)"
+is "make uninstall" gone "$([ -e "$dest/opt/ck/bin/clankers" ] || [ -e "$dest/opt/ck/share/man/man1/clankers.1" ] && echo there || echo gone)"
+
+# --- the manual page names every command and option --help names ---
+sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' "$TOP/clankers.1" >"$TMP/man.txt"
+run --help
+missing=
+for c in $(sed -n 's/^  clankers \([a-z-]*\).*/\1/p' "$OUT"); do
+	grep -q "^\.[BRTP]* *$c\b\|clankers $c\b" "$TMP/man.txt" || missing="$missing $c"
+	$CLANKERS help "$c" 2>&1 | sed -n '1,4p' | grep -o -- '--[a-z-]*' | sort -u >"$TMP/opts"
+	while read -r o; do
+		grep -q -- "$o" "$TMP/man.txt" || missing="$missing $c:$o"
+	done <"$TMP/opts"
+done
+for o in $(grep -o -- '--[a-z-]*' "$OUT" | sort -u) $(grep -o 'CLANKERS_[A-Z_]*' "$OUT" | sort -u); do
+	grep -q -- "$o" "$TMP/man.txt" || missing="$missing $o"
+done
+is "clankers.1 names every command, option and variable of --help" "" "$missing"
+if command -v groff >/dev/null 2>&1; then
+	is "clankers.1 is clean roff (groff -ww)" "" "$(groff -man -ww -z "$TOP/clankers.1" 2>&1)"
+else
+	echo "# skip: groff not installed: clankers.1 not linted"
+fi
 
 finish
