@@ -63,6 +63,8 @@ uint64_t fnv1a(uint64_t h, const void *p, size_t n);
 void random_hex(char *out, size_t nbytes);  /* out holds 2*nbytes+1 */
 int mkdir_p(const char *path, mode_t mode);
 char *path_join(const char *dir, const char *name);  /* owned result */
+int64_t days_from_civil(int64_t y, int m, int d);
+char *sh_quote(const char *s, int always);
 
 /* log.c */
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
@@ -161,6 +163,7 @@ int jscan_str(struct jspan v, struct buf *out);
 int jscan_streq(struct jspan v, const char *s);
 int jscan_int(struct jspan v, int64_t *out);
 int jscan_true(struct jspan v);
+int64_t jscan_time(struct jspan v);  /* "2026-02-12T16:02:25.227Z" -> ms; -1 */
 
 /* price.c: the embedded price table, overridable by a user file */
 struct price_usage {

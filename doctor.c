@@ -100,26 +100,6 @@ say(struct doctor *d, enum status st, const char *check, char *msg, char *fix)
 	free(fix);
 }
 
-/* s quoted for sh when it needs to be; owned. */
-static char *
-shq(const char *s)
-{
-	struct buf b = {0};
-
-	if (*s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "0123456789/._-+,:@%=") == strlen(s))
-		return xstrdup(s);
-	buf_add(&b, "'", 1);
-	for (; *s; s++) {
-		if (*s == '\'')
-			buf_add(&b, "'\\''", 4);
-		else
-			buf_add(&b, s, 1);
-	}
-	buf_add(&b, "'", 1);
-	return b.data;
-}
-
 /* The user's name for a chown, else the number; owned. */
 static char *
 user_name(uid_t uid)
@@ -134,7 +114,7 @@ user_name(uid_t uid)
 static char *
 fix_on(const char *cmd, const char *path)
 {
-	char *q = shq(path), *s = xasprintf("%s %s", cmd, q);
+	char *q = sh_quote(path, 0), *s = xasprintf("%s %s", cmd, q);
 
 	free(q);
 	return s;
@@ -197,7 +177,7 @@ check_root(struct doctor *d, const char *root)
 		return -1;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		char *q = shq(root);
+		char *q = sh_quote(root, 0);
 
 		say(d, ST_FAIL, "data_root", xasprintf("data root %s is not a folder",
 		    root), xasprintf("mv %s %s.old", q, q));
@@ -471,7 +451,7 @@ check_db(struct doctor *d, const char *db, int root)
 	struct dbfacts f = {0};
 	struct stat st;
 	int tries = 0;
-	char *q = shq(db), *fix;
+	char *q = sh_quote(db, 0), *fix;
 
 	if (stat(db, &st) < 0) {
 		if (errno == ENOTDIR && root < 0)
@@ -541,7 +521,7 @@ has_suffix(const char *s, const char *suffix)
 static void
 check_spool(struct doctor *d, const char *root)
 {
-	char *dir = path_join(root, "spool"), *q = shq(dir);
+	char *dir = path_join(root, "spool"), *q = sh_quote(dir, 0);
 	int waiting = 0, bad = 0;
 	struct dirent *de;
 	struct stat st;
@@ -637,7 +617,7 @@ check_log_files(struct doctor *d, const char *dir)
 		free(p);
 	}
 	closedir(dp);
-	q = shq(dir);
+	q = sh_quote(dir, 0);
 	if (notmine) {
 		char *you = user_name(d->uid);
 
@@ -699,7 +679,7 @@ check_logs(struct doctor *d, const char *dir, const char *root, int root_state)
 	int64_t now = now_ms();
 	mode_t m;
 	struct stat st;
-	char *q = shq(dir);
+	char *q = sh_quote(dir, 0);
 
 	if (same && root_state <= 0)
 		goto out;  /* the data root's line said it */
@@ -914,14 +894,14 @@ settings_read(struct doctor *d, struct settings_file *f)
 		}
 		f[i].read = 1;
 		install_scan(path, &f[i].sc);
-		q = shq(path);
+		q = sh_quote(path, 0);
 		if (i == 0) {
 			f[i].fix = xstrdup("clankers install claude");
 		} else if (i == 1) {
 			/* path is DIR/.claude/settings.json, DIR resolved */
 			path[strlen(path) - strlen("/.claude/settings.json")] = '\0';
 			free(q);
-			q = shq(path);
+			q = sh_quote(path, 0);
 			f[i].fix = xasprintf("clankers install claude --project %s", q);
 		} else {
 			f[i].fix = xasprintf("clankers install claude --settings %s", q);
@@ -1091,7 +1071,7 @@ check_claude(struct doctor *d)
 	check_programs(d, f);
 	at = settings_bool(f, pick_disable, &on, &name);
 	if (at >= 0 && on) {
-		char *q = shq(f[at].sc.path);
+		char *q = sh_quote(f[at].sc.path, 0);
 
 		say(d, ST_FAIL, "hooks", xasprintf("hooks are off: \"disableAllHooks\": "
 		    "true in %s", f[at].sc.path), xasprintf("remove \"disableAllHooks\" "

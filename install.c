@@ -303,23 +303,6 @@ self_path(void)
 	return NULL;
 }
 
-/* s quoted for sh: 'it'\''s'; owned. */
-static char *
-sh_quote(const char *s)
-{
-	struct buf b = {0};
-
-	buf_add(&b, "'", 1);
-	for (; *s; s++) {
-		if (*s == '\'')
-			buf_add(&b, "'\\''", 4);
-		else
-			buf_add(&b, s, 1);
-	}
-	buf_add(&b, "'", 1);
-	return b.data;
-}
-
 /*
  * The next word of a sh command line at *sp, its quotes and backslashes
  * taken off as sh would (no expansions); owned, NULL past the last word.
@@ -971,7 +954,7 @@ run(const struct opts *o)
 		if ((us.path = self_path()) == NULL)
 			goto out;
 		us.shell = o->shell;
-		us.quoted = sh_quote(us.path);
+		us.quoted = sh_quote(us.path, 1);
 	}
 	orig = cJSON_Duplicate(s.doc, 1);
 	if (o->uninstall)

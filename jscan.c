@@ -341,3 +341,41 @@ jscan_str(struct jspan v, struct buf *out)
 	buf_add(out, "", 0);
 	return 0;
 }
+
+static int
+digits(const char *p, int n)
+{
+	int v = 0;
+
+	while (n-- > 0) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		v = v * 10 + (*p++ - '0');
+	}
+	return v;
+}
+
+/* "2026-02-12T16:02:25.227Z" (a JSON string span) to ms; -1 if not one. */
+int64_t
+jscan_time(struct jspan v)
+{
+	const char *p = v.p + 1;
+	int y, mo, d, h, mi, s, ms = 0;
+
+	if (v.p == NULL || v.n < 22 || v.p[0] != '"')
+		return -1;
+	y = digits(p, 4), mo = digits(p + 5, 2), d = digits(p + 8, 2);
+	h = digits(p + 11, 2), mi = digits(p + 14, 2), s = digits(p + 17, 2);
+	if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 ||
+	    mi < 0 || mi > 59 || s < 0 || s > 60 || p[4] != '-' || p[10] != 'T')
+		return -1;
+	if (p[19] == '.') {
+		int i;
+
+		for (i = 0, p += 20; i < 3 && *p >= '0' && *p <= '9'; i++, p++)
+			ms = ms * 10 + (*p - '0');
+		for (; i < 3; i++)
+			ms *= 10;
+	}
+	return (days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s) * 1000 + ms;
+}

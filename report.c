@@ -79,20 +79,6 @@ report_usage(FILE *f)
 	    "                       [--section NAME[,NAME...]] [--limit N] [--json | --csv]\n", f);
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's). */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 /*
  * Reads a time for --since/--until, in UTC: YYYY-MM-DD or YYYYMMDD (a
  * whole day: --until takes its end), YYYY-MM-DDTHH:MM[:SS][Z], or an age:
@@ -745,38 +731,6 @@ event_index(struct logscan *ls, const char *name, size_t n)
 	return (int)ls->nevents++;
 }
 
-/* The n digits at p as a number; -1 if one is not a digit. */
-static int
-digits(const char *p, int n)
-{
-	int v = 0;
-
-	while (n--) {
-		if (*p < '0' || *p > '9')
-			return -1;
-		v = v * 10 + (*p++ - '0');
-	}
-	return v;
-}
-
-/* "2026-11-24T16:40:33.123Z" -> ms; -1 when it is not that shape. */
-static int64_t
-log_time(struct jspan v)
-{
-	const char *p = v.p + 1;  /* after the quote */
-	int y, mo, d, h, mi, s, ms;
-
-	if (v.p == NULL || v.n != 26 || p[4] != '-' || p[7] != '-' || p[10] != 'T' ||
-	    p[13] != ':' || p[16] != ':' || p[19] != '.')
-		return -1;
-	y = digits(p, 4), mo = digits(p + 5, 2), d = digits(p + 8, 2);
-	h = digits(p + 11, 2), mi = digits(p + 14, 2), s = digits(p + 17, 2);
-	ms = digits(p + 20, 3);
-	if (y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || mi < 0 || s < 0 || ms < 0)
-		return -1;
-	return ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60000LL + s * 1000LL + ms;
-}
-
 static void
 count_message(struct logscan *ls, struct buf *key, int64_t t)
 {
@@ -841,7 +795,7 @@ log_line(struct report *r, struct logscan *ls, const char *line, size_t n,
 	int warn, err;
 
 	if (jscan_object((struct jspan){ line, n }, keys, L_NKEYS, v, NULL) < 0 ||
-	    (t = log_time(v[L_TIME])) < 0) {
+	    (t = jscan_time(v[L_TIME])) < 0) {
 		ls->bad++;
 		return;
 	}

@@ -180,6 +180,12 @@ static const char SQL_TOOL_USE[] =
  * A tool_result block closes a call still running (a denied tool gets a
  * PreToolUse and no Post); what a hook already stored stays.
  */
+/*
+ * The transcript's tool_result settles a call the hooks left open: still
+ * running, or closed by PostToolBatch with no Post (not_run), which may
+ * only mean that the Post hook never reached us. A result that is no
+ * error shows the call ran after all.
+ */
 static const char SQL_TOOL_RESULT[] =
 	"INSERT INTO tools (id, session_id, source, agent_id, tool_output,"
 	" tool_output_bytes, tool_output_truncated, status, success, error_message,"
@@ -188,9 +194,9 @@ static const char SQL_TOOL_RESULT[] =
 	" :success, :error, :at, :at)"
 	" ON CONFLICT(id) DO UPDATE SET"
 	" agent_id = COALESCE(tools.agent_id, excluded.agent_id),"
-	" error_message = CASE WHEN tools.status = 'running'"
+	" error_message = CASE WHEN tools.status = 'running' OR tools.not_run = 1"
 	"   THEN excluded.error_message ELSE tools.error_message END,"
-	" success = CASE WHEN tools.status = 'running'"
+	" success = CASE WHEN tools.status = 'running' OR tools.not_run = 1"
 	"   THEN excluded.success ELSE tools.success END,"
 	" tool_output_bytes = CASE WHEN tools.tool_output IS NULL"
 	"   THEN excluded.tool_output_bytes ELSE tools.tool_output_bytes END,"
@@ -198,7 +204,9 @@ static const char SQL_TOOL_RESULT[] =
 	"   THEN excluded.tool_output_truncated ELSE tools.tool_output_truncated END,"
 	" tool_output = COALESCE(tools.tool_output, excluded.tool_output),"
 	" ended_at = COALESCE(tools.ended_at, excluded.ended_at),"
-	" status = CASE WHEN tools.status = 'running'"
+	" not_run = CASE WHEN tools.not_run = 1 AND excluded.status = 'ok'"
+	"   THEN 0 ELSE tools.not_run END,"
+	" status = CASE WHEN tools.status = 'running' OR tools.not_run = 1"
 	"   THEN excluded.status ELSE tools.status END";
 
 static const char SQL_STATE_GET[] =
@@ -346,57 +354,6 @@ set_str(char **dst, const char *s)
 	*dst = s ? xstrdup(s) : NULL;
 }
 
-/* Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm). */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static int
-digits(const char *p, int n)
-{
-	int v = 0;
-
-	while (n-- > 0) {
-		if (*p < '0' || *p > '9')
-			return -1;
-		v = v * 10 + (*p++ - '0');
-	}
-	return v;
-}
-
-/* "2026-02-12T16:02:25.227Z" (a JSON string span) to ms; -1 if not one. */
-static int64_t
-parse_time(struct jspan v)
-{
-	const char *p = v.p + 1;
-	int y, mo, d, h, mi, s, ms = 0;
-
-	if (v.p == NULL || v.n < 22 || v.p[0] != '"')
-		return -1;
-	y = digits(p, 4), mo = digits(p + 5, 2), d = digits(p + 8, 2);
-	h = digits(p + 11, 2), mi = digits(p + 14, 2), s = digits(p + 17, 2);
-	if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 ||
-	    mi < 0 || mi > 59 || s < 0 || s > 60 || p[4] != '-' || p[10] != 'T')
-		return -1;
-	if (p[19] == '.') {
-		int i;
-
-		for (i = 0, p += 20; i < 3 && *p >= '0' && *p <= '9'; i++, p++)
-			ms = ms * 10 + (*p - '0');
-		for (; i < 3; i++)
-			ms *= 10;
-	}
-	return (days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s) * 1000 + ms;
-}
 
 /* Decodes a JSON string into b, as valid UTF-8; -1 when v is no string. */
 static int
@@ -903,7 +860,7 @@ entry(struct reader *r, const struct origin *o, struct jspan line, int depth)
 		return depth == 0 ? -1 : SQLITE_OK;
 	if (rc == 1)
 		return SQLITE_OK;
-	at = parse_time(k[K_TS]);
+	at = jscan_time(k[K_TS]);
 	side = o->copy || jscan_true(k[K_SIDE]);
 	if (at >= 0 && !o->copy) {
 		if (r->first_at < 0 || at < r->first_at)
@@ -916,7 +873,9 @@ entry(struct reader *r, const struct origin *o, struct jspan line, int depth)
 	if (!o->copy) {
 		if (r->cwd == NULL && decode(k[K_CWD], &r->tmp) == 0 && r->tmp.len)
 			r->cwd = xstrdup(r->tmp.data);
-		if (r->branch == NULL && decode(k[K_BRANCH], &r->tmp) == 0 && r->tmp.len)
+		/* "HEAD" is what the client writes outside a repository: no branch. */
+		if (r->branch == NULL && decode(k[K_BRANCH], &r->tmp) == 0 && r->tmp.len &&
+		    strcmp(r->tmp.data, "HEAD") != 0)
 			r->branch = xstrdup(r->tmp.data);
 		if (decode(k[K_VERSION], &r->tmp) == 0 && r->tmp.len)
 			set_str(&r->version, r->tmp.data);

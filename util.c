@@ -434,3 +434,40 @@ path_join(const char *dir, const char *name)
 		return xasprintf("%s%s", dir, name);
 	return xasprintf("%s/%s", dir, name);
 }
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
+int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/*
+ * s quoted for sh, 'it'\''s'; with always 0, only when it needs quotes
+ * (the result is then s itself for a plain path). Owned.
+ */
+char *
+sh_quote(const char *s, int always)
+{
+	struct buf b = {0};
+
+	if (!always && *s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789/._-+,:@%=") == strlen(s))
+		return xstrdup(s);
+	buf_add(&b, "'", 1);
+	for (; *s; s++) {
+		if (*s == '\'')
+			buf_add(&b, "'\\''", 4);
+		else
+			buf_add(&b, s, 1);
+	}
+	buf_add(&b, "'", 1);
+	return b.data;
+}

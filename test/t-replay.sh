@@ -52,6 +52,8 @@ is "basic: a response's text is all its text blocks" "I will run echo." \
 is "basic: every response priced, timed, with its request id" 0 \
 	"$(q "select count(*) from messages where role = 'assistant' and (cost_usd is null or request_id is null or created_at is null or completed_at < created_at or duration_ms is null)")"
 is "basic: every tool call linked to its response" 0 "$(q 'select count(*) from tools where message_id is null')"
+is "basic: outside a repository no branch (the client writes gitBranch HEAD there)" "|" \
+	"$(q "select coalesce(git_branch, ''), coalesce(repo_root, '') from sessions")"
 is "basic: the denied Write ends as an error, not running" "error|0" \
 	"$(q "select status, success from tools where id = 'toolu_mocka667ddac000011'")"
 is "basic: no warn or error line" 0 "$(log_lines | jq -c 'select(.level != "info")' | wc -l | tr -d ' ')"
@@ -87,6 +89,23 @@ is "basic: a deleted response leaves the totals" "$(q "$sums")" \
 	"$(q "select input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens, printf('%.8f', cost_usd), message_count from sessions")"
 run session-end --session "$SID" --full
 is "basic: --full reads it back" "5015|515|10015|15015|30045|515|0.10805125" "$(tokens)"
+
+# --- the Pre and Post hooks of a call that succeeded never reached us (a
+# spawn failure): PostToolBatch closes it as not run, and the transcript's
+# tool_result, no error, shows it ran: ok, not an error forever ---
+fresh
+W=$TMP/lostpost
+T=$W/home/.claude/projects/-tmp-cc-e2e-out-basic-work/$SID.jsonl
+e2e_payloads basic "$W" "$TMP/lostpost"
+rm "$TMP/lostpost/1795537982799572661-PreToolUse.json" "$TMP/lostpost/1795537983000992159-PostToolUse.json"
+replay_with_transcript basic "$W" "$TMP/lostpost" "$T"
+is "a call whose hooks were lost: the transcript's result makes it ok" "Read|ok|1|0|" \
+	"$(q "select tool_name, status, success, not_run, coalesce(error_message, '') from tools where id = 'toolu_mocka667ddac000004'")"
+is "... and the denied Write, an error in the transcript too, stays not run" "error|0|1" \
+	"$(q "select status, success, not_run from tools where id = 'toolu_mocka667ddac000011'")"
+run session-end --session "$SID" --full
+is "... --full gives the same" "ok|error" \
+	"$(q "select (select status from tools where id = 'toolu_mocka667ddac000004'), (select status from tools where id = 'toolu_mocka667ddac000011')")"
 
 # --- subagent: an Agent call whose subagent runs its own Bash ---
 fresh
