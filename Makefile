@@ -3,6 +3,8 @@
 #   make            build ./clankers
 #   make demo       replay a built-in example session and show what was stored
 #   make test       unit tests and shell tests through the real binary
+#   make e2e        only the end-to-end test with the real Claude Code
+#                   (test/t-e2e.sh, which make test runs too)
 #   make bench      hook cost against a minimal-insert floor (not a test)
 #   make install    the binary and clankers.1; PREFIX=/usr/local DESTDIR=
 #
@@ -76,6 +78,10 @@ test check: deps
 	@$(MAKE) --no-print-directory clankers test/unit
 	@VALGRIND=$(VALGRIND) sh test/run.sh
 
+e2e: deps
+	@$(MAKE) --no-print-directory clankers
+	@VALGRIND=$(VALGRIND) sh test/run.sh test/t-e2e.sh
+
 demo: deps
 	@$(MAKE) --no-print-directory clankers
 	@sh test/demo.sh
@@ -102,4 +108,4 @@ uninstall:
 clean:
 	rm -f clankers $(OBJS) schema.inc schema.inc.tmp prices.inc prices.inc.tmp test/unit test/floor test/rss
 
-.PHONY: all check-pkgs deps test check demo bench install uninstall clean
+.PHONY: all check-pkgs deps test check e2e demo bench install uninstall clean

@@ -157,3 +157,51 @@ for shape in mix asst; do
 		./clankers --data-root "$root/t-$shape" session-end --transcript "$file"
 done
 [ -n "$ccusage" ] || echo "  (ccusage not measured: $(cat "$root/ccusage.err"))"
+
+# Hook overhead as the client sees it: the scripted basic session of
+# test/t-e2e.sh (the real Claude Code against the mock API, test/e2e/), its
+# wall time with the hooks `clankers install claude` writes against the
+# same session with no hooks. Runs alternate between the two, so that a
+# slow moment of the machine falls on both. E2E_RUNS=... sets the runs.
+echo
+runs=${E2E_RUNS:-5}
+if ! CLAUDE=$(sh test/claude.sh 2>"$root/claude.err"); then
+	echo "Claude Code end to end: not measured: $(cat "$root/claude.err")"
+elif ! command -v python3 >/dev/null 2>&1; then
+	echo "Claude Code end to end: not measured: python3 not found (it runs the mock API)"
+else
+	TOP=$(pwd)
+	. test/e2e/session.sh
+	echo "Claude Code $("$CLAUDE" --version </dev/null | cut -d' ' -f1) end to end: the scripted basic session, $runs runs each, median wall time"
+	e2e_project "$root/e2e/work"
+	for h in none hooks; do
+		(HOME=$root/e2e/$h && e2e_settings)
+	done
+	HOME=$root/e2e/hooks ./clankers install claude >/dev/null
+	mock_start "$root/e2e" basic
+	i=0
+	while [ $i -lt "$runs" ]; do
+		for h in none hooks; do
+			t0=$(date +%s%N)
+			(
+				HOME=$root/e2e/$h CLANKERS_DATA_PATH=$root/e2e/data
+				claude_run "$root/e2e/$h-$i" -p "run echo" --output-format json
+			)
+			t1=$(date +%s%N)
+			[ "$(cat "$root/e2e/$h-$i.rc")" = 0 ] ||
+				echo "  run $i with $h: claude exited $(cat "$root/e2e/$h-$i.rc"): $(head -c 200 "$root/e2e/$h-$i.err")"
+			echo $(((t1 - t0) / 1000000)) >>"$root/e2e/$h.ms"
+		done
+		i=$((i + 1))
+	done
+	mock_stop
+	med() { sort -n "$1" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+	none_ms=$(med "$root/e2e/none.ms")
+	hooks_ms=$(med "$root/e2e/hooks.ms")
+	per=$(($(cat "$root"/e2e/data/clankers-*.jsonl | wc -l) / runs))
+	own=$(jq -r '.duration_us' "$root"/e2e/data/clankers-*.jsonl |
+		awk -v r="$runs" '{ s += $1 } END { printf "%.0f", s / r / 1000 }')
+	echo "  no hooks                              ${none_ms} ms"
+	echo "  clankers hooks ($per runs a session)    ${hooks_ms} ms   $(ratio "$hooks_ms" "$none_ms")x no hooks"
+	echo "  the hooks' own time (duration_us)     ${own} ms a session, on average"
+fi

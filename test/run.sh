@@ -1,7 +1,8 @@
 #!/bin/sh
 # test/run.sh: runs the C unit tests and every test/t-*.sh, adds up their
 # TAP lines and ends with "N passed, M failed". Exits 1 when any failed.
-# VALGRIND=1 runs every clankers process under valgrind.
+# VALGRIND=1 runs every clankers process under valgrind. Arguments, when
+# given, are the tests to run instead (make e2e: test/t-e2e.sh).
 set -u
 cd "$(dirname "$0")/.." || exit 1
 if [ "${VALGRIND:-0}" = 1 ]; then
@@ -13,7 +14,8 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-exitcode=97:print_stacktrace=1}"
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 total_pass=0 total_fail=0
-for t in test/unit test/t-*.sh; do
+[ $# -gt 0 ] || set -- test/unit test/t-*.sh
+for t in "$@"; do
 	echo "# $t"
 	case $t in
 	*.sh) sh "$t" >"$out" 2>&1 ;;
