@@ -95,8 +95,10 @@ static const struct command {
 	  "unique prefix) filter the database sections; the log sections follow\n"
 	  "the period and --session. Output: aligned tables (colour on a terminal\n"
 	  "unless NO_COLOR is set), --json (one object, its shape in README.md),\n"
-	  "or --csv (one section: usage unless --section names another). Writes\n"
-	  "nothing. Exit 0 when the report was made, 1 when it could not be." },
+	  "or --csv (one section: usage unless --section names another). It\n"
+	  "changes no data and writes no log line; a database an older clankers\n"
+	  "made is first brought to this schema, as the next hook would. Exit 0\n"
+	  "when the report was made, 1 when it could not be." },
 	{ "doctor", cmd_doctor, NEED_PATHS, "doctor [--json] [--project DIR]",
 	  "Check that clankers can record, and say how to fix what stops it: one\n"
 	  "line per finding, ok, note, warn or FAIL, with its fix. Checked: the\n"

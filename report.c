@@ -61,7 +61,7 @@ struct report {
 	int64_t since, until;     /* ms, [since, until); INT64_MIN/MAX when open */
 	const char *since_arg, *until_arg;  /* borrowed: argv */
 	const char *source;       /* borrowed: argv, or NULL */
-	const char *project;      /* borrowed: argv, or NULL */
+	char *project;            /* owned, or NULL; a folder without its trailing / */
 	char *session;            /* owned; the full id --session named */
 	unsigned sections;        /* bit per section_names entry */
 	int64_t now;
@@ -70,14 +70,6 @@ struct report {
 };
 
 /* --- small things ------------------------------------------------------- */
-
-static void
-report_usage(FILE *f)
-{
-	fputs("usage: clankers report [--since WHEN] [--until WHEN] [--by day|model|project|session]\n"
-	    "                       [--source NAME] [--project NAME] [--session ID]\n"
-	    "                       [--section NAME[,NAME...]] [--limit N] [--json | --csv]\n", f);
-}
 
 /*
  * Reads a time for --since/--until, in UTC: YYYY-MM-DD or YYYYMMDD (a
@@ -579,6 +571,7 @@ struct invocation {
 	unsigned char id[16];  /* the invocation id's 32 hex digits */
 	int64_t time;
 	int event;             /* index into logscan.events */
+	int session;           /* index into logscan.sessions, -1 when none */
 	unsigned char outcome; /* enum outcome */
 	unsigned char in_db;   /* a hook_events row has its id */
 };
@@ -602,6 +595,7 @@ struct logscan {
 	char **events;              /* owned, each owned */
 	struct series *durations;   /* owned; per event, duration_us */
 	size_t nevents;
+	struct strmap sessions;     /* session id of a hook line -> index */
 	struct strmap msg_ids;      /* level\tcomponent\tmessage\terror -> index */
 	struct logmsg *msgs;        /* owned */
 	size_t nmsgs;
@@ -630,6 +624,7 @@ logscan_free(struct logscan *ls)
 	free(ls->inv);
 	free(ls->slots);
 	strmap_release(&ls->event_ids);
+	strmap_release(&ls->sessions);
 	strmap_release(&ls->msg_ids);
 	free(ls);
 }
@@ -837,6 +832,16 @@ log_line(struct report *r, struct logscan *ls, const char *line, size_t n,
 		invocation_key(v[L_INVOCATION].p + 1, v[L_INVOCATION].n - 2, inv.id);
 		inv.time = t;
 		inv.event = event_index(ls, v[L_EVENT].p + 1, v[L_EVENT].n - 2);
+		inv.session = -1;
+		if (v[L_SESSION].p && v[L_SESSION].n > 2) {
+			const char *sp = v[L_SESSION].p + 1;
+			size_t sn = v[L_SESSION].n - 2;
+
+			if ((inv.session = strmap_get(&ls->sessions, sp, sn)) < 0) {
+				inv.session = (int)ls->sessions.n;
+				strmap_put(&ls->sessions, sp, sn, inv.session);
+			}
+		}
 		inv.outcome = jscan_streq(v[L_OUTCOME], "stored") ? OUT_STORED :
 		    jscan_streq(v[L_OUTCOME], "spooled") ? OUT_SPOOLED :
 		    jscan_streq(v[L_OUTCOME], "lost") ? OUT_LOST :
@@ -887,10 +892,12 @@ log_scan(struct report *r)
 			    strerror(errno));
 		return ls;
 	}
-	while ((de = readdir(d)) != NULL)
-		if (log_file_in_period(r, de->d_name))
-			names = xrealloc(names, ++nnames * sizeof *names),
-			names[nnames - 1] = xstrdup(de->d_name);
+	while ((de = readdir(d)) != NULL) {
+		if (!log_file_in_period(r, de->d_name))
+			continue;
+		names = xrealloc(names, ++nnames * sizeof *names);
+		names[nnames - 1] = xstrdup(de->d_name);
+	}
 	closedir(d);
 	qsort(names, nnames, sizeof *names, cmp_str);
 	for (i = 0; i < nnames; i++) {
@@ -1048,6 +1055,7 @@ gaps_sessions(struct report *r, cJSON *gaps)
 		{ "tokens", "sessions with no token totals (transcript not read)" },
 		{ "transcript_lines", "sessions with transcript lines that could not be read" },
 	};
+	cJSON *found = cJSON_CreateArray(), *g;
 	sqlite3_stmt *st;
 	int rc;
 	size_t i;
@@ -1060,8 +1068,10 @@ gaps_sessions(struct report *r, cJSON *gaps)
 	    "  OR (input_tokens IS NULL AND output_tokens IS NULL) OR bad_lines > 0) "
 	    "AND " SESSION_FILTER " AND s.updated_at >= :since AND s.created_at < :until "
 	    "ORDER BY s.updated_at DESC");
-	if (st == NULL)
+	if (st == NULL) {
+		cJSON_Delete(found);
 		return -1;
+	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *src = (const char *)sqlite3_column_text(st, 0);
 
@@ -1071,11 +1081,31 @@ gaps_sessions(struct report *r, cJSON *gaps)
 			if (!sqlite3_column_int(st, 2 + (int)i))
 				continue;
 			what = xasprintf("%s %s", src, fields[i].what);
-			gap_item(gap_find(gaps, "not_saved", what, fields[i].detail),
+			gap_item(gap_find(found, "not_saved", what, fields[i].detail),
 			    (const char *)sqlite3_column_text(st, 1));
 			free(what);
 		}
 	}
+	/* In the order of fields, then by source. */
+	for (i = 0; i < sizeof fields / sizeof *fields; i++) {
+		for (;;) {
+			cJSON *first = NULL;
+
+			cJSON_ArrayForEach(g, found) {
+				const char *w = cJSON_GetObjectItemCaseSensitive(g, "what")->valuestring;
+				const char *f = strchr(w, ' ');
+
+				if (f && strcmp(f + 1, fields[i].what) == 0 && (first == NULL ||
+				    strcmp(w, cJSON_GetObjectItemCaseSensitive(first,
+				    "what")->valuestring) < 0))
+					first = g;
+			}
+			if (first == NULL)
+				break;
+			cJSON_AddItemToArray(gaps, cJSON_DetachItemViaPointer(found, first));
+		}
+	}
+	cJSON_Delete(found);
 	return report_done(r, st, rc);
 }
 
@@ -1145,6 +1175,46 @@ hex16(const unsigned char id[16], char out[33])
 }
 
 /*
+ * Which sessions of the log's hook lines the filter lets in: *pass gets
+ * an owned array, a byte per logscan.sessions index. A session with no
+ * row cannot be matched to a filter: it is left out.
+ */
+static int
+log_sessions_pass(struct report *r, const struct logscan *ls, unsigned char **pass)
+{
+	sqlite3_stmt *st = report_prepare(r, "SELECT 1 FROM sessions s WHERE s.id = :id AND "
+	    SESSION_FILTER);
+	size_t i;
+	int rc = SQLITE_DONE;
+
+	*pass = xmalloc(ls->sessions.n ? ls->sessions.n : 1);
+	memset(*pass, 0, ls->sessions.n ? ls->sessions.n : 1);
+	if (st == NULL) {
+		free(*pass);
+		*pass = NULL;
+		return -1;
+	}
+	for (i = 0; i < ls->sessions.cap && rc != SQLITE_ERROR; i++) {
+		if (ls->sessions.keys[i] == NULL)
+			continue;
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":id"),
+		    ls->sessions.keys[i], -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			(*pass)[ls->sessions.vals[i]] = 1;
+		else if (rc != SQLITE_DONE)
+			rc = SQLITE_ERROR;
+	}
+	if (report_done(r, st, rc == SQLITE_ERROR ? SQLITE_ERROR : SQLITE_DONE) < 0) {
+		free(*pass);
+		*pass = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * The logs against hook_events, over the time both cover: a stored event
  * with no log line is Not logged; a logged event with no row (lost,
  * rejected, spooled and not yet taken in, or "stored" with no row) is Not
@@ -1157,6 +1227,7 @@ gaps_log(struct report *r, cJSON *gaps)
 	int64_t from, to;
 	sqlite3_stmt *st;
 	cJSON *nolog, *lost, *spooled, *rejected, *norow;
+	unsigned char *pass = NULL;
 	size_t i;
 	int rc;
 
@@ -1166,12 +1237,14 @@ gaps_log(struct report *r, cJSON *gaps)
 	to = ls->last < r->until ? ls->last : r->until;
 	if (to > r->now - LOG_GRACE_MS)
 		to = r->now - LOG_GRACE_MS;
-	/* Rows from a little before the span: their lines are written after receipt. */
-	st = report_prepare(r, filtered(r) ?
-	    "SELECT h.invocation, h.received_at, h.event, h.session_id FROM hook_events h "
-	    "JOIN sessions s ON s.id = h.session_id "
-	    "WHERE h.received_at >= :from - 60000 AND h.received_at <= :to AND " SESSION_FILTER :
-	    "SELECT h.invocation, h.received_at, h.event, h.session_id FROM hook_events h "
+	/*
+	 * Rows from a little before the span: their lines are written after
+	 * receipt. Every row marks its line; only those of the sessions the
+	 * filter lets in can be a gap.
+	 */
+	st = report_prepare(r, "SELECT h.invocation, h.received_at, h.event, h.session_id, "
+	    "s.id IS NOT NULL AND " SESSION_FILTER " FROM hook_events h "
+	    "LEFT JOIN sessions s ON s.id = h.session_id "
 	    "WHERE h.received_at >= :from - 60000 AND h.received_at <= :to");
 	if (st == NULL)
 		return -1;
@@ -1187,7 +1260,8 @@ gaps_log(struct report *r, cJSON *gaps)
 		invocation_key(id, (size_t)sqlite3_column_bytes(st, 0), key);
 		if ((v = inv_find(ls, key)) != NULL) {
 			v->in_db = 1;
-		} else if (sqlite3_column_int64(st, 1) >= from) {
+		} else if (sqlite3_column_int64(st, 1) >= from &&
+		    (!filtered(r) || sqlite3_column_int(st, 4))) {
 			char *item = xasprintf("%s %s %s", id, sqlite3_column_text(st, 2),
 			    sqlite3_column_type(st, 3) == SQLITE_NULL ? "-" :
 			    (const char *)sqlite3_column_text(st, 3));
@@ -1197,6 +1271,8 @@ gaps_log(struct report *r, cJSON *gaps)
 		}
 	}
 	if (report_done(r, st, rc) < 0)
+		return -1;
+	if (filtered(r) && log_sessions_pass(r, ls, &pass) < 0)
 		return -1;
 	lost = gap_new(gaps, "not_saved", "lost",
 	    "hook invocations logged as lost: neither stored nor spooled");
@@ -1212,8 +1288,9 @@ gaps_log(struct report *r, cJSON *gaps)
 		char id[33], *item;
 		cJSON *g;
 
-		if (v->in_db || v->time > to || v->time < from)
-			continue;
+		if (v->in_db || v->time > to || v->time < from ||
+		    (pass && (v->session < 0 || !pass[v->session])))
+			continue;  /* stored; outside the span; a session filtered out */
 		switch (v->outcome) {
 		case OUT_LOST: g = lost; break;
 		case OUT_REJECTED: g = rejected; break;
@@ -1226,6 +1303,7 @@ gaps_log(struct report *r, cJSON *gaps)
 		gap_item(g, item);
 		free(item);
 	}
+	free(pass);
 	return 0;
 }
 
@@ -1935,8 +2013,12 @@ toolstats_out(struct report *r, struct toolstats *x)
 	cJSON *arr;
 	size_t i;
 
-	tools_out(cJSON_AddArrayToObject(r->out, "tools"), "tool", &x->tools, x->ts);
-	tools_out(cJSON_AddArrayToObject(r->out, "mcp"), "server", &x->servers, x->ss);
+	if (wanted(r, "tools"))
+		tools_out(cJSON_AddArrayToObject(r->out, "tools"), "tool", &x->tools, x->ts);
+	if (wanted(r, "mcp"))
+		tools_out(cJSON_AddArrayToObject(r->out, "mcp"), "server", &x->servers, x->ss);
+	if (!wanted(r, "files"))
+		return;
 	arr = cJSON_AddArrayToObject(r->out, "files");
 	v = ranked(&x->files, filestat_touches, x->fs);
 	for (i = 0; i < x->files.n && i < TOP_FILES; i++) {
@@ -2365,8 +2447,9 @@ print_usage(const struct report *r, FILE *out, const cJSON *usage)
 			cols[n++] = tail[i];
 	table(r, out, cols, n, rows, cJSON_GetObjectItemCaseSensitive(usage, "total"));
 	if (get_int(usage, "omitted_rows"))
-		fprintf(out, "%lld more rows in the total (--limit 0 shows them)\n",
-		    (long long)get_int(usage, "omitted_rows"));
+		fprintf(out, "%lld more row%s in the total (--limit 0 shows them)\n",
+		    (long long)get_int(usage, "omitted_rows"),
+		    get_int(usage, "omitted_rows") == 1 ? "" : "s");
 	if (get_int(cJSON_GetObjectItemCaseSensitive(usage, "total"), "unpriced_responses"))
 		fprintf(out, "+? and unknown: some responses have a model with no price "
 		    "(see Gaps); the cost shown is that of the priced ones\n");
@@ -2489,14 +2572,33 @@ csv_cell(FILE *out, const char *s)
 	putc('"', out);
 }
 
-/* A section's rows as RFC 4180 CSV: a header of the first row's keys. */
+/* The header of a section with no rows: its fields, as --json has them. */
+static const char *const csv_heads[NSECTIONS] = {
+	"name,rows,newest,status",
+	"kind,what,detail,count,items",
+	"level,component,message,error,count,last",
+	"key,sessions,messages,tool_calls,input_tokens,output_tokens,"
+	    "cache_creation_input_tokens,cache_read_input_tokens,unpriced_responses,"
+	    "known_cost_usd,cost_usd,last",
+	"tool,calls,failures,running,failure_rate,p50_ms,p95_ms,max_ms",
+	"server,calls,failures,running,failure_rate,p50_ms,p95_ms,max_ms",
+	"path,touches,reads,edits",
+	"event,runs,p50_ms,p95_ms,max_ms",
+};
+
+/*
+ * A section's rows as RFC 4180 CSV: a header of the first row's keys
+ * (head when there is no row), then a line per row.
+ */
 static void
-print_csv(FILE *out, const cJSON *rows)
+print_csv(FILE *out, const cJSON *rows, const char *head)
 {
 	const cJSON *first = rows ? rows->child : NULL, *row, *v;
 
-	if (first == NULL)
+	if (first == NULL) {
+		fprintf(out, "%s\r\n", head);
 		return;
+	}
 	cJSON_ArrayForEach(v, first) {
 		if (v != first->child)
 			putc(',', out);
@@ -2558,7 +2660,11 @@ report_sections(struct report *r, const char *list)
 		r->sections |= 1u << i;
 	}
 	free(copy);
-	return r->sections ? 0 : -1;
+	if (r->sections == 0) {
+		error("report: --section '%s' names no section", list);
+		return -1;
+	}
+	return 0;
 }
 
 /* Parses the options into r; EXIT_OK, or EXIT_USAGE reported. */
@@ -2566,7 +2672,7 @@ static int
 report_args(struct report *r, int argc, char **argv)
 {
 	const char *limit = NULL, *sections = NULL;
-	int i, set_by = 0;
+	int i;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = NULL;
@@ -2590,13 +2696,16 @@ report_args(struct report *r, int argc, char **argv)
 				break;
 			}
 		}
-		if (strcmp(a, "--json") == 0) {
-			r->fmt = OUT_JSON;
-		} else if (strcmp(a, "--csv") == 0) {
-			r->fmt = OUT_CSV;
+		if (strcmp(a, "--json") == 0 || strcmp(a, "--csv") == 0) {
+			enum fmt f = a[2] == 'j' ? OUT_JSON : OUT_CSV;
+
+			if (r->fmt != OUT_TABLE && r->fmt != f) {
+				error("report: --json and --csv: one output at a time");
+				return EXIT_USAGE;
+			}
+			r->fmt = f;
 		} else if (val == NULL) {
-			error("report: unknown option '%s'", a);
-			report_usage(stderr);
+			error("report: unknown option '%s'; see 'clankers help report'", a);
 			return EXIT_USAGE;
 		} else if (strncmp(a, "--since", 7) == 0) {
 			r->since_arg = val;
@@ -2610,11 +2719,15 @@ report_args(struct report *r, int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			r->by = (enum by)k;
-			set_by = 1;
 		} else if (strncmp(a, "--source", 8) == 0) {
 			r->source = val;
 		} else if (strncmp(a, "--project", 9) == 0) {
-			r->project = val;
+			size_t n = strlen(val);
+
+			while (n > 1 && val[n - 1] == '/')
+				n--;  /* a folder as it is stored: no trailing slash */
+			free(r->project);
+			r->project = xstrndup(val, n);
 		} else if (strncmp(a, "--session", 9) == 0 && strncmp(a, "--section", 9) != 0) {
 			r->session = xstrdup(val);
 		} else if (strncmp(a, "--section", 9) == 0) {
@@ -2649,7 +2762,6 @@ report_args(struct report *r, int argc, char **argv)
 	} else {
 		r->limit = r->by == BY_SESSION ? 20 : 0;
 	}
-	(void)set_by;
 	if (sections && report_sections(r, sections) < 0)
 		return EXIT_USAGE;
 	if (r->fmt == OUT_CSV) {
@@ -2699,6 +2811,7 @@ cmd_report(int argc, char **argv, struct ctx *ctx)
 	r.sections = (1u << NSECTIONS) - 1;
 	if ((status = report_args(&r, argc, argv)) != EXIT_OK) {
 		free(r.session);
+		free(r.project);
 		return status;
 	}
 	status = EXIT_FAIL;
@@ -2715,10 +2828,13 @@ cmd_report(int argc, char **argv, struct ctx *ctx)
 	}
 	r.out = cJSON_CreateObject();
 	report_header(&r);
-	if (r.sections & ((1u << 0) | (1u << 1) | (1u << 2) | (1u << 7)))
-		r.log = log_scan(&r);  /* tables, gaps, log and overhead read it */
-	else
-		r.log = xmalloc(sizeof *r.log), memset(r.log, 0, sizeof *r.log);
+	if (wanted(&r, "tables") || wanted(&r, "gaps") || wanted(&r, "log") ||
+	    wanted(&r, "overhead")) {
+		r.log = log_scan(&r);  /* what these read of the logs */
+	} else {
+		r.log = xmalloc(sizeof *r.log);
+		memset(r.log, 0, sizeof *r.log);
+	}
 	if ((wanted(&r, "tables") && section_tables(&r) < 0) ||
 	    (wanted(&r, "gaps") && section_gaps(&r) < 0))
 		goto out;
@@ -2744,7 +2860,11 @@ cmd_report(int argc, char **argv, struct ctx *ctx)
 		    "usage"), "rows") : strcmp(section_names[i], "log") == 0 ?
 		    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r.out,
 		    "log"), "messages") : cJSON_GetObjectItemCaseSensitive(r.out,
-		    section_names[i]));
+		    section_names[i]), r.by == BY_SESSION && strcmp(section_names[i], "usage") == 0 ?
+		    "key,sessions,messages,tool_calls,input_tokens,output_tokens,"
+		    "cache_creation_input_tokens,cache_read_input_tokens,unpriced_responses,"
+		    "known_cost_usd,cost_usd,last,title,project,models,source,status,started" :
+		    csv_heads[i]);
 	} else {
 		print_table_report(&r, stdout);
 	}
@@ -2753,6 +2873,7 @@ out:
 	logscan_free(r.log);
 	cJSON_Delete(r.out);
 	free(r.session);
+	free(r.project);
 	if (r.h)
 		sqlite3_close(r.h);
 	return status;

@@ -1202,14 +1202,26 @@ session_save(struct reader *r, const char *main_path, int refresh)
 			return rc;
 	}
 
-	if (!refresh)
+	if (!refresh || !r->recount)
+		return SQLITE_OK;
+	return recount_totals(r);
+}
+
+/*
+ * The session's bad_lines, from its files: also after a read that found
+ * nothing but a bad line (an update only: it makes no session row).
+ */
+static int
+bad_lines_save(struct reader *r)
+{
+	sqlite3_stmt *st;
+
+	if (r->sid == NULL)
 		return SQLITE_OK;
 	if ((st = db_prepare(r->db, SQL_BAD_LINES)) == NULL)
 		return SQLITE_ERROR;
 	db_bind_text(st, ":sid", r->sid);
-	if ((rc = db_run(r->db, st)) != SQLITE_OK || !r->recount)
-		return rc;
-	return recount_totals(r);
+	return db_run(r->db, st);
 }
 
 static void
@@ -1357,7 +1369,8 @@ read_turn(struct reader *r, struct tfile *f, int full, const char *main_path, in
 	    r->title)
 		r->session_seen = 1;
 	if ((rc = state_save(r, f)) != SQLITE_OK ||
-	    (r->session_seen && (rc = session_save(r, main_path, refresh)) != SQLITE_OK))
+	    (r->session_seen && (rc = session_save(r, main_path, refresh)) != SQLITE_OK) ||
+	    (refresh && (rc = bad_lines_save(r)) != SQLITE_OK))
 		goto fail;
 	if ((rc = db_commit(r->db)) != SQLITE_OK)
 		goto fail;
