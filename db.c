@@ -265,8 +265,14 @@ db_open(struct db *db, const char *path, int budget_ms)
 	if (strcmp(mode, "wal") != 0)
 		log_msg(LOG_WARN, "db", "database '%s' is in journal mode '%s', "
 		    "not WAL: concurrent hooks will wait on each other", path, mode);
+	/*
+	 * temp_store in memory: the upserts the triggers make need a statement
+	 * journal, which would otherwise be a temporary file written for every
+	 * row (twenty times the writes of a long transcript read).
+	 */
 	if ((rc = db_exec(db, "PRAGMA synchronous=NORMAL")) != SQLITE_OK ||
-	    (rc = db_exec(db, "PRAGMA foreign_keys=ON")) != SQLITE_OK)
+	    (rc = db_exec(db, "PRAGMA foreign_keys=ON")) != SQLITE_OK ||
+	    (rc = db_exec(db, "PRAGMA temp_store=MEMORY")) != SQLITE_OK)
 		return rc;
 	return db_migrate(db);
 }

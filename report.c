@@ -119,7 +119,9 @@ parse_when(const char *s, int until, int64_t now, int64_t *out)
 	} else {
 		return -1;
 	}
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31)
+	if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || hh < 0 || mi < 0 ||
+	    ss < 0 || d > (mo == 2 ? 28 + (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)) :
+	    mo == 4 || mo == 6 || mo == 9 || mo == 11 ? 30 : 31))
 		return -1;
 	*out = ((days_from_civil(y, mo, d) * 24 + hh) * 60 + mi) * 60000LL + ss * 1000LL;
 	if (until && n >= 0)
@@ -284,8 +286,13 @@ report_open(struct report *r)
 			    db_schema_version());
 			return -1;
 		}
-		if (v == db_schema_version())
-			return 0;
+		if (v == db_schema_version()) {
+			/* One read transaction: every section sees the same rows. */
+			if (sqlite3_exec(r->h, "BEGIN", NULL, NULL, NULL) == SQLITE_OK)
+				return 0;
+			error("report: %s", sqlite3_errmsg(r->h));
+			return -1;
+		}
 		if (tries == 0) {
 			struct db db;
 
@@ -446,10 +453,9 @@ strmap_put(struct strmap *m, const char *k, size_t n, int v)
 	if (2 * (m->n + 1) > m->cap) {
 		struct strmap g = { NULL, NULL, m->cap ? 2 * m->cap : 64, 0 };
 
-		g.keys = calloc(g.cap, sizeof *g.keys);
+		g.keys = xmalloc(g.cap * sizeof *g.keys);
 		g.vals = xmalloc(g.cap * sizeof *g.vals);
-		if (g.keys == NULL)
-			g.keys = xmalloc(0);  /* reports out of memory and exits */
+		memset(g.keys, 0, g.cap * sizeof *g.keys);
 		for (i = 0; i < m->cap; i++)
 			if (m->keys[i]) {
 				size_t j = strmap_slot(&g, m->keys[i], strlen(m->keys[i]));
@@ -1118,11 +1124,14 @@ gaps_prices(struct report *r, cJSON *gaps)
 
 	/* Only sessions the triggers found an unpriced response in: no full scan. */
 	st = report_prepare(r, "SELECT coalesce(m.model, '(none)'), count(*) "
-	    "FROM sessions s INDEXED BY sessions_unpriced JOIN messages m INDEXED BY messages_usage "
+	    "FROM sessions s INDEXED BY sessions_unpriced CROSS JOIN messages m "
+	    "INDEXED BY messages_usage "
 	    "ON m.session_id = s.id AND m.role = 'assistant' "
 	    "WHERE unpriced_responses > 0 AND m.cost_usd IS NULL "
 	    "AND m.created_at >= :since AND m.created_at < :until AND " SESSION_FILTER
 	    " GROUP BY 1 ORDER BY 2 DESC, 1");
+	if (st == NULL)
+		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		cJSON *g = gap_new(gaps, "not_saved", "price",
 		    "responses of a model with no price: their cost is unknown");
@@ -1235,8 +1244,11 @@ gaps_log(struct report *r, cJSON *gaps)
 		return 0;
 	from = ls->first > r->since ? ls->first : r->since;
 	to = ls->last < r->until ? ls->last : r->until;
+	/* A hook logs after it commits: a line may fall past --until or now. */
 	if (to > r->now - LOG_GRACE_MS)
 		to = r->now - LOG_GRACE_MS;
+	if (r->until != INT64_MAX && to > r->until - LOG_GRACE_MS)
+		to = r->until - LOG_GRACE_MS;
 	/*
 	 * Rows from a little before the span: their lines are written after
 	 * receipt. Every row marks its line; only those of the sessions the
@@ -2729,6 +2741,7 @@ report_args(struct report *r, int argc, char **argv)
 			free(r->project);
 			r->project = xstrndup(val, n);
 		} else if (strncmp(a, "--session", 9) == 0 && strncmp(a, "--section", 9) != 0) {
+			free(r->session);
 			r->session = xstrdup(val);
 		} else if (strncmp(a, "--section", 9) == 0) {
 			sections = val;

@@ -418,7 +418,47 @@ for by in day model project session; do
 		"$(jr '.usage | tojson' --by $by --since 2026-11-23T23:59)"
 done
 
-for v in yesterday 2026-13-01 2026-11-31x 2026-11-24T25:00 2026-11-24T10:00Q 7y -7d 12:00 ''; do
+# usage_days, which the whole-day report reads, stays the sum of the rows
+# through what the hooks and the reader do to them: a row moved earlier (a
+# Post stored before its Pre), a message moved to another model and day,
+# rows deleted, and times before 1970.
+days_vs_rows() {
+	q "select session_id, day, model, messages, responses, input_tokens, output_tokens,
+	    cache_creation_input_tokens, cache_read_input_tokens, priced_responses,
+	    unpriced_responses, round(known_cost_usd, 9), tool_calls, last_at
+	  from usage_days where messages > 0 or tool_calls > 0 order by 1, 2, 3" >"$TMP/days"
+	q "with r as (
+	    select session_id, (created_at - (created_at < 0) * 86399999) / 86400000 as day,
+	      coalesce(model, '') as model, 1 as m, role = 'assistant' as a, input_tokens as i,
+	      output_tokens as o, cache_creation_input_tokens as cw, cache_read_input_tokens as cr,
+	      cost_usd is not null as p, role = 'assistant' and cost_usd is null as u,
+	      coalesce(cost_usd, 0) as c, 0 as t, created_at from messages where created_at is not null
+	    union all select session_id, (created_at - (created_at < 0) * 86399999) / 86400000, '',
+	      0, 0, null, null, null, null, 0, 0, 0, 1, created_at from tools)
+	  select session_id, day, model, sum(m), sum(a), sum(i), sum(o), sum(cw), sum(cr), sum(p),
+	    sum(u), round(total(c), 9), sum(t), max(created_at) from r group by 1, 2, 3 order by 1, 2, 3" >"$TMP/rows"
+	diff "$TMP/rows" "$TMP/days"
+}
+fresh
+cp -R "$TPL" "$ROOT"
+ok "usage_days equals the rows after a replay" days_vs_rows
+q "update tools set created_at = created_at - 1000 where id = (select max(id) from tools);
+   update messages set created_at = created_at - 86400000, model = 'claude-haiku-4-5'
+     where id = (select max(id) from messages where role = 'assistant');
+   delete from messages where id = (select min(id) from messages where role = 'user');
+   delete from tools where id = (select min(id) from tools);
+   insert into tools (id, session_id, source, tool_name, status, created_at)
+     select 'old1', id, source, 'Bash', 'ok', -5 from sessions;
+   insert into tools (id, session_id, source, tool_name, status, created_at)
+     select 'old2', id, source, 'Bash', 'ok', -86400001 from sessions;"
+ok "... and after rows moved earlier, to another model and day, deleted, before 1970" days_vs_rows
+for by in day model project session; do
+	is "... and both ways of reading usage still agree, by $by" \
+		"$(jr '.usage | tojson' --by $by --until 2099-12-31)" \
+		"$(jr '.usage | tojson' --by $by --until 2099-12-31T23:59)"
+done
+
+for v in yesterday 2026-13-01 2026-11-31x 2026-02-30 2026-11-24T25:00 2026-11-24T-1:-5 2026-11-24T10:00Q 7y -7d 12:00 ''; do
 	run report --since "$v"
 	is "--since '$v': a usage error that says the forms" \
 		"64|clankers: report: --since '$v' is not a date (YYYY-MM-DD, YYYY-MM-DDTHH:MM, or an age: 30m, 12h, 7d, 2w)|" \
