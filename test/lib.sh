@@ -83,6 +83,28 @@ ok() {
 
 log_lines() { cat "$ROOT"/clankers-*.jsonl 2>/dev/null; }
 
+# hold_db SQL: another process (the sqlite3 shell) opens $DB, runs SQL (with
+# BEGIN IMMEDIATE it then holds the write lock) and keeps the database open;
+# returns once SQL has run. More SQL goes to it with printf ... >&3;
+# release_db closes it, and sets $HELD_RC to its exit status and $HELD_OUT
+# to the file of what it printed.
+hold_db() {
+	rm -f "$TMP/holdctl" "$TMP/held"
+	mkfifo "$TMP/holdctl"
+	HELD_OUT=$TMP/hold.out
+	sqlite3 "$DB" <"$TMP/holdctl" >"$HELD_OUT" 2>&1 &
+	HOLDER=$!
+	exec 3>"$TMP/holdctl"
+	printf '%s\n.shell touch %s\n' "$1" "$TMP/held" >&3
+	i=0
+	while [ ! -e "$TMP/held" ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i + 1)); done
+}
+release_db() {
+	exec 3>&-
+	wait "$HOLDER"
+	HELD_RC=$?
+}
+
 # Rewrites the paths of the e2e captures (/tmp/cc-e2e/out-<scenario>) into
 # $2 and writes the payloads of scenario $1 to $3, keeping their names.
 e2e_payloads() {

@@ -84,22 +84,14 @@ is "--json: all ok, no fix" "ok|null" "$(jq -r 'map(.status) | unique | join(" "
 is "healthy: still nothing created or changed" "$before" "$(snap)"
 
 # --- a database in use: its -wal and -shm are read, not written ---
-mkfifo "$TMP/ctl"
-sqlite3 "$DB" <"$TMP/ctl" >"$TMP/holder.out" 2>&1 &
-holder=$!
-exec 3>"$TMP/ctl"
-printf 'SELECT count(*) FROM sessions;\n.shell touch %s\n' "$TMP/held" >&3
-i=0
-while [ ! -e "$TMP/held" ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i + 1)); done
+hold_db "SELECT count(*) FROM sessions;"
 is "in use: another process has the database open, with -wal and -shm" "yes" \
 	"$([ -e "$DB-wal" ] && [ -e "$DB-shm" ] && echo yes)"
 before=$(snap)
 run doctor
 is "in use: exit 0, every line as before" "0|$(cat "$TMP/healthy")" "$RC|$(cat "$OUT")"
 is "in use: -wal and -shm untouched" "$before" "$(snap)"
-exec 3>&-
-wait "$holder"
-rm -f "$TMP/held"
+release_db
 
 # --- the data root and the database ---
 healthy

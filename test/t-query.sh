@@ -160,13 +160,8 @@ run query --format
 is "--format without a value: 64" 64 "$RC"
 
 # --- a read while another process holds the write lock (WAL) ---
-mkfifo "$TMP/lockctl"
-sqlite3 "$DB" <"$TMP/lockctl" >"$TMP/lock.out" 2>&1 &
-lockpid=$!
-exec 3>"$TMP/lockctl"
-printf "BEGIN IMMEDIATE;\nDELETE FROM tools;\n.shell touch %s\n" "$TMP/held" >&3
-i=0
-while [ ! -e "$TMP/held" ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i + 1)); done
+hold_db "BEGIN IMMEDIATE;
+DELETE FROM tools;"
 case $(sqlite3 "$DB" 'BEGIN IMMEDIATE;' 2>&1) in
 *locked*) pass "another process holds the write lock" ;;
 *) fail "another process holds the write lock ($(cat "$TMP/lock.out"))" ;;
@@ -175,8 +170,7 @@ run query "SELECT count(*) FROM tools"
 is "a read while another process writes: the committed rows" "0|count(*)
 5|" "$RC|$(cat "$OUT")|$(cat "$ERR")"
 printf 'ROLLBACK;\n' >&3
-exec 3>&-
-wait "$lockpid"
-is "lock holder rolled back" "0|" "$?|$(cat "$TMP/lock.out")"
+release_db
+is "lock holder rolled back" "0|" "$HELD_RC|$(cat "$HELD_OUT")"
 
 finish

@@ -66,21 +66,14 @@ HDAY=$(q "select date(min(received_at) / 1000, 'unixepoch') from hook_events")
 # write lock while a hook runs, so the hook spools its event.
 fresh
 cp -R "$TPL" "$ROOT"
-mkfifo "$TMP/lockctl"
-sqlite3 "$DB" <"$TMP/lockctl" >"$TMP/lock.out" 2>&1 &
-lockpid=$!
-exec 3>"$TMP/lockctl"
-printf 'BEGIN IMMEDIATE;\n.shell touch %s\n' "$TMP/held" >&3
-i=0
-while [ ! -e "$TMP/held" ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i + 1)); done
+hold_db "BEGIN IMMEDIATE;"
 printf '{"session_id":"spool-0001","hook_event_name":"SessionStart","source":"startup"}\n' >"$TMP/spool.json"
 budget=${CLANKERS_TIMEOUT_MS-}
 export CLANKERS_TIMEOUT_MS=200
 hook SessionStart "$TMP/spool.json"
 if [ -n "$budget" ]; then CLANKERS_TIMEOUT_MS=$budget; else unset CLANKERS_TIMEOUT_MS; fi
 printf 'ROLLBACK;\n' >&3
-exec 3>&-
-wait "$lockpid"
+release_db
 SPOOL_INV=$(log_lines | jq -r 'select(.outcome == "spooled") | .invocation')
 is "spool: the hook spooled its event while the database was locked" "1|0" \
 	"$(echo "$SPOOL_INV" | grep -c .)|$(q "select count(*) from hook_events where invocation = '$SPOOL_INV'")"

@@ -44,13 +44,8 @@ hook Stop "$TMP/stop.json"
 is "a: first hook creates the database" "0 1" "$RC $(q 'SELECT count(*) FROM hook_events')"
 VERSION=$(q 'PRAGMA user_version')
 
-mkfifo "$TMP/lockctl"
-sqlite3 "$DB" <"$TMP/lockctl" >"$TMP/lock.out" 2>&1 &
-lockpid=$!
-exec 3>"$TMP/lockctl"
-printf '.timeout 5000\nBEGIN IMMEDIATE;\n.shell touch %s\n' "$TMP/held" >&3
-i=0
-while [ ! -e "$TMP/held" ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i + 1)); done
+hold_db ".timeout 5000
+BEGIN IMMEDIATE;"
 probe=$(sqlite3 "$DB" 'BEGIN IMMEDIATE;' 2>&1)
 case $probe in
 *locked*) pass "a: another process holds the write lock" ;;
@@ -82,10 +77,8 @@ is "a: no hook_events row while locked" 0 \
     "$(q "SELECT count(*) FROM hook_events WHERE invocation = '$SPOOLED_INV'")"
 
 printf 'COMMIT;\n' >&3
-exec 3>&-
-wait "$lockpid"
-lockrc=$?
-is "a: lock holder committed and exited" "0 " "$lockrc $(cat "$TMP/lock.out")"
+release_db
+is "a: lock holder committed and exited" "0 " "$HELD_RC $(cat "$HELD_OUT")"
 
 hook Stop "$TMP/stop.json"
 is "a: next hook exits 0 and stores its own event" "0 stored" \
