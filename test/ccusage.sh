@@ -7,6 +7,7 @@
 #   $CLANKERS_CACHE   the cache folder (default ~/.cache/clankers)
 #   CLANKERS_NO_NPM=1 never install
 set -eu
+. "$(dirname "$0")/npm-install.sh"
 VERSION=20.0.24
 if [ -n "${CCUSAGE:-}" ]; then
 	[ -x "$CCUSAGE" ] && { echo "$CCUSAGE"; exit 0; }
@@ -15,22 +16,7 @@ if [ -n "${CCUSAGE:-}" ]; then
 fi
 cache=${CLANKERS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/clankers}
 bin=$cache/ccusage-$VERSION/node_modules/.bin/ccusage
-if [ ! -x "$bin" ]; then
-	if [ "${CLANKERS_NO_NPM:-}" = 1 ]; then
-		echo "ccusage $VERSION is not installed in $cache and CLANKERS_NO_NPM=1" >&2
-		exit 1
-	fi
-	if ! command -v npm >/dev/null 2>&1; then
-		echo "npm not found: cannot install ccusage $VERSION" >&2
-		exit 1
-	fi
-	mkdir -p "$cache/ccusage-$VERSION"
-	if ! npm install --prefix "$cache/ccusage-$VERSION" --no-audit --no-fund \
-		"ccusage@$VERSION" >"$cache/ccusage-$VERSION/install.log" 2>&1; then
-		echo "npm install ccusage@$VERSION failed (see $cache/ccusage-$VERSION/install.log)" >&2
-		exit 1
-	fi
-fi
+[ -x "$bin" ] || npm_install "$cache/ccusage-$VERSION" "ccusage@$VERSION" "ccusage $VERSION"
 if ! "$bin" --version >/dev/null 2>&1; then
 	echo "$bin does not run on this machine" >&2
 	exit 1

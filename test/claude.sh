@@ -9,6 +9,7 @@
 #   $CLANKERS_CACHE   the cache folder (default ~/.cache/clankers)
 #   CLANKERS_NO_NPM=1 never install
 set -eu
+. "$(dirname "$0")/npm-install.sh"
 VERSION=2.1.197
 if [ -n "${CLAUDE_BIN:-}" ]; then
 	[ -x "$CLAUDE_BIN" ] && { echo "$CLAUDE_BIN"; exit 0; }
@@ -18,22 +19,7 @@ fi
 cache=${CLANKERS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/clankers}
 dir=$cache/claude-code-$VERSION
 bin=$dir/node_modules/.bin/claude
-if [ ! -x "$bin" ]; then
-	if [ "${CLANKERS_NO_NPM:-}" = 1 ]; then
-		echo "Claude Code $VERSION is not installed in $cache and CLANKERS_NO_NPM=1" >&2
-		exit 1
-	fi
-	if ! command -v npm >/dev/null 2>&1; then
-		echo "npm not found: cannot install Claude Code $VERSION" >&2
-		exit 1
-	fi
-	mkdir -p "$dir"
-	if ! npm install --prefix "$dir" --no-audit --no-fund \
-		"@anthropic-ai/claude-code@$VERSION" >"$dir/install.log" 2>&1; then
-		echo "npm install @anthropic-ai/claude-code@$VERSION failed (see $dir/install.log)" >&2
-		exit 1
-	fi
-fi
+[ -x "$bin" ] || npm_install "$dir" "@anthropic-ai/claude-code@$VERSION" "Claude Code $VERSION"
 # No network, no telemetry, no update check: only the version string.
 if ! v=$(env -i PATH="$PATH" HOME="$dir" DISABLE_AUTOUPDATER=1 DISABLE_TELEMETRY=1 \
 	CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 "$bin" --version 2>&1 </dev/null); then
