@@ -1573,7 +1573,7 @@ group_of(struct report *r, struct usage *u, int sid, const char *sid_text, size_
 
 	switch (r->by) {
 	case BY_DAY:
-		d = t >= 0 ? t / 86400000 : (t - 86399999) / 86400000;
+		d = t / 86400000;  /* as usage_days counts it: toward zero */
 		if (u->ng == 0 || d != u->last_day) {
 			civil_day(d, day);
 			u->last_day = d;

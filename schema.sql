@@ -356,8 +356,9 @@ CREATE INDEX sessions_unpriced ON sessions(id) WHERE unpriced_responses > 0;
 -- to, kept by triggers as the sessions' totals are, so that a report over
 -- a million rows reads one row per session and day. Tool calls and user
 -- messages have model ''. Rows without a time (created_at NULL) are not
--- in it. day is floor(created_at / 86400000); last_at is the newest row's
--- time (found again when that row moves or goes).
+-- in it. day is created_at / 86400000 (rounded toward zero, as report
+-- does); last_at is the newest row's time (found again when that row moves
+-- or goes).
 CREATE TABLE usage_days (
   session_id TEXT NOT NULL,
   day INTEGER NOT NULL,                 -- created_at / 86400000: days since 1970-01-01, UTC
@@ -378,14 +379,14 @@ CREATE TABLE usage_days (
 INSERT INTO usage_days (session_id, day, model, messages, responses, input_tokens,
     output_tokens, cache_creation_input_tokens, cache_read_input_tokens,
     priced_responses, unpriced_responses, known_cost_usd, last_at)
-  SELECT session_id, (created_at - (created_at < 0) * 86399999) / 86400000, coalesce(model, ''), count(*),
+  SELECT session_id, created_at / 86400000, coalesce(model, ''), count(*),
     sum(role = 'assistant'), sum(input_tokens), sum(output_tokens),
     sum(cache_creation_input_tokens), sum(cache_read_input_tokens),
     sum(cost_usd IS NOT NULL), sum(role = 'assistant' AND cost_usd IS NULL),
     total(cost_usd), max(created_at)
   FROM messages WHERE created_at IS NOT NULL GROUP BY 1, 2, 3;
 INSERT INTO usage_days (session_id, day, model, tool_calls, last_at)
-  SELECT session_id, (created_at - (created_at < 0) * 86399999) / 86400000, '', count(*), max(created_at)
+  SELECT session_id, created_at / 86400000, '', count(*), max(created_at)
   FROM tools WHERE true GROUP BY 1, 2
   ON CONFLICT (session_id, day, model) DO UPDATE SET
     tool_calls = excluded.tool_calls, last_at = max(last_at, excluded.last_at);
@@ -394,7 +395,7 @@ CREATE TRIGGER messages_days AFTER INSERT ON messages WHEN NEW.created_at IS NOT
   INSERT INTO usage_days (session_id, day, model, messages, responses, input_tokens,
       output_tokens, cache_creation_input_tokens, cache_read_input_tokens,
       priced_responses, unpriced_responses, known_cost_usd, last_at)
-    VALUES (NEW.session_id, (NEW.created_at - (NEW.created_at < 0) * 86399999) / 86400000, coalesce(NEW.model, ''), 1,
+    VALUES (NEW.session_id, NEW.created_at / 86400000, coalesce(NEW.model, ''), 1,
       NEW.role = 'assistant', NEW.input_tokens, NEW.output_tokens,
       NEW.cache_creation_input_tokens, NEW.cache_read_input_tokens,
       NEW.cost_usd IS NOT NULL, NEW.role = 'assistant' AND NEW.cost_usd IS NULL,
@@ -402,16 +403,10 @@ CREATE TRIGGER messages_days AFTER INSERT ON messages WHEN NEW.created_at IS NOT
     ON CONFLICT (session_id, day, model) DO UPDATE SET
       messages = messages + 1,
       responses = responses + excluded.responses,
-      input_tokens = CASE WHEN excluded.input_tokens IS NULL THEN input_tokens
-        ELSE coalesce(input_tokens, 0) + excluded.input_tokens END,
-      output_tokens = CASE WHEN excluded.output_tokens IS NULL THEN output_tokens
-        ELSE coalesce(output_tokens, 0) + excluded.output_tokens END,
-      cache_creation_input_tokens = CASE WHEN excluded.cache_creation_input_tokens IS NULL
-        THEN cache_creation_input_tokens
-        ELSE coalesce(cache_creation_input_tokens, 0) + excluded.cache_creation_input_tokens END,
-      cache_read_input_tokens = CASE WHEN excluded.cache_read_input_tokens IS NULL
-        THEN cache_read_input_tokens
-        ELSE coalesce(cache_read_input_tokens, 0) + excluded.cache_read_input_tokens END,
+      input_tokens = coalesce(input_tokens + excluded.input_tokens, input_tokens, excluded.input_tokens),
+      output_tokens = coalesce(output_tokens + excluded.output_tokens, output_tokens, excluded.output_tokens),
+      cache_creation_input_tokens = coalesce(cache_creation_input_tokens + excluded.cache_creation_input_tokens, cache_creation_input_tokens, excluded.cache_creation_input_tokens),
+      cache_read_input_tokens = coalesce(cache_read_input_tokens + excluded.cache_read_input_tokens, cache_read_input_tokens, excluded.cache_read_input_tokens),
       priced_responses = priced_responses + excluded.priced_responses,
       unpriced_responses = unpriced_responses + excluded.unpriced_responses,
       known_cost_usd = known_cost_usd + excluded.known_cost_usd,
@@ -429,7 +424,7 @@ CREATE TRIGGER messages_undays AFTER DELETE ON messages WHEN OLD.created_at IS N
     priced_responses = priced_responses - (OLD.cost_usd IS NOT NULL),
     unpriced_responses = unpriced_responses - (OLD.role = 'assistant' AND OLD.cost_usd IS NULL),
     known_cost_usd = known_cost_usd - coalesce(OLD.cost_usd, 0)
-  WHERE session_id = OLD.session_id AND day = (OLD.created_at - (OLD.created_at < 0) * 86399999) / 86400000
+  WHERE session_id = OLD.session_id AND day = OLD.created_at / 86400000
     AND model = coalesce(OLD.model, '');
   -- last_at again, when the row that set it moved or went
   UPDATE usage_days SET last_at = (SELECT max(t) FROM (
@@ -441,7 +436,7 @@ CREATE TRIGGER messages_undays AFTER DELETE ON messages WHEN OLD.created_at IS N
         AND session_id = OLD.session_id AND created_at >= usage_days.day * 86400000
         AND created_at < (usage_days.day + 1) * 86400000))
   WHERE OLD.created_at IS NOT NULL AND session_id = OLD.session_id
-    AND day = (OLD.created_at - (OLD.created_at < 0) * 86399999) / 86400000 AND model = coalesce(OLD.model, '') AND last_at = OLD.created_at;
+    AND day = OLD.created_at / 86400000 AND model = coalesce(OLD.model, '') AND last_at = OLD.created_at;
 END;
 -- A change of what the days count: the old row's part out, the new one's in.
 CREATE TRIGGER messages_redays AFTER UPDATE ON messages
@@ -464,7 +459,7 @@ BEGIN
     unpriced_responses = unpriced_responses - (OLD.role = 'assistant' AND OLD.cost_usd IS NULL),
     known_cost_usd = known_cost_usd - coalesce(OLD.cost_usd, 0)
   WHERE OLD.created_at IS NOT NULL AND session_id = OLD.session_id
-    AND day = (OLD.created_at - (OLD.created_at < 0) * 86399999) / 86400000 AND model = coalesce(OLD.model, '');
+    AND day = OLD.created_at / 86400000 AND model = coalesce(OLD.model, '');
   -- last_at again, when the row that set it moved or went
   UPDATE usage_days SET last_at = (SELECT max(t) FROM (
       SELECT max(created_at) AS t FROM messages WHERE session_id = OLD.session_id
@@ -475,11 +470,11 @@ BEGIN
         AND session_id = OLD.session_id AND created_at >= usage_days.day * 86400000
         AND created_at < (usage_days.day + 1) * 86400000))
   WHERE OLD.created_at IS NOT NULL AND session_id = OLD.session_id
-    AND day = (OLD.created_at - (OLD.created_at < 0) * 86399999) / 86400000 AND model = coalesce(OLD.model, '') AND last_at = OLD.created_at;
+    AND day = OLD.created_at / 86400000 AND model = coalesce(OLD.model, '') AND last_at = OLD.created_at;
   INSERT INTO usage_days (session_id, day, model, messages, responses, input_tokens,
       output_tokens, cache_creation_input_tokens, cache_read_input_tokens,
       priced_responses, unpriced_responses, known_cost_usd, last_at)
-    SELECT NEW.session_id, (NEW.created_at - (NEW.created_at < 0) * 86399999) / 86400000, coalesce(NEW.model, ''), 1,
+    SELECT NEW.session_id, NEW.created_at / 86400000, coalesce(NEW.model, ''), 1,
       NEW.role = 'assistant', NEW.input_tokens, NEW.output_tokens,
       NEW.cache_creation_input_tokens, NEW.cache_read_input_tokens,
       NEW.cost_usd IS NOT NULL, NEW.role = 'assistant' AND NEW.cost_usd IS NULL,
@@ -488,16 +483,10 @@ BEGIN
     ON CONFLICT (session_id, day, model) DO UPDATE SET
       messages = messages + 1,
       responses = responses + excluded.responses,
-      input_tokens = CASE WHEN excluded.input_tokens IS NULL THEN input_tokens
-        ELSE coalesce(input_tokens, 0) + excluded.input_tokens END,
-      output_tokens = CASE WHEN excluded.output_tokens IS NULL THEN output_tokens
-        ELSE coalesce(output_tokens, 0) + excluded.output_tokens END,
-      cache_creation_input_tokens = CASE WHEN excluded.cache_creation_input_tokens IS NULL
-        THEN cache_creation_input_tokens
-        ELSE coalesce(cache_creation_input_tokens, 0) + excluded.cache_creation_input_tokens END,
-      cache_read_input_tokens = CASE WHEN excluded.cache_read_input_tokens IS NULL
-        THEN cache_read_input_tokens
-        ELSE coalesce(cache_read_input_tokens, 0) + excluded.cache_read_input_tokens END,
+      input_tokens = coalesce(input_tokens + excluded.input_tokens, input_tokens, excluded.input_tokens),
+      output_tokens = coalesce(output_tokens + excluded.output_tokens, output_tokens, excluded.output_tokens),
+      cache_creation_input_tokens = coalesce(cache_creation_input_tokens + excluded.cache_creation_input_tokens, cache_creation_input_tokens, excluded.cache_creation_input_tokens),
+      cache_read_input_tokens = coalesce(cache_read_input_tokens + excluded.cache_read_input_tokens, cache_read_input_tokens, excluded.cache_read_input_tokens),
       priced_responses = priced_responses + excluded.priced_responses,
       unpriced_responses = unpriced_responses + excluded.unpriced_responses,
       known_cost_usd = known_cost_usd + excluded.known_cost_usd,
@@ -505,14 +494,14 @@ BEGIN
 END;
 CREATE TRIGGER tools_days AFTER INSERT ON tools BEGIN
   INSERT INTO usage_days (session_id, day, model, tool_calls, last_at)
-    VALUES (NEW.session_id, (NEW.created_at - (NEW.created_at < 0) * 86399999) / 86400000, '', 1, NEW.created_at)
+    VALUES (NEW.session_id, NEW.created_at / 86400000, '', 1, NEW.created_at)
     ON CONFLICT (session_id, day, model) DO UPDATE SET
       tool_calls = tool_calls + 1,
       last_at = max(coalesce(last_at, excluded.last_at), excluded.last_at);
 END;
 CREATE TRIGGER tools_undays AFTER DELETE ON tools BEGIN
   UPDATE usage_days SET tool_calls = tool_calls - 1
-  WHERE session_id = OLD.session_id AND day = (OLD.created_at - (OLD.created_at < 0) * 86399999) / 86400000 AND model = '';
+  WHERE session_id = OLD.session_id AND day = OLD.created_at / 86400000 AND model = '';
   -- last_at again, when the row that set it moved or went
   UPDATE usage_days SET last_at = (SELECT max(t) FROM (
       SELECT max(created_at) AS t FROM messages WHERE session_id = OLD.session_id
@@ -523,13 +512,13 @@ CREATE TRIGGER tools_undays AFTER DELETE ON tools BEGIN
         AND session_id = OLD.session_id AND created_at >= usage_days.day * 86400000
         AND created_at < (usage_days.day + 1) * 86400000))
   WHERE OLD.created_at IS NOT NULL AND session_id = OLD.session_id
-    AND day = (OLD.created_at - (OLD.created_at < 0) * 86399999) / 86400000 AND model = '' AND last_at = OLD.created_at;
+    AND day = OLD.created_at / 86400000 AND model = '' AND last_at = OLD.created_at;
 END;
 CREATE TRIGGER tools_redays AFTER UPDATE OF session_id, created_at ON tools
   WHEN OLD.session_id IS NOT NEW.session_id OR OLD.created_at IS NOT NEW.created_at
 BEGIN
   UPDATE usage_days SET tool_calls = tool_calls - 1
-  WHERE session_id = OLD.session_id AND day = (OLD.created_at - (OLD.created_at < 0) * 86399999) / 86400000 AND model = '';
+  WHERE session_id = OLD.session_id AND day = OLD.created_at / 86400000 AND model = '';
   -- last_at again, when the row that set it moved or went
   UPDATE usage_days SET last_at = (SELECT max(t) FROM (
       SELECT max(created_at) AS t FROM messages WHERE session_id = OLD.session_id
@@ -540,9 +529,9 @@ BEGIN
         AND session_id = OLD.session_id AND created_at >= usage_days.day * 86400000
         AND created_at < (usage_days.day + 1) * 86400000))
   WHERE OLD.created_at IS NOT NULL AND session_id = OLD.session_id
-    AND day = (OLD.created_at - (OLD.created_at < 0) * 86399999) / 86400000 AND model = '' AND last_at = OLD.created_at;
+    AND day = OLD.created_at / 86400000 AND model = '' AND last_at = OLD.created_at;
   INSERT INTO usage_days (session_id, day, model, tool_calls, last_at)
-    VALUES (NEW.session_id, (NEW.created_at - (NEW.created_at < 0) * 86399999) / 86400000, '', 1, NEW.created_at)
+    VALUES (NEW.session_id, NEW.created_at / 86400000, '', 1, NEW.created_at)
     ON CONFLICT (session_id, day, model) DO UPDATE SET
       tool_calls = tool_calls + 1,
       last_at = max(coalesce(last_at, excluded.last_at), excluded.last_at);

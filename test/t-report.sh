@@ -421,12 +421,12 @@ days_vs_rows() {
 	    unpriced_responses, round(known_cost_usd, 9), tool_calls, last_at
 	  from usage_days where messages > 0 or tool_calls > 0 order by 1, 2, 3" >"$TMP/days"
 	q "with r as (
-	    select session_id, (created_at - (created_at < 0) * 86399999) / 86400000 as day,
+	    select session_id, created_at / 86400000 as day,
 	      coalesce(model, '') as model, 1 as m, role = 'assistant' as a, input_tokens as i,
 	      output_tokens as o, cache_creation_input_tokens as cw, cache_read_input_tokens as cr,
 	      cost_usd is not null as p, role = 'assistant' and cost_usd is null as u,
 	      coalesce(cost_usd, 0) as c, 0 as t, created_at from messages where created_at is not null
-	    union all select session_id, (created_at - (created_at < 0) * 86399999) / 86400000, '',
+	    union all select session_id, created_at / 86400000, '',
 	      0, 0, null, null, null, null, 0, 0, 0, 1, created_at from tools)
 	  select session_id, day, model, sum(m), sum(a), sum(i), sum(o), sum(cw), sum(cr), sum(p),
 	    sum(u), round(total(c), 9), sum(t), max(created_at) from r group by 1, 2, 3 order by 1, 2, 3" >"$TMP/rows"
