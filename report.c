@@ -904,7 +904,8 @@ log_scan(struct report *r)
 		names[nnames - 1] = xstrdup(de->d_name);
 	}
 	closedir(d);
-	qsort(names, nnames, sizeof *names, cmp_str);
+	if (nnames > 1)  /* qsort of NULL, even for none, is undefined */
+		qsort(names, nnames, sizeof *names, cmp_str);
 	for (i = 0; i < nnames; i++) {
 		char *path = path_join(r->ctx->log_dir, names[i]);
 		FILE *f = fopen(path, "r");
@@ -1356,7 +1357,8 @@ section_log(struct report *r)
 	cJSON_AddItemToObject(o, "first", ls->lines ? json_time(ls->first) : cJSON_CreateNull());
 	cJSON_AddItemToObject(o, "last", ls->lines ? json_time(ls->last) : cJSON_CreateNull());
 	arr = cJSON_AddArrayToObject(o, "messages");
-	qsort(ls->msgs, ls->nmsgs, sizeof *ls->msgs, cmp_logmsg);
+	if (ls->nmsgs > 1)
+		qsort(ls->msgs, ls->nmsgs, sizeof *ls->msgs, cmp_logmsg);
 	for (i = 0; i < ls->nmsgs; i++) {
 		struct logmsg *m = &ls->msgs[i];
 		cJSON *e = cJSON_CreateObject();
@@ -1843,7 +1845,8 @@ ranked(const struct strmap *m, const int64_t *(*calls)(const void *, int),
 			v[k].calls = *calls(arr, m->vals[i]);
 			k++;
 		}
-	qsort(v, k, sizeof *v, cmp_ranked);
+	if (k > 1)
+		qsort(v, k, sizeof *v, cmp_ranked);
 	return v;
 }
 
@@ -1962,7 +1965,8 @@ usage_out(struct report *r, struct usage *u)
 		if (u->keys.keys[i])
 			u->g[u->keys.vals[i]].key = u->keys.keys[i];
 	sort_by = r->by;
-	qsort(u->g, u->ng, sizeof *u->g, cmp_group);
+	if (u->ng > 1)
+		qsort(u->g, u->ng, sizeof *u->g, cmp_group);
 	for (i = 0; i < u->ng; i++) {
 		struct group *g = &u->g[i];
 		cJSON *row;
@@ -2105,7 +2109,8 @@ section_overhead(struct report *r)
 
 	for (i = 0; i < ls->nevents; i++)
 		v[i] = (struct ranked){ ls->events[i], (int64_t)ls->durations[i].n, (int)i };
-	qsort(v, ls->nevents, sizeof *v, cmp_ranked);
+	if (ls->nevents > 1)
+		qsort(v, ls->nevents, sizeof *v, cmp_ranked);
 	for (i = 0; i < ls->nevents; i++) {
 		struct series *s = &ls->durations[v[i].i];
 
