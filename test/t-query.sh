@@ -164,7 +164,7 @@ hold_db "BEGIN IMMEDIATE;
 DELETE FROM tools;"
 case $(sqlite3 "$DB" 'BEGIN IMMEDIATE;' 2>&1) in
 *locked*) pass "another process holds the write lock" ;;
-*) fail "another process holds the write lock ($(cat "$TMP/lock.out"))" ;;
+*) fail "another process holds the write lock ($(cat "$HELD_OUT"))" ;;
 esac
 run query "SELECT count(*) FROM tools"
 is "a read while another process writes: the committed rows" "0|count(*)

@@ -49,12 +49,15 @@ BEGIN IMMEDIATE;"
 probe=$(sqlite3 "$DB" 'BEGIN IMMEDIATE;' 2>&1)
 case $probe in
 *locked*) pass "a: another process holds the write lock" ;;
-*) fail "a: another process holds the write lock (probe said: $probe; shell: $(cat "$TMP/lock.out"))" ;;
+*) fail "a: another process holds the write lock (probe said: $probe; shell: $(cat "$HELD_OUT"))" ;;
 esac
 
+# A short budget for this one hook; the suite's own (a long one under
+# valgrind, see lib.sh) for the rest.
+budget=${CLANKERS_TIMEOUT_MS-}
 export CLANKERS_TIMEOUT_MS=200
 hook PreToolUse "$TMP/pre-t1.json"
-unset CLANKERS_TIMEOUT_MS
+if [ -n "$budget" ]; then CLANKERS_TIMEOUT_MS=$budget; else unset CLANKERS_TIMEOUT_MS; fi
 is "a: hook exits 0 while the database is locked" 0 "$RC"
 ok "a: stderr says the event was spooled" grep -q spooled "$ERR"
 ok "a: stderr says the database is locked" grep -q locked "$ERR"
