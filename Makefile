@@ -21,7 +21,7 @@ PKGS = sqlite3 libcjson
 
 # The required flags are added even to a CFLAGS given on the command line.
 CFLAGS ?= -O2 -g
-override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wpedantic
+override CFLAGS += -std=c11 -D_GNU_SOURCE -pthread -Wall -Wextra -Wpedantic
 ifeq ($(WERROR),1)
 override CFLAGS += -Werror
 endif
@@ -30,7 +30,7 @@ override CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-
 override LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm -pthread
 
 LIBOBJS = util.o log.o db.o hook.o spool.o claude.o project.o jscan.o transcript.o price.o \
 	query.o install.o report.o doctor.o

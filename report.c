@@ -24,6 +24,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,7 @@
 #include "clankers.h"
 
 #define REPORT_BUSY_MS 5000
+#define FREEZE_BUSY_MS 200   /* how long to wait for a writer to let go, else no thread */
 #define GAP_ITEMS 10         /* ids listed per gap; the count covers all */
 #define TOP_FILES 10
 #define TOP_MESSAGES 20      /* log messages shown in a table; JSON has all */
@@ -53,6 +55,8 @@ static const char *const section_names[] = {
 
 struct report {
 	sqlite3 *h;               /* owned */
+	sqlite3 *h2;              /* owned, or NULL: at h's snapshot, for the tool pass's thread */
+	int want_h2;              /* the tool pass can run on a thread of its own */
 	struct ctx *ctx;          /* borrowed */
 	enum by by;
 	enum fmt fmt;
@@ -242,6 +246,53 @@ report_version(struct report *r)
 	return v;
 }
 
+/* A read transaction begun on h: BEGIN, and a read that takes the snapshot. */
+static int
+begin_read(sqlite3 *h)
+{
+	return sqlite3_exec(h, "BEGIN; PRAGMA schema_version", NULL, NULL, NULL);
+}
+
+/*
+ * One read transaction: every section sees the same rows. With want_h2, a
+ * second connection at the same snapshot, so that the pass over the tool
+ * rows (the longest) runs on a thread while the other sections are read.
+ * SQLite as Debian builds it cannot hand a snapshot from one connection
+ * to another, so both read transactions begin while a third connection
+ * holds the write lock (BEGIN IMMEDIATE, which writes nothing, released
+ * at once): no commit can fall between them. When the lock cannot be had
+ * soon (a writer holds it, the file is read-only), there is no h2 and the
+ * pass runs on h after the others.
+ */
+static int
+report_begin(struct report *r)
+{
+	sqlite3 *w = NULL;
+	int frozen = 0;
+
+	if (r->want_h2 && sqlite3_open_v2(r->ctx->db_path, &w, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK &&
+	    sqlite3_busy_timeout(w, FREEZE_BUSY_MS) == SQLITE_OK &&
+	    sqlite3_exec(w, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK)
+		frozen = 1;
+	if (begin_read(r->h) != SQLITE_OK) {
+		error("report: %s", sqlite3_errmsg(r->h));
+		sqlite3_close(w);
+		return -1;
+	}
+	if (frozen && (sqlite3_open_v2(r->ctx->db_path, &r->h2, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+	    sqlite3_exec(r->h2, "PRAGMA query_only=1", NULL, NULL, NULL) != SQLITE_OK ||
+	    begin_read(r->h2) != SQLITE_OK)) {
+		sqlite3_close(r->h2);
+		r->h2 = NULL;
+	}
+	if (frozen)
+		sqlite3_exec(w, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(w);
+	return 0;
+}
+
 /*
  * Opens the database read-only. One that an older clankers made is first
  * brought up to this schema, as the next hook would do (that is the one
@@ -269,9 +320,6 @@ report_open(struct report *r)
 			rc = sqlite3_busy_timeout(r->h, REPORT_BUSY_MS);
 		if (rc == SQLITE_OK)
 			rc = sqlite3_exec(r->h, "PRAGMA query_only=1", NULL, NULL, NULL);
-		/* Index scans of a million rows: 16 MiB of cache. */
-		if (rc == SQLITE_OK)
-			rc = sqlite3_exec(r->h, "PRAGMA cache_size=-16384", NULL, NULL, NULL);
 		if (rc != SQLITE_OK) {
 			error("report: cannot open '%s': %s", r->ctx->db_path,
 			    r->h ? sqlite3_errmsg(r->h) : sqlite3_errstr(rc));
@@ -285,13 +333,8 @@ report_open(struct report *r)
 			    db_schema_version());
 			return -1;
 		}
-		if (v == db_schema_version()) {
-			/* One read transaction: every section sees the same rows. */
-			if (sqlite3_exec(r->h, "BEGIN", NULL, NULL, NULL) == SQLITE_OK)
-				return 0;
-			error("report: %s", sqlite3_errmsg(r->h));
-			return -1;
-		}
+		if (v == db_schema_version())
+			return report_begin(r);
 		if (tries == 0) {
 			struct db db;
 
@@ -2065,35 +2108,99 @@ toolstats_release(struct toolstats *x)
 	free(x->fs);
 }
 
-/* The usage, tools, mcp and files sections, from one pass over each table. */
-static int
-section_usage_tools(struct report *r)
-{
+/*
+ * The usage, tools, mcp and files sections, from one pass over each table.
+ * Started before the other sections are read: with a second connection
+ * (r->h2), the pass over the tool rows then runs on a thread meanwhile.
+ * That thread reads only its own struct report and usage (whose session
+ * map, when preloaded, both threads only look up) and fills only x.
+ */
+struct usage_tools {
 	struct usage u;
 	struct toolstats x;
-	int tools = wanted(r, "tools") || wanted(r, "mcp") || wanted(r, "files");
-	int rc = -1;
+	int tools, rows, whole_days;
+	struct report wr;         /* the thread's: r on h2 */
+	struct usage wu;          /* the thread's: u's preloaded sessions, its own cache */
+	pthread_t thread;
+	int threaded, wrc;
+};
 
+/* What the report asks of the tool rows: a pass of their own, or none. */
+static int
+tools_alone(const struct report *r)
+{
 	int whole_days = (r->since == INT64_MIN || r->since % 86400000 == 0) &&
 	    (r->until == INT64_MAX || r->until % 86400000 == 0);
-	int rows = wanted(r, "usage") && !whole_days;
 
-	memset(&u, 0, sizeof u);
-	memset(&x, 0, sizeof x);
-	if (usage_preload(r, &u) < 0 ||
-	    (wanted(r, "usage") && whole_days && usage_days(r, &u) < 0) ||
-	    (rows && usage_messages(r, &u) < 0) ||
-	    ((rows || tools) && tools_scan(r, &u, tools ? &x : NULL, rows) < 0))
-		goto out;
-	if (wanted(r, "usage") && usage_out(r, &u) < 0)
-		goto out;
-	if (tools)
-		toolstats_out(r, &x);
-	rc = 0;
-out:
-	usage_release(&u);
-	toolstats_release(&x);
-	return rc;
+	return (wanted(r, "tools") || wanted(r, "mcp") || wanted(r, "files")) &&
+	    (whole_days || !wanted(r, "usage"));
+}
+
+static void *
+tools_thread(void *arg)
+{
+	struct usage_tools *ut = arg;
+
+	ut->wrc = tools_scan(&ut->wr, &ut->wu, &ut->x, 0);
+	return NULL;
+}
+
+static int
+usage_tools_start(struct report *r, struct usage_tools *ut)
+{
+	memset(ut, 0, sizeof *ut);
+	ut->tools = wanted(r, "tools") || wanted(r, "mcp") || wanted(r, "files");
+	ut->whole_days = (r->since == INT64_MIN || r->since % 86400000 == 0) &&
+	    (r->until == INT64_MAX || r->until % 86400000 == 0);
+	ut->rows = wanted(r, "usage") && !ut->whole_days;
+	if ((wanted(r, "usage") || ut->tools) && usage_preload(r, &ut->u) < 0)
+		return -1;
+	if (r->h2 && tools_alone(r)) {
+		ut->wr = *r;
+		ut->wr.h = r->h2;
+		ut->wu = ut->u;
+		memset(&ut->wu.last_sid, 0, sizeof ut->wu.last_sid);
+		ut->threaded = pthread_create(&ut->thread, NULL, tools_thread, ut) == 0;
+	}
+	return 0;
+}
+
+/* Ends the thread, if any; its result. */
+static int
+usage_tools_join(struct usage_tools *ut)
+{
+	if (!ut->threaded)
+		return 0;
+	pthread_join(ut->thread, NULL);
+	ut->threaded = 0;
+	buf_release(&ut->wu.last_sid);
+	return ut->wrc;
+}
+
+static int
+usage_tools_finish(struct report *r, struct usage_tools *ut)
+{
+	int threaded = ut->threaded;
+
+	if ((wanted(r, "usage") && ut->whole_days && usage_days(r, &ut->u) < 0) ||
+	    (ut->rows && usage_messages(r, &ut->u) < 0) ||
+	    usage_tools_join(ut) < 0 ||
+	    (!threaded && (ut->rows || ut->tools) &&
+	    tools_scan(r, &ut->u, ut->tools ? &ut->x : NULL, ut->rows) < 0))
+		return -1;
+	if (wanted(r, "usage") && usage_out(r, &ut->u) < 0)
+		return -1;
+	if (ut->tools)
+		toolstats_out(r, &ut->x);
+	return 0;
+}
+
+static void
+usage_tools_release(struct usage_tools *ut)
+{
+	usage_tools_join(ut);
+	usage_release(&ut->u);
+	toolstats_release(&ut->x);
 }
 
 /* clankers' own time per hook invocation, by event (most runs first), from the log. */
@@ -2816,6 +2923,7 @@ int
 cmd_report(int argc, char **argv, struct ctx *ctx)
 {
 	struct report r;
+	struct usage_tools ut;
 	const char *nc = getenv("NO_COLOR");
 	int status = EXIT_FAIL;
 	char *arg;
@@ -2833,6 +2941,8 @@ cmd_report(int argc, char **argv, struct ctx *ctx)
 	}
 	status = EXIT_FAIL;
 	r.color = r.fmt == OUT_TABLE && isatty(STDOUT_FILENO) && !(nc && *nc);
+	r.want_h2 = tools_alone(&r);
+	memset(&ut, 0, sizeof ut);
 	if (report_open(&r) < 0)
 		goto out;
 	if ((arg = r.session) != NULL) {
@@ -2845,6 +2955,8 @@ cmd_report(int argc, char **argv, struct ctx *ctx)
 	}
 	r.out = cJSON_CreateObject();
 	report_header(&r);
+	if (usage_tools_start(&r, &ut) < 0)
+		goto out;
 	if (wanted(&r, "tables") || wanted(&r, "gaps") || wanted(&r, "log") ||
 	    wanted(&r, "overhead")) {
 		r.log = log_scan(&r);  /* what these read of the logs */
@@ -2857,8 +2969,7 @@ cmd_report(int argc, char **argv, struct ctx *ctx)
 		goto out;
 	if (wanted(&r, "log"))
 		section_log(&r);
-	if ((wanted(&r, "usage") || wanted(&r, "tools") || wanted(&r, "mcp") ||
-	    wanted(&r, "files")) && section_usage_tools(&r) < 0)
+	if (usage_tools_finish(&r, &ut) < 0)
 		goto out;
 	if (wanted(&r, "overhead"))
 		section_overhead(&r);
@@ -2887,11 +2998,12 @@ cmd_report(int argc, char **argv, struct ctx *ctx)
 	}
 	status = EXIT_OK;
 out:
+	usage_tools_release(&ut);
 	logscan_free(r.log);
 	cJSON_Delete(r.out);
 	free(r.session);
 	free(r.project);
-	if (r.h)
-		sqlite3_close(r.h);
+	sqlite3_close(r.h2);
+	sqlite3_close(r.h);
 	return status;
 }
