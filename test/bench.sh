@@ -148,6 +148,28 @@ for shape in mix asst; do
 	rm -rf "$root/t-$shape"
 	measure "clankers session-end (full read)" "$bytes" "$ccu_us" \
 		./clankers --data-root "$root/t-$shape" session-end --transcript "$file"
+	full_us=$last_us
+	# The write floor: the rows that read stored, copied by the sqlite3
+	# shell in one transaction into a new database of the same schema (its
+	# indexes and triggers): what storing them costs with no reading at all.
+	rm -rf "$root/w-$shape"
+	./clankers --data-root "$root/w-$shape" hook SessionStart \
+		<test/fixtures/claude/hooks/single/SessionStart-resume.attio-2025-08.json
+	{
+		echo "PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;"
+		echo "ATTACH '$root/t-$shape/clankers.db' AS src; BEGIN;"
+		for t in sessions messages tools; do
+			c=$(sqlite3 "$root/t-$shape/clankers.db" \
+				"SELECT group_concat(name, ',') FROM pragma_table_info('$t')")
+			echo "INSERT INTO $t ($c) SELECT $c FROM src.$t;"
+		done
+		echo "COMMIT;"
+	} >"$root/copy.sql"
+	measure "sqlite3 copying the same rows" "$bytes" 0 \
+		sqlite3 "$root/w-$shape/clankers.db" ".read $root/copy.sql"
+	floor=" $(ratio "$full_us" "$last_us")x this write floor"
+	[ "$ccu_us" = 0 ] || floor="$floor; the floor alone is $(ratio "$last_us" "$ccu_us")x ccusage"
+	echo "    (the full read is$floor)"
 	# A Stop hook after one more response: the new lines only.
 	tail -n 40 "$src" | sed -e 's/"msg_/"msg_newx/g; s/"req_/"req_newx/g; s/"toolu_/"toolu_newx/g' \
 		-e 's/"uuid":"/"uuid":"newx/g' >>"$file"
