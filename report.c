@@ -1820,7 +1820,7 @@ tools_scan(struct report *r, struct usage *u, struct toolstats *x, int count_usa
 	 * tools_stats covers every column read here; duration_ms as the column
 	 * defines it. The session is read only when a filter or usage needs it.
 	 */
-	int need_sid = u->preloaded || count_usage;
+	int need_sid = (u->preloaded && filtered(r)) || count_usage;
 
 	st = report_prepare(r, need_sid ? "SELECT session_id, created_at, "
 	    "coalesce(tool_name, '(unknown)'), status, "
@@ -2125,15 +2125,23 @@ struct usage_tools {
 	int threaded, wrc;
 };
 
-/* What the report asks of the tool rows: a pass of their own, or none. */
+/* The period is whole UTC days (all time is): usage can come from usage_days. */
+static int
+whole_days(const struct report *r)
+{
+	return (r->since == INT64_MIN || r->since % 86400000 == 0) &&
+	    (r->until == INT64_MAX || r->until % 86400000 == 0);
+}
+
+/*
+ * The tool sections are wanted and their pass over the tool rows is theirs
+ * alone (usage of a period that is not whole days counts tools in it too).
+ */
 static int
 tools_alone(const struct report *r)
 {
-	int whole_days = (r->since == INT64_MIN || r->since % 86400000 == 0) &&
-	    (r->until == INT64_MAX || r->until % 86400000 == 0);
-
 	return (wanted(r, "tools") || wanted(r, "mcp") || wanted(r, "files")) &&
-	    (whole_days || !wanted(r, "usage"));
+	    (whole_days(r) || !wanted(r, "usage"));
 }
 
 static void *
@@ -2145,23 +2153,32 @@ tools_thread(void *arg)
 	return NULL;
 }
 
+static void
+tools_thread_start(struct report *r, struct usage_tools *ut)
+{
+	ut->wr = *r;
+	ut->wr.h = r->h2;
+	ut->wu = ut->u;  /* the preloaded sessions, when a filter needs them */
+	memset(&ut->wu.last_sid, 0, sizeof ut->wu.last_sid);
+	ut->threaded = pthread_create(&ut->thread, NULL, tools_thread, ut) == 0;
+}
+
 static int
 usage_tools_start(struct report *r, struct usage_tools *ut)
 {
+	int thread = r->h2 && tools_alone(r);
+
 	memset(ut, 0, sizeof *ut);
 	ut->tools = wanted(r, "tools") || wanted(r, "mcp") || wanted(r, "files");
-	ut->whole_days = (r->since == INT64_MIN || r->since % 86400000 == 0) &&
-	    (r->until == INT64_MAX || r->until % 86400000 == 0);
+	ut->whole_days = whole_days(r);
 	ut->rows = wanted(r, "usage") && !ut->whole_days;
+	/* With no filter the thread needs no session: it starts before the preload. */
+	if (thread && !filtered(r))
+		tools_thread_start(r, ut);
 	if ((wanted(r, "usage") || ut->tools) && usage_preload(r, &ut->u) < 0)
 		return -1;
-	if (r->h2 && tools_alone(r)) {
-		ut->wr = *r;
-		ut->wr.h = r->h2;
-		ut->wu = ut->u;
-		memset(&ut->wu.last_sid, 0, sizeof ut->wu.last_sid);
-		ut->threaded = pthread_create(&ut->thread, NULL, tools_thread, ut) == 0;
-	}
+	if (thread && filtered(r))
+		tools_thread_start(r, ut);
 	return 0;
 }
 
