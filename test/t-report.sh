@@ -696,6 +696,14 @@ mcp__linear__search|1|0|0|0|7|7|7" \
 is "mcp: by server" "github|2|1|0|0.5|5|15|15
 linear|1|0|0|0|7|7|7" \
 	"$(jq -r '.mcp[] | [.server, .calls, .failures, .running, .failure_rate, .p50_ms, .p95_ms, .max_ms] | map(tostring) | join("|")' "$OUT")"
+q "insert into tools (id, session_id, source, tool_name, status, started_at, ended_at,
+		reported_duration_ms, created_at) values
+	('clock-1', 's-tools', 'claude-code', NULL, 'ok', $T0 + 6000, $T0 + 5990, 999, $T0 + 6000)"
+run report --json --section tools
+is "a tool with no name, its PostToolUse stamped before its PreToolUse: (unknown), 0 ms" \
+	"(unknown)|1|0|0|0" \
+	"$(jq -r '.tools[] | select(.tool == "(unknown)") | [.tool, .calls, .p50_ms, .p95_ms, .max_ms] | map(tostring) | join("|")' "$OUT")"
+q "delete from tools where id = 'clock-1'"
 tbl --section tools,mcp
 is "tools and mcp in a table" "Tools  durations from PreToolUse to PostToolUse, else the client's own
 tool                    calls  failed  failed %  p50 ms  p95 ms  max ms
