@@ -1764,14 +1764,18 @@ usage_days(struct report *r, struct usage *u)
 	"tool_calls, last_at FROM usage_days"
 
 	/* All time reads every row: no bounds to test on each. */
-	st = report_prepare(r, r->since == INT64_MIN && r->until == INT64_MAX ? USAGE_DAYS :
-	    USAGE_DAYS " WHERE day >= :d0 AND day < :d1");
+	int bounded = r->since != INT64_MIN || r->until != INT64_MAX;
+
+	st = report_prepare(r, bounded ? USAGE_DAYS " WHERE day >= :d0 AND day < :d1" :
+	    USAGE_DAYS);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":d0"),
-	    r->since == INT64_MIN ? INT64_MIN : r->since / 86400000);
-	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":d1"),
-	    r->until == INT64_MAX ? INT64_MAX : r->until / 86400000);
+	if (bounded) {
+		sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":d0"),
+		    r->since == INT64_MIN ? INT64_MIN : r->since / 86400000);
+		sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":d1"),
+		    r->until == INT64_MAX ? INT64_MAX : r->until / 86400000);
+	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *sid = (const char *)sqlite3_column_text(st, 0);
 		size_t sn = (size_t)sqlite3_column_bytes(st, 0);
@@ -1892,12 +1896,12 @@ tools_scan(struct report *r, struct usage *u, struct toolstats *x, int count_usa
 	int need_sid = (u->preloaded && filtered(r)) || count_usage;
 	int bounded = r->since != INT64_MIN || r->until != INT64_MAX;
 
-	sql = sqlite3_mprintf("SELECT %s tool_name, status, started_at, ended_at, "
+	sql = xasprintf("SELECT %s tool_name, status, started_at, ended_at, "
 	    "reported_duration_ms, file_path FROM tools INDEXED BY tools_stats%s",
 	    need_sid ? "session_id, created_at," : "",
 	    bounded ? " WHERE created_at >= :since AND created_at < :until" : "");
 	st = report_prepare(r, sql);
-	sqlite3_free(sql);
+	free(sql);
 	if (st == NULL)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1915,9 +1919,11 @@ tools_scan(struct report *r, struct usage *u, struct toolstats *x, int count_usa
 
 			if (sqlite3_column_type(st, c + 2) != SQLITE_NULL &&
 			    sqlite3_column_type(st, c + 3) != SQLITE_NULL) {
-				ms = sqlite3_column_int64(st, c + 3) - sqlite3_column_int64(st, c + 2);
-				if (ms < 0)
-					ms = 0;
+				int64_t a = sqlite3_column_int64(st, c + 2);
+				int64_t b = sqlite3_column_int64(st, c + 3);
+
+				/* max(b - a, 0), and no overflow on absurd times */
+				ms = b <= a ? 0 : a < 0 && b > INT64_MAX + a ? INT64_MAX : b - a;
 			} else if (sqlite3_column_type(st, c + 4) != SQLITE_NULL) {
 				ms = sqlite3_column_int64(st, c + 4);
 			} else {
@@ -2238,8 +2244,10 @@ tools_thread_start(struct report *r, struct usage_tools *ut)
 {
 	ut->wr = *r;
 	ut->wr.h = r->h2;
-	ut->wu = ut->u;  /* the preloaded sessions, when a filter needs them */
-	memset(&ut->wu.last_sid, 0, sizeof ut->wu.last_sid);
+	/* Of u, only the preloaded sessions, when a filter needs them: looked up, never added to. */
+	memset(&ut->wu, 0, sizeof ut->wu);
+	ut->wu.sids = ut->u.sids;
+	ut->wu.preloaded = ut->u.preloaded;
 	ut->threaded = pthread_create(&ut->thread, NULL, tools_thread, ut) == 0;
 }
 
@@ -3048,7 +3056,7 @@ cmd_report(int argc, char **argv, struct ctx *ctx)
 	}
 	status = EXIT_FAIL;
 	r.color = r.fmt == OUT_TABLE && isatty(STDOUT_FILENO) && !(nc && *nc);
-	r.want_h2 = tools_alone(&r);
+	r.want_h2 = tools_alone(&r) && sqlite3_threadsafe();  /* two threads in SQLite */
 	memset(&ut, 0, sizeof ut);
 	memset(&logs, 0, sizeof logs);
 	if (report_open(&r) < 0)

@@ -78,11 +78,13 @@ error(const char *fmt, ...)
 {
 	va_list ap;
 
+	flockfile(stderr);  /* one line, whole, when threads (report's) both have one */
 	fputs("clankers: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 void

@@ -358,6 +358,15 @@ is "--project by a folder above it" "$ALL" "$(jr "$tot" --project "$W")"
 is "--project by its folder with a trailing slash" "$ALL" "$(jr "$tot" --project "$W/work/")"
 is "--project by a folder that only starts the same: nothing" "$NONE" "$(jr "$tot" --project "$W/wor")"
 is "--project of another name: nothing" "$NONE" "$(jr "$tot" --project elsewhere)"
+# The tools sections under each filter (the tool pass's own thread looks the
+# sessions up): one call in the other session, in the project "other".
+q "insert into tools (id, session_id, source, tool_name, status, created_at)
+	values ('toolu_other', 'a125ffff-0000-4000-8000-000000000000', 'claude-code', 'OtherTool', 'ok', 1)"
+tools='[.tools[] | "\(.tool) \(.calls)"] | join(",")'
+is "tools by filter: all, --project work, --project other, --session a125f, --source opencode" \
+	"6|5|OtherTool 1|OtherTool 1|" \
+	"$(jr '[.tools[].calls] | add' --section tools)|$(jr '[.tools[].calls] | add' --section tools --project work)|$(jr "$tools" --section tools --project other)|$(jr "$tools" --section tools,files --session a125f)|$(jr "$tools" --section tools --source opencode)"
+q "delete from tools where id = 'toolu_other'"
 tbl --project work --section usage
 is "--project in a table: the filter said" "clankers report  all time  project work" "$(head -n 1 "$OUT")"
 # A filter that leaves the session out must not make its logged events look
@@ -969,7 +978,7 @@ P=$FIX/claude/hooks/single/PostToolUse-Bash.seeknal-2026-02.json
 hook PostToolUse "$P"
 (
 	i=0
-	while [ ! -e "$TMP/stop" ]; do
+	while [ ! -e "$TMP/stop" ] && [ -d "$TMP" ]; do  # stops with the test, even cut short
 		sed "s/call_2d1f710e441b45ef8134c7bd/toolu_race_$i/" "$P" | "$CLANKERS" hook PostToolUse
 		i=$((i + 1))
 	done
