@@ -712,6 +712,11 @@ run report --json --section tools
 is "a tool with no name, its PostToolUse stamped before its PreToolUse: (unknown), 0 ms" \
 	"(unknown)|1|0|0|0" \
 	"$(jq -r '.tools[] | select(.tool == "(unknown)") | [.tool, .calls, .p50_ms, .p95_ms, .max_ms] | map(tostring) | join("|")' "$OUT")"
+q "update tools set tool_name = 'Far', started_at = -9000000000000000000,
+	ended_at = 9000000000000000000 where id = 'clock-1'"
+run report --json --section tools
+is "a call from -9e18 to 9e18 ms: the largest duration there is, no overflow" "0|Far|true" \
+	"$RC|$(jq -r '.tools[] | select(.tool == "Far") | "\(.tool)|\(.max_ms >= 9.2e18)"' "$OUT")"
 q "delete from tools where id = 'clock-1'"
 tbl --section tools,mcp
 is "tools and mcp in a table" "Tools  durations from PreToolUse to PostToolUse, else the client's own
