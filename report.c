@@ -56,7 +56,6 @@ static const char *const section_names[] = {
 struct report {
 	sqlite3 *h;               /* owned */
 	sqlite3 *h2;              /* owned, or NULL: at h's snapshot, for the tool pass's thread */
-	int want_h2;              /* the tool pass can run on a thread of its own */
 	struct ctx *ctx;          /* borrowed */
 	enum by by;
 	enum fmt fmt;
@@ -228,6 +227,33 @@ wanted(const struct report *r, const char *section)
 	return 0;
 }
 
+/* The period is whole UTC days (all time is): usage can come from usage_days. */
+static int
+whole_days(const struct report *r)
+{
+	return (r->since == INT64_MIN || r->since % 86400000 == 0) &&
+	    (r->until == INT64_MAX || r->until % 86400000 == 0);
+}
+
+/* A section drawn from the pass over the tool rows is wanted. */
+static int
+tools_wanted(const struct report *r)
+{
+	return wanted(r, "tools") || wanted(r, "mcp") || wanted(r, "files");
+}
+
+/*
+ * The tool sections are wanted and their pass over the tool rows is theirs
+ * alone (usage of a period that is not whole days counts tools in it too),
+ * so it can run on a thread of its own (when SQLite is built for threads).
+ */
+static int
+tools_alone(const struct report *r)
+{
+	return tools_wanted(r) && (whole_days(r) || !wanted(r, "usage")) &&
+	    sqlite3_threadsafe();
+}
+
 /* --- the database -------------------------------------------------------- */
 
 /* The database's schema version, or -1 on an error (reported). */
@@ -254,7 +280,7 @@ begin_read(sqlite3 *h)
 }
 
 /*
- * One read transaction: every section sees the same rows. With want_h2, a
+ * One read transaction: every section sees the same rows. With tools_alone, a
  * second connection at the same snapshot, so that the pass over the tool
  * rows (the longest) runs on a thread while the other sections are read.
  * SQLite as Debian builds it cannot hand a snapshot from one connection
@@ -270,7 +296,7 @@ report_begin(struct report *r)
 	sqlite3 *w = NULL;
 	int frozen = 0;
 
-	if (r->want_h2 && sqlite3_open_v2(r->ctx->db_path, &w, SQLITE_OPEN_READWRITE |
+	if (tools_alone(r) && sqlite3_open_v2(r->ctx->db_path, &w, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK &&
 	    sqlite3_busy_timeout(w, FREEZE_BUSY_MS) == SQLITE_OK &&
 	    sqlite3_exec(w, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK)
@@ -1637,6 +1663,17 @@ usage_preload(struct report *r, struct usage *u)
 	return report_done(r, st, rc);
 }
 
+/* The slot of day d in the map of days: its own, or the free one it would take. */
+static size_t
+day_slot(const struct usage *u, int64_t d)
+{
+	size_t i = (size_t)((uint64_t)d * 0x9e3779b97f4a7c15ULL >> 20) & (u->capdays - 1);
+
+	while (u->day_g[i] >= 0 && u->days[i] != d)
+		i = (i + 1) & (u->capdays - 1);
+	return i;
+}
+
 /*
  * By day: the group of day d (days since the epoch), from a map of the
  * days met: the rows of a session come together, the days of the rows do not.
@@ -1648,34 +1685,31 @@ day_group(struct usage *u, int64_t d)
 	size_t i;
 
 	if (2 * (u->ndays + 1) > u->capdays) {
-		size_t cap = u->capdays ? 2 * u->capdays : 64, k, j;
-		int64_t *days = xmalloc(cap * sizeof *days);
-		int *g = xmalloc(cap * sizeof *g);
+		int64_t *days = u->days;
+		int *g = u->day_g;
+		size_t cap = u->capdays, k;
 
-		for (k = 0; k < cap; k++)
-			g[k] = -1;
+		u->capdays = cap ? 2 * cap : 64;
+		u->days = xmalloc(u->capdays * sizeof *u->days);
+		u->day_g = xmalloc(u->capdays * sizeof *u->day_g);
 		for (k = 0; k < u->capdays; k++)
-			if (u->day_g[k] >= 0) {
-				for (j = (size_t)fnv1a(FNV_SEED, &u->days[k], 8) & (cap - 1); g[j] >= 0;
-				    j = (j + 1) & (cap - 1))
-					;
-				days[j] = u->days[k];
-				g[j] = u->day_g[k];
+			u->day_g[k] = -1;
+		for (k = 0; k < cap; k++)
+			if (g[k] >= 0) {
+				i = day_slot(u, days[k]);
+				u->days[i] = days[k];
+				u->day_g[i] = g[k];
 			}
-		free(u->days);
-		free(u->day_g);
-		u->days = days;
-		u->day_g = g;
-		u->capdays = cap;
+		free(days);
+		free(g);
 	}
-	for (i = (size_t)fnv1a(FNV_SEED, &d, 8) & (u->capdays - 1); u->day_g[i] >= 0;
-	    i = (i + 1) & (u->capdays - 1))
-		if (u->days[i] == d)
-			return u->day_g[i];
-	civil_day(d, day);
-	u->days[i] = d;
-	u->ndays++;
-	return u->day_g[i] = usage_group(u, day, strlen(day));
+	if (u->day_g[i = day_slot(u, d)] < 0) {
+		civil_day(d, day);
+		u->days[i] = d;
+		u->day_g[i] = usage_group(u, day, strlen(day));
+		u->ndays++;
+	}
+	return u->day_g[i];
 }
 
 /* The group of a row of session sid (its id sid_text) at time t; model NULL for a tool. */
@@ -2211,25 +2245,6 @@ struct usage_tools {
 	int threaded, wrc;
 };
 
-/* The period is whole UTC days (all time is): usage can come from usage_days. */
-static int
-whole_days(const struct report *r)
-{
-	return (r->since == INT64_MIN || r->since % 86400000 == 0) &&
-	    (r->until == INT64_MAX || r->until % 86400000 == 0);
-}
-
-/*
- * The tool sections are wanted and their pass over the tool rows is theirs
- * alone (usage of a period that is not whole days counts tools in it too).
- */
-static int
-tools_alone(const struct report *r)
-{
-	return (wanted(r, "tools") || wanted(r, "mcp") || wanted(r, "files")) &&
-	    (whole_days(r) || !wanted(r, "usage"));
-}
-
 static void *
 tools_thread(void *arg)
 {
@@ -2257,7 +2272,7 @@ usage_tools_start(struct report *r, struct usage_tools *ut)
 	int thread = r->h2 && tools_alone(r);
 
 	memset(ut, 0, sizeof *ut);
-	ut->tools = wanted(r, "tools") || wanted(r, "mcp") || wanted(r, "files");
+	ut->tools = tools_wanted(r);
 	ut->whole_days = whole_days(r);
 	ut->rows = wanted(r, "usage") && !ut->whole_days;
 	/* With no filter the thread needs no session: it starts before the preload. */
@@ -3056,7 +3071,6 @@ cmd_report(int argc, char **argv, struct ctx *ctx)
 	}
 	status = EXIT_FAIL;
 	r.color = r.fmt == OUT_TABLE && isatty(STDOUT_FILENO) && !(nc && *nc);
-	r.want_h2 = tools_alone(&r) && sqlite3_threadsafe();  /* two threads in SQLite */
 	memset(&ut, 0, sizeof ut);
 	memset(&logs, 0, sizeof logs);
 	if (report_open(&r) < 0)
