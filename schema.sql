@@ -536,3 +536,9 @@ BEGIN
       tool_calls = tool_calls + 1,
       last_at = max(coalesce(last_at, excluded.last_at), excluded.last_at);
 END;
+
+-- version 4
+-- messages_usage leads with session_id, so it already finds a session's
+-- messages (and serves the ON DELETE CASCADE from sessions): a second
+-- index on session_id alone only cost every insert of a message.
+DROP INDEX messages_session;
