@@ -485,11 +485,39 @@ resolve_session(struct report *r, const char *arg)
 /* --- a string map: key -> index into the caller's array ------------------- */
 
 struct strmap {
-	char **keys;      /* owned, each owned; slot order */
+	char **keys;      /* owned; slot order; each in the arena */
 	int *vals;        /* the index the caller gave, per slot */
 	uint64_t *hashes; /* each key's hash, per slot: a probe compares bytes only on a match */
 	size_t cap, n;    /* cap a power of two, or 0 */
+	char *arena;      /* owned: the newest block of keys, which starts with the one before */
+	char *free_at;    /* where the next key goes in it */
+	size_t left;      /* bytes free there */
 };
+
+#define ARENA_BLOCK (64 * 1024)
+
+/* A copy of k[0..n) in the map's arena: 100,000 keys are not 100,000 mallocs. */
+static char *
+strmap_copy(struct strmap *m, const char *k, size_t n)
+{
+	char *p;
+
+	if (n + 1 > m->left) {
+		size_t size = n + 1 > ARENA_BLOCK ? n + 1 : ARENA_BLOCK;
+		char *b = xmalloc(sizeof(char *) + size);
+
+		memcpy(b, &m->arena, sizeof(char *));
+		m->arena = b;
+		m->free_at = b + sizeof(char *);
+		m->left = size;
+	}
+	p = m->free_at;
+	memcpy(p, k, n);
+	p[n] = '\0';
+	m->free_at += n + 1;
+	m->left -= n + 1;
+	return p;
+}
 
 static size_t
 strmap_slot(const struct strmap *m, const char *k, size_t n, uint64_t h)
@@ -522,8 +550,10 @@ strmap_put(struct strmap *m, const char *k, size_t n, int v)
 	size_t i;
 
 	if (2 * (m->n + 1) > m->cap) {
-		struct strmap g = { NULL, NULL, NULL, m->cap ? 2 * m->cap : 64, 0 };
+		struct strmap g = *m;
 
+		g.cap = m->cap ? 2 * m->cap : 64;
+		g.n = 0;
 		g.keys = xmalloc(g.cap * sizeof *g.keys);
 		g.vals = xmalloc(g.cap * sizeof *g.vals);
 		g.hashes = xmalloc(g.cap * sizeof *g.hashes);
@@ -545,7 +575,7 @@ strmap_put(struct strmap *m, const char *k, size_t n, int v)
 		*m = g;
 	}
 	i = strmap_slot(m, k, n, h);
-	m->keys[i] = xstrndup(k, n);
+	m->keys[i] = strmap_copy(m, k, n);
 	m->vals[i] = v;
 	m->hashes[i] = h;
 	m->n++;
@@ -554,10 +584,12 @@ strmap_put(struct strmap *m, const char *k, size_t n, int v)
 static void
 strmap_release(struct strmap *m)
 {
-	size_t i;
+	while (m->arena) {
+		char *b = m->arena;
 
-	for (i = 0; i < m->cap; i++)
-		free(m->keys[i]);
+		memcpy(&m->arena, b, sizeof(char *));
+		free(b);
+	}
 	free(m->keys);
 	free(m->vals);
 	free(m->hashes);
@@ -1489,12 +1521,13 @@ struct group {
 };
 
 struct usage {
-	struct strmap keys;       /* group key -> index into g */
+	struct strmap keys;       /* group key -> index into g (by session: none, see sid_group) */
 	struct group *g;          /* owned */
-	size_t ng;
+	size_t ng, capg;
 	struct strmap sids;       /* session id -> index */
-	int *sid_group;           /* owned; by project: the group of each session */
+	int *sid_group;           /* owned; by project or session: the group of each session, or -1 */
 	size_t nsids, capsids;
+	int single;               /* by project or session: each session is in one group */
 	uint64_t *pairs;          /* owned; (group + 1) << 32 | sid + 1, open addressing */
 	size_t npairs, cappairs;
 	unsigned char *seen;      /* owned; per sid: counted in the total */
@@ -1502,7 +1535,7 @@ struct usage {
 	int preloaded;            /* sids holds exactly the sessions the filter lets in */
 	/* Rows come in session order and mostly one day at a time: the last answers. */
 	struct buf last_sid;
-	int last_s, last_sg;      /* its index, and its BY_SESSION group */
+	int last_s;               /* its index */
 	int64_t *days;            /* owned; open addressing, day -> its group in day_g */
 	int *day_g;               /* owned; -1: a free slot */
 	size_t ndays, capdays;
@@ -1524,17 +1557,41 @@ struct toolstats {
 	size_t nts, nss, nfs;
 };
 
+/* A new group, its key not yet set. */
+static int
+group_new(struct usage *u)
+{
+	if (u->ng == u->capg) {
+		u->capg = u->capg ? 2 * u->capg : 64;
+		u->g = xrealloc(u->g, u->capg * sizeof *u->g);
+	}
+	memset(&u->g[u->ng], 0, sizeof *u->g);
+	return (int)u->ng++;
+}
+
 static int
 usage_group(struct usage *u, const char *key, size_t n)
 {
 	int i = strmap_get(&u->keys, key, n);
 
-	if (i >= 0)
-		return i;
-	u->g = xrealloc(u->g, (u->ng + 1) * sizeof *u->g);
-	memset(&u->g[u->ng], 0, sizeof *u->g);
-	strmap_put(&u->keys, key, n, (int)u->ng);
-	return (int)u->ng++;
+	if (i < 0)
+		strmap_put(&u->keys, key, n, i = group_new(u));
+	return i;
+}
+
+/* Room for one more session in the arrays kept per session. */
+static void
+sid_grow(struct usage *u)
+{
+	size_t k;
+
+	if (u->nsids < u->capsids)
+		return;
+	u->capsids = u->capsids ? 2 * u->capsids : 1024;
+	u->seen = xrealloc(u->seen, u->capsids);
+	u->sid_group = xrealloc(u->sid_group, u->capsids * sizeof *u->sid_group);
+	for (k = u->nsids; k < u->capsids; k++)
+		u->sid_group[k] = -1;
 }
 
 /* The index of a session id; -1 when the filter leaves it out. */
@@ -1548,14 +1605,10 @@ usage_sid(struct usage *u, const char *sid, size_t n)
 	u->last_sid.len = 0;
 	buf_add(&u->last_sid, sid, n);
 	buf_add(&u->last_sid, "", 1);
-	u->last_sg = -1;
 	if ((i = strmap_get(&u->sids, sid, n)) >= 0 || u->preloaded)
 		return u->last_s = i;
 	strmap_put(&u->sids, sid, n, (int)u->nsids);
-	if (u->nsids == u->capsids) {
-		u->capsids = u->capsids ? 2 * u->capsids : 1024;
-		u->seen = xrealloc(u->seen, u->capsids);
-	}
+	sid_grow(u);
 	u->seen[u->nsids] = 0;
 	return u->last_s = (int)u->nsids++;
 }
@@ -1567,6 +1620,14 @@ usage_pair(struct usage *u, int g, int sid)
 	uint64_t key = (uint64_t)(g + 1) << 32 | (uint64_t)(sid + 1), h;
 	size_t i;
 
+	if (u->single) {  /* g is sid's one group: seen says it all */
+		if (!u->seen[sid]) {
+			u->seen[sid] = 1;
+			u->g[g].sessions++;
+			u->total_sessions++;
+		}
+		return;
+	}
 	if (2 * (u->npairs + 1) > u->cappairs) {
 		uint64_t *old = u->pairs;
 		size_t oldcap = u->cappairs, k;
@@ -1650,11 +1711,7 @@ usage_preload(struct report *r, struct usage *u)
 		const char *id = (const char *)sqlite3_column_text(st, 0);
 		const char *p = (const char *)sqlite3_column_text(st, 1);
 
-		if (u->nsids == u->capsids) {
-			u->capsids = u->capsids ? 2 * u->capsids : 1024;
-			u->seen = xrealloc(u->seen, u->capsids);
-			u->sid_group = xrealloc(u->sid_group, u->capsids * sizeof *u->sid_group);
-		}
+		sid_grow(u);
 		u->seen[u->nsids] = 0;
 		if (r->by == BY_PROJECT)
 			u->sid_group[u->nsids] = usage_group(u, p, strlen(p));
@@ -1712,10 +1769,9 @@ day_group(struct usage *u, int64_t d)
 	return u->day_g[i];
 }
 
-/* The group of a row of session sid (its id sid_text) at time t; model NULL for a tool. */
+/* The group of a row of session sid at time t; model NULL for a tool. */
 static int
-group_of(struct report *r, struct usage *u, int sid, const char *sid_text, size_t sid_n,
-    int64_t t, const char *model)
+group_of(struct report *r, struct usage *u, int sid, int64_t t, const char *model)
 {
 	switch (r->by) {
 	case BY_DAY:  /* the day as usage_days counts it: toward zero */
@@ -1724,10 +1780,10 @@ group_of(struct report *r, struct usage *u, int sid, const char *sid_text, size_
 		return model ? usage_group(u, model, strlen(model)) : -1;
 	case BY_PROJECT:
 		return u->sid_group[sid];
-	case BY_SESSION:
-		if (u->last_sg < 0)
-			u->last_sg = usage_group(u, sid_text, sid_n);
-		return u->last_sg;
+	case BY_SESSION:  /* keyed by the session map's own copy of the id (usage_out) */
+		if (u->sid_group[sid] < 0)
+			u->sid_group[sid] = group_new(u);
+		return u->sid_group[sid];
 	}
 	return -1;
 }
@@ -1758,7 +1814,7 @@ usage_messages(struct report *r, struct usage *u)
 			continue;
 		if ((s = usage_sid(u, sid, sn)) < 0)
 			continue;
-		g = group_of(r, u, s, sid, sn, t, model ? model : "(none)");
+		g = group_of(r, u, s, t, model ? model : "(none)");
 		if (g < 0)
 			continue;
 		usage_pair(u, g, s);
@@ -1823,7 +1879,7 @@ usage_days(struct report *r, struct usage *u)
 			continue;
 		if ((s = usage_sid(u, sid, sn)) < 0)
 			continue;
-		g = group_of(r, u, s, sid, sn, sqlite3_column_int64(st, 1) * 86400000,
+		g = group_of(r, u, s, sqlite3_column_int64(st, 1) * 86400000,
 		    *model ? model : "(none)");
 		if (g < 0)
 			continue;
@@ -1967,7 +2023,7 @@ tools_scan(struct report *r, struct usage *u, struct toolstats *x, int count_usa
 			    (const char *)sqlite3_column_text(st, c + 1),
 			    (const char *)sqlite3_column_text(st, c + 5), has);
 		}
-		if (!count_usage || (g = group_of(r, u, s, sid, sn, t, NULL)) < 0)
+		if (!count_usage || (g = group_of(r, u, s, t, NULL)) < 0)
 			continue;  /* BY_MODEL: a tool call has no model */
 		usage_pair(u, g, s);
 		u->g[g].tools++;
@@ -2124,9 +2180,12 @@ usage_out(struct report *r, struct usage *u)
 
 	cJSON_AddStringToObject(o, "by", by_names[r->by]);
 	rows = cJSON_AddArrayToObject(o, "rows");
-	for (i = 0; i < u->keys.cap; i++)  /* the keys live in the map */
+	for (i = 0; i < u->keys.cap; i++)  /* the keys live in the maps */
 		if (u->keys.keys[i])
 			u->g[u->keys.vals[i]].key = u->keys.keys[i];
+	for (i = 0; r->by == BY_SESSION && i < u->sids.cap; i++)
+		if (u->sids.keys[i] && u->sid_group[u->sids.vals[i]] >= 0)
+			u->g[u->sid_group[u->sids.vals[i]]].key = u->sids.keys[i];
 	sort_by = r->by;
 	if (u->ng > 1)
 		qsort(u->g, u->ng, sizeof *u->g, cmp_group);
@@ -2272,6 +2331,7 @@ usage_tools_start(struct report *r, struct usage_tools *ut)
 	int thread = r->h2 && tools_alone(r);
 
 	memset(ut, 0, sizeof *ut);
+	ut->u.single = r->by == BY_PROJECT || r->by == BY_SESSION;
 	ut->tools = tools_wanted(r);
 	ut->whole_days = whole_days(r);
 	ut->rows = wanted(r, "usage") && !ut->whole_days;

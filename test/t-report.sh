@@ -921,6 +921,44 @@ is "--until 7d: the rows before" "11000" "$(jr .usage.total.input_tokens --until
 is "--since 2w --until 12h" "1100" "$(jr .usage.total.input_tokens --since 2w --until 12h)"
 is "--since 0m: nothing" "null" "$(jr .usage.total.input_tokens --since 0m)"
 
+# --- many sessions: every group, against SQL --------------------------------
+# 3,000 sessions with long ids (the session map's keys fill many of its
+# blocks and the map grows many times), each with messages on two days and
+# a tool call: by session and by project a session is in one group; by day
+# and by model it is in several, and counted once in each.
+emptied
+D=86400000 T0=$(q "select strftime('%s', '2026-11-01') * 1000")
+q "WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < 3000)
+	INSERT INTO sessions (id, source, project_name, created_at, updated_at)
+	  SELECT printf('many-%04d-%s', v, hex(zeroblob(20))), 'claude-code', 'p' || (v % 7),
+	    $T0 + v, $T0 + v FROM n;
+	INSERT INTO messages (id, session_id, role, model, source, input_tokens, cost_usd, created_at)
+	  SELECT 'm1-' || rowid, id, 'assistant', CASE WHEN rowid % 3 THEN 'a' ELSE 'b' END,
+	    'claude-code', rowid, 0.5, created_at FROM sessions;
+	INSERT INTO messages (id, session_id, role, model, source, input_tokens, cost_usd, created_at)
+	  SELECT 'm2-' || rowid, id, 'assistant', 'a', 'claude-code', 2 * rowid, 0.25,
+	    created_at + (rowid % 4) * $D FROM sessions;
+	INSERT INTO tools (id, session_id, source, tool_name, status, created_at)
+	  SELECT 't-' || rowid, id, 'claude-code', 'Bash', 'ok', created_at + $D FROM sessions"
+by_sql() {  # KEY: key|sessions|messages|input_tokens per group, by SQL
+	q "SELECT $1 AS k, count(DISTINCT x.session_id), sum(n), sum(i) FROM (
+	    SELECT session_id, 1 AS n, input_tokens AS i, created_at AS t FROM messages
+	    UNION ALL SELECT session_id, 0, NULL, created_at FROM tools) x
+	  JOIN sessions s ON s.id = x.session_id GROUP BY k ORDER BY k" | sed 's/|$/|null/'
+}
+by_report() {
+	jr '.usage.rows[] | "\(.key)|\(.sessions)|\(.messages)|\(.input_tokens)"' --section usage --limit 0 "$@" |
+		LC_ALL=C sort
+}
+is "3,000 sessions by session: each its own row, as SQL counts it" "$(by_sql s.id | LC_ALL=C sort)" \
+	"$(by_report --by session)"
+is "3,000 sessions by project: as SQL counts it" "$(by_sql s.project_name | LC_ALL=C sort)" \
+	"$(by_report --by project)"
+is "3,000 sessions by day: each session once a day, as SQL counts it" \
+	"$(by_sql "date(x.t / 1000, 'unixepoch')" | LC_ALL=C sort)" "$(by_report --by day)"
+is "3,000 sessions: the total counts each session once" "3000|6000|3000" \
+	"$(jr '"\(.usage.total.sessions)|\(.usage.total.messages)|\(.usage.total.tool_calls)"' --section usage --by session)"
+
 # --- robustness -------------------------------------------------------------
 fresh
 run report
