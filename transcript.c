@@ -1636,9 +1636,12 @@ static const char SQL_SUMMARY[] =
 	" output_tokens, cache_creation_input_tokens, cache_read_input_tokens,"
 	" cost_usd, (SELECT count(*) FROM messages WHERE session_id = :sid"
 	"   AND role = 'user'),"
-	" (SELECT group_concat(DISTINCT COALESCE(model, '(no model)')) FROM messages"
+	/* Which models have no price: looked for only when some response has
+	 * none (a pass over all the session's responses otherwise). */
+	" CASE WHEN unpriced_responses > 0 THEN"
+	"   (SELECT group_concat(DISTINCT COALESCE(model, '(no model)')) FROM messages"
 	"   WHERE session_id = :sid"
-	"   AND role = 'assistant' AND cost_usd IS NULL)"
+	"   AND role = 'assistant' AND cost_usd IS NULL) END"
 	" FROM sessions WHERE id = :sid";
 
 static const char SQL_TRANSCRIPT_OF[] =
