@@ -71,8 +71,8 @@ is "version 3: tools_stats takes the place of tools_session" "tools_running tool
 	"$(sqlite3 "$ROOT/v1/clankers.db" "select group_concat(name, ' ') from (select name from sqlite_master where tbl_name = 'tools' and name not like 'sqlite_%' and type = 'index' order by name)")"
 is "version 4: messages_usage alone finds a session's messages" "messages_usage" \
 	"$(sqlite3 "$ROOT/v1/clankers.db" "select group_concat(name, ' ') from (select name from sqlite_master where tbl_name = 'messages' and name not like 'sqlite_%' and type = 'index' order by name)")"
-is "version 4: a session's messages are found through messages_usage" "SEARCH messages USING INDEX messages_usage (session_id=?)" \
-	"$(sqlite3 "$ROOT/v1/clankers.db" "explain query plan select text_content from messages where session_id = 'old'" | sed -n 's/^[^A-Z]*SEARCH/SEARCH/p')"
+is "version 4: a session's messages are found through messages_usage" 1 \
+	"$(sqlite3 "$ROOT/v1/clankers.db" "explain query plan select text_content from messages where session_id = 'old'" | grep -c 'USING INDEX messages_usage')"
 
 # --- log level ---
 fresh

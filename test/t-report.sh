@@ -922,10 +922,11 @@ is "--since 2w --until 12h" "1100" "$(jr .usage.total.input_tokens --since 2w --
 is "--since 0m: nothing" "null" "$(jr .usage.total.input_tokens --since 0m)"
 
 # --- many sessions: every group, against SQL --------------------------------
-# 3,000 sessions with long ids (the session map's keys fill many of its
+# 3,000 sessions with long ids (the session map's keys fill several of its
 # blocks and the map grows many times), each with messages on two days and
 # a tool call: by session and by project a session is in one group; by day
-# and by model it is in several, and counted once in each.
+# and by model it is in several, and counted once in each. All time reads
+# usage_days; a period that is not whole days reads the rows themselves.
 emptied
 D=86400000 T0=$(q "select strftime('%s', '2026-11-01') * 1000")
 q "WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < 3000)
@@ -940,22 +941,29 @@ q "WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < 3000
 	    created_at + (rowid % 4) * $D FROM sessions;
 	INSERT INTO tools (id, session_id, source, tool_name, status, created_at)
 	  SELECT 't-' || rowid, id, 'claude-code', 'Bash', 'ok', created_at + $D FROM sessions"
-by_sql() {  # KEY: key|sessions|messages|input_tokens per group, by SQL
+by_sql() {  # KEY [WHERE]: key|sessions|messages|input_tokens per group, by SQL
 	q "SELECT $1 AS k, count(DISTINCT x.session_id), sum(n), sum(i) FROM (
-	    SELECT session_id, 1 AS n, input_tokens AS i, created_at AS t FROM messages
-	    UNION ALL SELECT session_id, 0, NULL, created_at FROM tools) x
-	  JOIN sessions s ON s.id = x.session_id GROUP BY k ORDER BY k" | sed 's/|$/|null/'
+	    SELECT session_id, 1 AS n, input_tokens AS i, created_at AS t, model FROM messages
+	    UNION ALL SELECT session_id, 0, NULL, created_at, NULL FROM tools) x
+	  JOIN sessions s ON s.id = x.session_id WHERE ${2:-true} GROUP BY k ORDER BY k" | sed 's/|$/|null/'
 }
 by_report() {
 	jr '.usage.rows[] | "\(.key)|\(.sessions)|\(.messages)|\(.input_tokens)"' --section usage --limit 0 "$@" |
 		LC_ALL=C sort
 }
-is "3,000 sessions by session: each its own row, as SQL counts it" "$(by_sql s.id | LC_ALL=C sort)" \
-	"$(by_report --by session)"
-is "3,000 sessions by project: as SQL counts it" "$(by_sql s.project_name | LC_ALL=C sort)" \
-	"$(by_report --by project)"
-is "3,000 sessions by day: each session once a day, as SQL counts it" \
-	"$(by_sql "date(x.t / 1000, 'unixepoch')" | LC_ALL=C sort)" "$(by_report --by day)"
+for period in "" "--until 2099-12-31T23:59"; do
+	is "3,000 sessions by session${period:+ $period}: each its own row, as SQL counts it" \
+		"$(by_sql s.id | LC_ALL=C sort)" "$(by_report --by session $period)"
+	is "3,000 sessions by project${period:+ $period}: as SQL counts it" \
+		"$(by_sql s.project_name | LC_ALL=C sort)" "$(by_report --by project $period)"
+	is "3,000 sessions by day${period:+ $period}: each session once a day, as SQL counts it" \
+		"$(by_sql "date(x.t / 1000, 'unixepoch')" | LC_ALL=C sort)" "$(by_report --by day $period)"
+	is "3,000 sessions by model${period:+ $period}: each session once a model, as SQL counts it" \
+		"$(by_sql x.model "x.model IS NOT NULL" | LC_ALL=C sort)" "$(by_report --by model $period)"
+	is "3,000 sessions of one project by session${period:+ $period}: as SQL counts them" \
+		"$(by_sql s.id "s.project_name = 'p3'" | LC_ALL=C sort)" \
+		"$(by_report --by session --project p3 $period)"
+done
 is "3,000 sessions: the total counts each session once" "3000|6000|3000" \
 	"$(jr '"\(.usage.total.sessions)|\(.usage.total.messages)|\(.usage.total.tool_calls)"' --section usage --by session)"
 
