@@ -1617,7 +1617,7 @@ usage_sid(struct usage *u, const char *sid, size_t n)
 static void
 usage_pair(struct usage *u, int g, int sid)
 {
-	uint64_t key = (uint64_t)(g + 1) << 32 | (uint64_t)(sid + 1), h;
+	uint64_t key, h;
 	size_t i;
 
 	if (u->single) {  /* g is sid's one group: seen says it all */
@@ -1628,6 +1628,7 @@ usage_pair(struct usage *u, int g, int sid)
 		}
 		return;
 	}
+	key = (uint64_t)(g + 1) << 32 | (uint64_t)(sid + 1);
 	if (2 * (u->npairs + 1) > u->cappairs) {
 		uint64_t *old = u->pairs;
 		size_t oldcap = u->cappairs, k;
