@@ -32,7 +32,8 @@ endif
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm -pthread
 
-LIBOBJS = util.o log.o db.o hook.o spool.o claude.o project.o jscan.o transcript.o price.o \
+LIBOBJS = util.o log.o db.o payload.o project.o jscan.o price.o store.o claude.o transcript.o \
+	agent.o event.o spool.o hook.o \
 	query.o install.o report.o doctor.o
 OBJS = clankers.o $(LIBOBJS)
 

@@ -108,46 +108,20 @@ int db_run(struct db *db, sqlite3_stmt *st);
 void db_reset(sqlite3_stmt *st);
 int db_schema_version(void);
 
-/* hook.c: what one hook invocation received, and the event dispatch */
-struct receipt {
-	char *event;         /* owned */
-	char *invocation;    /* owned; random, unique per invocation */
-	int64_t received_at; /* ms */
-	char *project_dir;   /* owned; $CLAUDE_PROJECT_DIR when given */
-	int64_t transcript_size;  /* size of transcript_path at receipt, -1 if none */
-	int spooled;         /* 1 when this event comes from the spool */
+/* payload.c: reading what an agent sent, for every mapper */
+struct payload {
+	cJSON *root;  /* borrowed; the event's payload */
+	cJSON *log;   /* borrowed; the invocation's log record, or NULL */
+	int warned;   /* a field had the wrong type (named in log's bad_fields) */
 };
-void receipt_release(struct receipt *r);
-
-struct hook {
-	struct db *db;
-	const struct receipt *r;
-	cJSON *payload;       /* borrowed */
-	const char *session_id;  /* borrowed from payload */
-	cJSON *log;           /* borrowed; the invocation's log record */
-	int warned;           /* a field had the wrong type */
-};
-const char *hook_str(struct hook *h, const cJSON *obj, const char *name);
-int hook_num(struct hook *h, const cJSON *obj, const char *name, int64_t *out);
-int hook_bool(struct hook *h, const cJSON *obj, const char *name, int *out);
-cJSON *hook_parse(char *data, size_t n, const char **err);
-int hook_store(struct db *db, const struct receipt *r, cJSON *payload, cJSON *log);
-int cmd_hook(int argc, char **argv, struct ctx *ctx);
-void hook_transcript(struct db *db, const char *root, const char *event,
-    cJSON *payload, int64_t deadline_us, cJSON *log);
-
-/* spool.c */
-int spool_write(const char *root, const struct receipt *r, const char *payload, size_t n);
-int spool_ingest(struct db *db, const char *root, int64_t until_us);
-
-/* claude.c */
-int claude_known_event(const char *event);
-const char *claude_event(size_t idx);  /* NULL past the last */
-int claude_store(struct hook *h);
-size_t claude_title(const char *prompt, char *out, size_t outsz);
-size_t output_limit(void);
-int claude_set_title(struct db *db, const char *sid, const char *title,
-    const char *source, int64_t at);
+cJSON *payload_parse(char *data, size_t n, const char **err);
+/* The getters read obj's field (obj NULL: the root); wrong types read as absent. */
+const char *payload_str(struct payload *p, const cJSON *obj, const char *name);
+int payload_num(struct payload *p, const cJSON *obj, const char *name, int64_t *out);
+int payload_real(struct payload *p, const cJSON *obj, const char *name, double *out);
+int payload_bool(struct payload *p, const cJSON *obj, const char *name, int *out);
+const cJSON *payload_obj(struct payload *p, const cJSON *obj, const char *name);
+char *payload_text(const cJSON *v);  /* owned; strings as they are, else JSON */
 
 /* jscan.c: raw JSON spans, for reading transcripts fast */
 struct jspan {
@@ -177,6 +151,125 @@ void price_free(void);
 void price_register(sqlite3 *h);
 int price_skipped(const char **first);  /* lines the last load skipped */
 
+/*
+ * store.c: every write of sessions, titles, messages, tools, errors and
+ * compactions, with the source bound. Records carry what an agent said;
+ * NULL strings and negative numbers are "not said" and leave the stored
+ * value alone. Rows other than the session's need its row first
+ * (store_session or store_session_made). Each returns a SQLite result
+ * code and runs inside the caller's transaction.
+ */
+struct store {
+	struct db *db;        /* borrowed */
+	const char *source;   /* borrowed: sessions.source of the agent, e.g. "claude-code" */
+};
+struct store_session {
+	const char *id;
+	int64_t first_at, last_at;  /* the times this record speaks for; -1: none */
+	const char *cwd;            /* where the agent runs now */
+	const char *project_dir;    /* the agent's project folder, when it names one (else cwd) */
+	const char *git_branch;     /* as the agent reports it (else found from the folder) */
+	const char *provider, *permission_mode, *transcript_path, *client_version;
+	const char *event;          /* the event that said this */
+	const char *model;          /* the model it starts with: the latest start's wins */
+	const char *start_source, *agent_type;  /* only a start of the session says these */
+};
+#define STORE_SESSION_INIT { .first_at = -1, .last_at = -1 }
+int store_session(struct store *s, const struct store_session *x);
+int store_session_made(struct store *s, const char *sid, int64_t at);
+int store_session_start(struct store *s, const char *sid, int64_t at);
+int store_session_end(struct store *s, const char *sid, int64_t at, const char *reason);
+int store_title(struct store *s, const char *sid, const char *title,
+    const char *source, int64_t at);
+size_t store_prompt_title(const char *prompt, char *out, size_t outsz);
+
+enum { TEXT_SET, TEXT_ADD, TEXT_FILL };  /* how a message's text meets the stored one */
+struct store_message {
+	const char *id, *session_id;
+	const char *text;           /* text_len bytes; NULL: none */
+	size_t text_len;
+	int text_mode;              /* TEXT_SET, TEXT_ADD or TEXT_FILL */
+	const char *model, *request_id, *agent_id, *speed, *stop_reason;
+	int sidechain;
+	int64_t input, output, cache_write, cache_write_1h, cache_read;  /* -1: not said */
+	double cost_usd;            /* the agent's own figure; -1: price it here */
+	int64_t created_at, completed_at, duration_ms;  /* -1: not said */
+};
+#define STORE_MESSAGE_INIT { .input = -1, .output = -1, .cache_write = -1, \
+	.cache_write_1h = -1, .cache_read = -1, .cost_usd = -1, .created_at = -1, \
+	.completed_at = -1, .duration_ms = -1 }
+int store_response(struct store *s, const struct store_message *m);
+int store_prompt(struct store *s, const struct store_message *m);
+int store_turn_duration(struct store *s, const char *prompt_id, int64_t ms);
+
+enum tool_kind {
+	TOOL_START,    /* the call begins (a hook before it, or the agent's record of it) */
+	TOOL_END,      /* it ended: output or error (a hook after it, a finished tool part) */
+	TOOL_NOT_RUN,  /* its turn was resolved with no end: it never ran */
+	TOOL_RESULT    /* the agent's record of the result: settles a call left open */
+};
+struct store_tool {
+	enum tool_kind kind;
+	const char *id, *session_id, *message_id, *agent_id;
+	const char *name, *input, *file_path;
+	const char *output;         /* output_len bytes, cut at store_output_limit() */
+	size_t output_len;
+	const char *error;
+	int failed;                 /* TOOL_END, TOOL_RESULT: the call failed */
+	int interrupt;              /* -1: not said */
+	int64_t at;                 /* when this was said; -1: now */
+	int64_t started_at, ended_at, duration_ms;  /* -1: not said (at stands in) */
+};
+#define STORE_TOOL_INIT { .interrupt = -1, .at = -1, .started_at = -1, \
+	.ended_at = -1, .duration_ms = -1 }
+int store_tool(struct store *s, const struct store_tool *t);
+size_t store_output_limit(void);
+
+struct store_event {            /* a session error or a compaction */
+	const char *session_id;
+	const char *key;            /* store_key() of what tells it from another */
+	const char *kind;           /* error type, or compaction phase (pre, post) */
+	const char *message;        /* error message, or compaction summary */
+	const char *details;        /* error details, or compaction instructions */
+	const char *trigger;        /* compaction trigger */
+	int64_t at;
+};
+void store_key(char out[17], const char *const *parts, size_t n);
+int store_error(struct store *s, const struct store_event *e);
+int store_compaction(struct store *s, const struct store_event *e);
+
+/*
+ * One hook event on its way from the command to the rows: what the agent
+ * table's functions receive. event.c owns the receipt and the hook_events
+ * row; agent.c holds the table.
+ */
+struct agent;
+struct receipt {
+	const struct agent *agent;  /* borrowed: an entry of the agent table */
+	char *event;         /* owned; the event's name */
+	char *invocation;    /* owned; random, unique per invocation */
+	int64_t received_at; /* ms */
+	cJSON *context;      /* owned; what the agent noted at receipt (kept in the spool) */
+	int spooled;         /* 1 when this event comes from the spool */
+};
+struct event {
+	struct store store;         /* the agent's source bound */
+	const struct receipt *r;    /* borrowed */
+	struct payload p;           /* the payload and the log record */
+	const char *session_id;     /* borrowed; set by the agent's identify */
+	const char *call_id, *agent_id, *prompt_id;  /* borrowed; NULL when none */
+};
+
+/* claude.c: Claude Code hook events to rows */
+#define SOURCE_CLAUDE "claude-code"
+const char *claude_event(size_t idx);  /* its documented events; NULL past the last */
+int claude_known(const char *event);
+const char *claude_event_of(const cJSON *payload);
+const char *claude_identify(struct event *ev);
+void claude_receive(struct receipt *r, const cJSON *payload);
+int claude_store(struct event *ev);
+void claude_after(struct event *ev, const char *root, int64_t deadline_us);
+
 /* transcript.c: Claude Code transcripts into messages, tools and totals */
 struct tstats {
 	int files;           /* files read */
@@ -191,6 +284,50 @@ int transcript_update(struct db *db, const char *path, const char *session_id,
     int full, int64_t deadline_us, struct tstats *st, char **err);
 int cmd_session_end(int argc, char **argv, struct ctx *ctx);
 void transcript_prices(const char *root);
+
+/*
+ * agent.c: the agents clankers records, one entry each: the only list of
+ * them. Everything above the mappers reaches an agent through its entry.
+ */
+struct install_req;
+struct doctor;
+struct agent {
+	const char *name;     /* the word users type: "claude" */
+	const char *source;   /* sessions.source and the log's source */
+	const char *const *edit_tools;  /* NULL-terminated: its tools that change a file */
+	/* The event's name in its payload, when the command line gives none. */
+	const char *(*event_of)(const cJSON *payload);
+	int (*known)(const char *event);  /* 1 for a name the agent documents */
+	/* Fills ev's ids from the payload; NULL, or why the event cannot be used. */
+	const char *(*identify)(struct event *ev);
+	/* Notes what only the moment of receipt can tell (r->context). */
+	void (*receive)(struct receipt *r, const cJSON *payload);
+	int (*store)(struct event *ev);  /* the rows; the caller holds the transaction */
+	/* After the event is stored: work that may take its own transactions. */
+	void (*after)(struct event *ev, const char *root, int64_t deadline_us);
+};
+const struct agent *agent_find(const char *name);  /* NULL when unknown */
+const struct agent *agent_at(size_t i);            /* NULL past the last */
+
+/* event.c */
+void receipt_init(struct receipt *r, const struct agent *a, const char *event);
+void receipt_release(struct receipt *r);
+const char *event_identify(struct event *ev, const struct receipt *r,
+    cJSON *payload, cJSON *log);
+int event_store(struct db *db, const struct receipt *r, cJSON *payload, cJSON *log);
+void event_after(struct db *db, const char *root, const struct receipt *r,
+    cJSON *payload, int64_t deadline_us, cJSON *log);
+
+/* spool.c */
+int spool_write(const char *root, const struct receipt *r, const char *payload, size_t n);
+int spool_ingest(struct db *db, const char *root, int64_t until_us);
+
+/* hook.c; an invocation's outcome, as its log line names it (report reads them) */
+#define OUTCOME_STORED "stored"
+#define OUTCOME_SPOOLED "spooled"
+#define OUTCOME_LOST "lost"
+#define OUTCOME_REJECTED "rejected"
+int cmd_hook(int argc, char **argv, struct ctx *ctx);
 
 /* query.c */
 int cmd_query(int argc, char **argv, struct ctx *ctx);

@@ -4,18 +4,20 @@
  * tool_use_id; StopFailure, PreCompact and PostCompact add one row each.
  * All writes are idempotent and order-free: any order or repetition of
  * events leaves the same rows (times are the earliest or latest seen, never
- * the last written). Runs inside the caller's transaction and reads no
- * transcript.
+ * the last written), by the rules of store.c, which writes every row.
+ * Stores run inside the caller's transaction; claude_after, which runs
+ * once the event is stored, reads the session's transcript (transcript.c)
+ * for what the hooks do not carry: messages, tokens, cost.
+ *
+ * These functions are Claude Code's entry in the agent table (agent.c).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <sys/stat.h>
 
 #include "clankers.h"
-
-#define SOURCE "claude-code"
-#define OUTPUT_LIMIT_DEFAULT 65536
 
 /* Every event name of Claude Code's HOOK_EVENTS (SDK 0.3.330, CLI 2.1.330). */
 static const char *const known_events[] = {
@@ -30,8 +32,9 @@ static const char *const known_events[] = {
 };
 
 /* 1 when event is a name Claude Code documents, known or not to us. */
+/* 1 when event is a name Claude Code documents, known or not to us. */
 int
-claude_known_event(const char *event)
+claude_known(const char *event)
 {
 	size_t i;
 
@@ -49,254 +52,49 @@ claude_event(size_t idx)
 	    known_events[idx] : NULL;
 }
 
-static const char SQL_SESSION_PROJECT[] =
-	"SELECT project_name FROM sessions WHERE id = :id";
-
-/*
- * Fields an event does not carry are bound NULL and leave the stored value
- * alone. "Latest" fields take the value of the most recently received event,
- * so a replayed old event cannot roll them back.
- */
-/* Only SessionStart carries these: the latest SessionStart's value wins. */
-#define LATEST_START(col) \
-	" " col " = CASE WHEN excluded." col " IS NOT NULL AND (sessions." col \
-	" IS NULL OR excluded.updated_at >= COALESCE(sessions.last_start_at, 0))" \
-	" THEN excluded." col " ELSE sessions." col " END,"
-
-/* Fields most events carry: the most recently received event's value. */
-#define LATEST(col) \
-	" " col " = CASE WHEN excluded." col " IS NOT NULL AND (sessions." col \
-	" IS NULL OR excluded.updated_at >= sessions.updated_at)" \
-	" THEN excluded." col " ELSE sessions." col " END,"
-
-/*
- * Which title wins: a rank by source (a prompt, the client's summary or
- * AI title, the client's session_title, the user's /rename), then within a
- * rank the earliest prompt or the latest of the others.
- */
-#define TITLE_RANK(s) "(CASE " s " WHEN 'prompt' THEN 1 WHEN 'client' THEN 3" \
-	" WHEN 'custom' THEN 4 ELSE 2 END)"
-
-static const char SQL_TITLE[] =
-	"UPDATE sessions SET title = :title, title_source = :src, title_at = :at"
-	" WHERE id = :sid AND (title IS NULL OR " TITLE_RANK(":src") " > "
-	TITLE_RANK("title_source") " OR (" TITLE_RANK(":src") " = "
-	TITLE_RANK("title_source") " AND CASE WHEN :src = 'prompt'"
-	" THEN :at < title_at ELSE :at >= title_at END))";
-
-static const char SQL_SESSION[] =
-	"INSERT INTO sessions (id, source, project_path,"
-	" project_name, repo_root, git_branch, cwd, hostname, model,"
-	" permission_mode, transcript_path, start_source, agent_type,"
-	" last_event, created_at, updated_at)"
-	" VALUES (:id, '" SOURCE "', :project_path,"
-	" :project_name, :repo_root, :git_branch, :cwd, :hostname, :model,"
-	" :permission_mode, :transcript_path, :start_source, :agent_type,"
-	" :event, :now, :now)"
-	" ON CONFLICT(id) DO UPDATE SET"
-	" project_path = COALESCE(sessions.project_path, excluded.project_path),"
-	" project_name = COALESCE(sessions.project_name, excluded.project_name),"
-	" repo_root = COALESCE(sessions.repo_root, excluded.repo_root),"
-	" git_branch = COALESCE(sessions.git_branch, excluded.git_branch),"
-	" hostname = COALESCE(sessions.hostname, excluded.hostname),"
-	" start_source = COALESCE(sessions.start_source, excluded.start_source),"
-	LATEST("cwd")
-	LATEST("permission_mode")
-	LATEST("transcript_path")
-	LATEST_START("model")
-	LATEST_START("agent_type")
-	" last_event = CASE WHEN excluded.updated_at >= sessions.updated_at"
-	"   THEN excluded.last_event ELSE sessions.last_event END,"
-	" created_at = MIN(sessions.created_at, excluded.created_at),"
-	" updated_at = MAX(sessions.updated_at, excluded.updated_at)";
-
-static const char SQL_SESSION_START[] =
-	"UPDATE sessions SET last_start_at = MAX(COALESCE(last_start_at, 0), :now)"
-	" WHERE id = :id";
-
-static const char SQL_SESSION_END[] =
-	"UPDATE sessions SET"
-	" end_reason = CASE WHEN :now >= COALESCE(last_end_at, 0)"
-	"   THEN COALESCE(:reason, end_reason) ELSE end_reason END,"
-	" last_end_at = MAX(COALESCE(last_end_at, 0), :now)"
-	" WHERE id = :id";
-
-/* A session is ended when its latest end is not older than its latest start. */
-static const char SQL_SESSION_STATUS[] =
-	"UPDATE sessions SET"
-	" status = CASE WHEN last_end_at >= COALESCE(last_start_at, 0)"
-	"   THEN 'ended' ELSE 'active' END,"
-	" ended_at = CASE WHEN last_end_at >= COALESCE(last_start_at, 0)"
-	"   THEN last_end_at END"
-	" WHERE id = :id";
-
-static const char SQL_TOOL_START[] =
-	"INSERT INTO tools (id, session_id, source, agent_id, tool_name,"
-	" tool_input, file_path, status, started_at, created_at)"
-	" VALUES (:id, :sid, '" SOURCE "', :agent_id, :name, :input, :file_path,"
-	" 'running', :now, :now)"
-	" ON CONFLICT(id) DO UPDATE SET"
-	" agent_id = COALESCE(tools.agent_id, excluded.agent_id),"
-	" tool_name = COALESCE(tools.tool_name, excluded.tool_name),"
-	" tool_input = COALESCE(tools.tool_input, excluded.tool_input),"
-	" file_path = COALESCE(tools.file_path, excluded.file_path),"
-	" started_at = CASE WHEN excluded.started_at > tools.ended_at"
-	"   THEN tools.started_at ELSE MIN(COALESCE(tools.started_at,"
-	"   excluded.started_at), excluded.started_at) END,"
-	" created_at = MIN(tools.created_at, excluded.created_at)";
-
-/*
- * An error from any Post event wins over success, so their order cannot
- * matter; an error PostToolBatch inferred (not_run) gives way to a real
- * Post. A start received after the end tells nothing (both hooks of one
- * call started in the other order): it is dropped, whichever came first.
- */
-#define TOOL_FAILED "(excluded.status = 'error' OR (tools.status = 'error'" \
-	" AND tools.not_run = 0))"
-
-static const char SQL_TOOL_END[] =
-	"INSERT INTO tools (id, session_id, source, agent_id, tool_name,"
-	" tool_input, file_path, status, success, tool_output, tool_output_bytes,"
-	" tool_output_truncated, error_message, is_interrupt, ended_at,"
-	" reported_duration_ms, created_at)"
-	" VALUES (:id, :sid, '" SOURCE "', :agent_id, :name, :input, :file_path,"
-	" :status, :status = 'ok', :output, :output_bytes, :truncated, :error,"
-	" :interrupt, :now, :duration, :now)"
-	" ON CONFLICT(id) DO UPDATE SET"
-	" agent_id = COALESCE(tools.agent_id, excluded.agent_id),"
-	" tool_name = COALESCE(tools.tool_name, excluded.tool_name),"
-	" tool_input = COALESCE(tools.tool_input, excluded.tool_input),"
-	" file_path = COALESCE(tools.file_path, excluded.file_path),"
-	" status = CASE WHEN " TOOL_FAILED " THEN 'error' ELSE 'ok' END,"
-	" success = CASE WHEN " TOOL_FAILED " THEN 0 ELSE 1 END,"
-	" not_run = 0,"
-	" tool_output = COALESCE(excluded.tool_output, tools.tool_output),"
-	" tool_output_bytes = CASE WHEN excluded.tool_output IS NOT NULL"
-	"   THEN excluded.tool_output_bytes ELSE tools.tool_output_bytes END,"
-	" tool_output_truncated = CASE WHEN excluded.tool_output IS NOT NULL"
-	"   THEN excluded.tool_output_truncated ELSE tools.tool_output_truncated END,"
-	" error_message = CASE WHEN tools.not_run THEN excluded.error_message"
-	"   ELSE COALESCE(excluded.error_message, tools.error_message) END,"
-	" is_interrupt = COALESCE(excluded.is_interrupt, tools.is_interrupt),"
-	" ended_at = MIN(COALESCE(tools.ended_at, excluded.ended_at),"
-	"   excluded.ended_at),"
-	" started_at = CASE WHEN tools.started_at > excluded.ended_at THEN NULL"
-	"   ELSE tools.started_at END,"
-	" reported_duration_ms = COALESCE(excluded.reported_duration_ms,"
-	"   tools.reported_duration_ms),"
-	" created_at = MIN(tools.created_at, excluded.created_at)";
-
-/*
- * PostToolBatch lists every call of a model turn once all are resolved. A
- * call still running then (or never seen) got no PostToolUse nor
- * PostToolUseFailure: it never ran (permission denied, invalid input,
- * cancelled), and what the model was told is the reason. Marked not_run,
- * so that a real Post arriving late still wins.
- */
-static const char SQL_TOOL_NOT_RUN[] =
-	"INSERT INTO tools (id, session_id, source, tool_name, tool_input,"
-	" file_path, status, success, error_message, not_run, ended_at, created_at)"
-	" VALUES (:id, :sid, '" SOURCE "', :name, :input, :file_path, 'error', 0,"
-	" :error, 1, :now, :now)"
-	" ON CONFLICT(id) DO UPDATE SET status = 'error', success = 0, not_run = 1,"
-	" error_message = COALESCE(tools.error_message, excluded.error_message),"
-	" ended_at = COALESCE(tools.ended_at, excluded.ended_at)"
-	" WHERE tools.status = 'running'";
-
-
-static const char SQL_ERROR[] =
-	"INSERT INTO session_errors (session_id, event_key, error_type,"
-	" error_message, error_details, created_at)"
-	" VALUES (:sid, :key, :type, :message, :details, :now)"
-	" ON CONFLICT(event_key) DO UPDATE SET"
-	" created_at = MIN(created_at, excluded.created_at)";
-
-static const char SQL_COMPACTION[] =
-	"INSERT INTO compaction_events (session_id, event_key, phase, trigger,"
-	" custom_instructions, summary, created_at)"
-	" VALUES (:sid, :key, :phase, :trigger, :instructions, :summary, :now)"
-	" ON CONFLICT(event_key) DO UPDATE SET"
-	" created_at = MIN(created_at, excluded.created_at)";
-
-size_t
-output_limit(void)
+/* The event's name in the payload (a hook registered without one), borrowed. */
+const char *
+claude_event_of(const cJSON *payload)
 {
-	const char *s = getenv("CLANKERS_OUTPUT_LIMIT");
-	long long n;
-
-	if (s == NULL || *s == '\0')
-		return OUTPUT_LIMIT_DEFAULT;
-	n = atoll(s);
-	return n > 0 ? (size_t)n : OUTPUT_LIMIT_DEFAULT;
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(payload,
+	    "hook_event_name"));
 }
 
-/* A JSON value as text: strings as they are, the rest as compact JSON. */
-static char *
-value_text(const cJSON *v)
+/* Every event names its session; the other ids are there when they apply. */
+const char *
+claude_identify(struct event *ev)
 {
-	if (v == NULL || cJSON_IsNull(v))
-		return NULL;
-	if (cJSON_IsString(v))
-		return xstrdup(v->valuestring);
-	return cJSON_PrintUnformatted(v);
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(ev->p.root, "session_id");
+
+	if (!cJSON_IsString(v) || v->valuestring[0] == '\0')
+		return v ? "session_id is not a non-empty string" : "no session_id";
+	ev->session_id = v->valuestring;
+	ev->call_id = payload_str(&ev->p, NULL, "tool_use_id");
+	ev->agent_id = payload_str(&ev->p, NULL, "agent_id");
+	ev->prompt_id = payload_str(&ev->p, NULL, "prompt_id");
+	return NULL;
 }
 
 /*
- * A title from a prompt: whitespace runs become one space, at most 100
- * characters with an ellipsis when cut. Slash commands and empty prompts
- * give no title (returns 0). out must hold at least 404 bytes.
+ * At receipt: the size of the transcript (the moment in the session an
+ * event without an id of its own happened) and $CLAUDE_PROJECT_DIR, which
+ * only the hook's own process can see.
  */
-size_t
-claude_title(const char *prompt, char *out, size_t outsz)
+void
+claude_receive(struct receipt *r, const cJSON *payload)
 {
-	size_t n = 0, chars = 0;
-	const char *p = prompt;
-	int space = 0;
+	const char *path = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+	    payload, "transcript_path"));
+	const char *dir = getenv("CLAUDE_PROJECT_DIR");
+	struct stat st;
+	double size = -1;
 
-	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-		p++;
-	if (*p == '\0' || *p == '/' || outsz < 404)
-		return 0;
-	for (; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-			space = 1;
-			continue;
-		}
-		/* 100 characters fit; only invalid UTF-8 could run further. */
-		if ((c & 0xc0) == 0x80 && n + 4 >= outsz)
-			break;
-		if ((c & 0xc0) != 0x80) {  /* the start of a character */
-			if (chars + space >= 100) {
-				memcpy(out + n, "\xe2\x80\xa6", 3);  /* … */
-				n += 3;
-				break;
-			}
-			if (space)
-				out[n++] = ' ', chars++;
-			space = 0;
-			chars++;
-		}
-		out[n++] = (char)c;
-	}
-	out[n] = '\0';
-	return n;
-}
-
-/* A hash of the parts, as 16 hex digits, for keys of rows with no id. */
-static void
-event_key(char out[17], const char *const *parts, size_t n)
-{
-	uint64_t h = FNV_SEED;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		const char *s = parts[i] ? parts[i] : "";
-
-		h = fnv1a(h, s, strlen(s) + 1);  /* the NUL separates parts */
-	}
-	snprintf(out, 17, "%016llx", (unsigned long long)h);
+	if (path && stat(path, &st) == 0 && S_ISREG(st.st_mode))
+		size = (double)st.st_size;
+	r->context = cJSON_CreateObject();
+	cJSON_AddNumberToObject(r->context, "transcript_size", size);
+	if (dir && *dir)
+		cJSON_AddStringToObject(r->context, "project_dir", dir);
 }
 
 /*
@@ -306,143 +104,76 @@ event_key(char out[17], const char *const *parts, size_t n)
  * registered twice) agree on it; two real events differ. buf holds 24.
  */
 static const char *
-moment(struct hook *h, char *buf)
+moment(struct event *ev, char *buf)
 {
-	const char *prompt = hook_str(h, h->payload, "prompt_id");
+	const cJSON *size = cJSON_GetObjectItemCaseSensitive(ev->r->context,
+	    "transcript_size");
 
-	if (prompt)
-		return prompt;
-	snprintf(buf, 24, "size:%lld", (long long)h->r->transcript_size);
+	if (ev->prompt_id)
+		return ev->prompt_id;
+	snprintf(buf, 24, "size:%lld", cJSON_IsNumber(size) ?
+	    (long long)size->valuedouble : -1LL);
 	return buf;
 }
 
-/* Gives the session this title if it wins over the one it has. */
-int
-claude_set_title(struct db *db, const char *sid, const char *title,
-    const char *source, int64_t at)
-{
-	sqlite3_stmt *st;
-
-	if ((st = db_prepare(db, SQL_TITLE)) == NULL)
-		return SQLITE_ERROR;
-	db_bind_text(st, ":title", title);
-	db_bind_text(st, ":src", source);
-	db_bind_int(st, ":at", at);
-	db_bind_text(st, ":sid", sid);
-	return db_run(db, st);
-}
-
+/* Every event creates or refreshes its session, and may name it. */
 static int
-store_session(struct hook *h)
+on_any(struct event *ev)
 {
-	struct db *db = h->db;
-	cJSON *p = h->payload;
-	const char *cwd = hook_str(h, p, "cwd");
-	const char *event = h->r->event, *path;
-	struct project proj = {0};
-	char title[512], host[256] = "";
-	const char *title_src = NULL, *client_title, *prompt;
-	sqlite3_stmt *st;
-	int rc, known_project = 0;
+	struct payload *p = &ev->p;
+	struct store_session x = STORE_SESSION_INIT;
+	const char *event = ev->r->event, *client_title, *prompt;
+	char title[512];
+	int rc;
 
-	if ((st = db_prepare(db, SQL_SESSION_PROJECT)) == NULL)
-		return SQLITE_ERROR;
-	db_bind_text(st, ":id", h->session_id);
-	if ((rc = db_step(db, st)) == SQLITE_ROW) {
-		known_project = sqlite3_column_type(st, 0) != SQLITE_NULL;
-		db_reset(st);
-	} else if (rc != SQLITE_DONE) {
-		return rc;
+	x.id = ev->session_id;
+	x.first_at = x.last_at = ev->r->received_at;
+	x.cwd = payload_str(p, NULL, "cwd");
+	x.project_dir = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+	    ev->r->context, "project_dir"));
+	x.model = payload_str(p, NULL, "model");
+	x.permission_mode = payload_str(p, NULL, "permission_mode");
+	x.transcript_path = payload_str(p, NULL, "transcript_path");
+	x.event = event;
+	if (strcmp(event, "SessionStart") == 0) {
+		x.start_source = payload_str(p, NULL, "source");
+		/* On other events agent_type names a subagent, not the session. */
+		x.agent_type = payload_str(p, NULL, "agent_type");
 	}
-	/* Found once per session: the walk up to .git costs a few stats. */
-	path = h->r->project_dir ? h->r->project_dir : cwd;
-	if (!known_project)
-		project_find(path, &proj);
-	if (!known_project && gethostname(host, sizeof host - 1) < 0)
-		host[0] = '\0';
-
-	title[0] = '\0';
-	if ((client_title = hook_str(h, p, "session_title")) != NULL) {
+	if ((rc = store_session(&ev->store, &x)) != SQLITE_OK)
+		return rc;
+	if ((client_title = payload_str(p, NULL, "session_title")) != NULL) {
 		size_t n = utf8_cut(client_title, strlen(client_title), sizeof title - 1);
 
 		memcpy(title, client_title, n);
 		title[n] = '\0';
-		title_src = "client";
-	} else if (strcmp(event, "UserPromptSubmit") == 0 &&
-	    (prompt = hook_str(h, p, "prompt")) != NULL &&
-	    claude_title(prompt, title, sizeof title) > 0) {
-		title_src = "prompt";
+		return store_title(&ev->store, ev->session_id, title, "client",
+		    ev->r->received_at);
 	}
+	if (strcmp(event, "UserPromptSubmit") == 0 &&
+	    (prompt = payload_str(p, NULL, "prompt")) != NULL &&
+	    store_prompt_title(prompt, title, sizeof title) > 0)
+		return store_title(&ev->store, ev->session_id, title, "prompt",
+		    ev->r->received_at);
+	return SQLITE_OK;
+}
 
-	if ((st = db_prepare(db, SQL_SESSION)) == NULL) {
-		project_release(&proj);
-		return SQLITE_ERROR;
-	}
-	db_bind_text(st, ":id", h->session_id);
-	db_bind_text(st, ":project_path", path);
-	db_bind_text(st, ":project_name", proj.name);
-	db_bind_text(st, ":repo_root", proj.root);
-	db_bind_text(st, ":git_branch", proj.branch);
-	db_bind_text(st, ":cwd", cwd);
-	db_bind_text(st, ":hostname", host);
-	db_bind_text(st, ":model", hook_str(h, p, "model"));
-	db_bind_text(st, ":permission_mode", hook_str(h, p, "permission_mode"));
-	db_bind_text(st, ":transcript_path", hook_str(h, p, "transcript_path"));
-	if (strcmp(event, "SessionStart") == 0) {
-		db_bind_text(st, ":start_source", hook_str(h, p, "source"));
-		db_bind_text(st, ":agent_type", hook_str(h, p, "agent_type"));
-	} else {
-		/* On other events agent_type names a subagent, not the session. */
-		db_bind_null(st, ":start_source");
-		db_bind_null(st, ":agent_type");
-	}
-	db_bind_text(st, ":event", event);
-	db_bind_int(st, ":now", h->r->received_at);
-	rc = db_run(db, st);
-	project_release(&proj);
-	if (rc == SQLITE_OK && title_src)
-		rc = claude_set_title(db, h->session_id, title, title_src,
-		    h->r->received_at);
+static int
+on_session_start(struct event *ev)
+{
+	return store_session_start(&ev->store, ev->session_id, ev->r->received_at);
+}
+
+static int
+on_session_end(struct event *ev)
+{
+	const char *reason = payload_str(&ev->p, NULL, "reason");
+	int rc = store_session_end(&ev->store, ev->session_id, ev->r->received_at,
+	    reason);
+
+	if (rc == SQLITE_OK)
+		cJSON_AddStringToObject(ev->p.log, "reason", reason ? reason : "");
 	return rc;
-}
-
-static int
-run_id(struct hook *h, const char *sql, const char *id)
-{
-	sqlite3_stmt *st = db_prepare(h->db, sql);
-
-	if (st == NULL)
-		return SQLITE_ERROR;
-	db_bind_text(st, ":id", id);
-	if (sqlite3_bind_parameter_index(st, ":now"))
-		db_bind_int(st, ":now", h->r->received_at);
-	return db_run(h->db, st);
-}
-
-static int
-on_session_start(struct hook *h)
-{
-	int rc = run_id(h, SQL_SESSION_START, h->session_id);
-
-	return rc ? rc : run_id(h, SQL_SESSION_STATUS, h->session_id);
-}
-
-static int
-on_session_end(struct hook *h)
-{
-	sqlite3_stmt *st = db_prepare(h->db, SQL_SESSION_END);
-	int rc;
-
-	if (st == NULL)
-		return SQLITE_ERROR;
-	db_bind_text(st, ":id", h->session_id);
-	db_bind_int(st, ":now", h->r->received_at);
-	db_bind_text(st, ":reason", hook_str(h, h->payload, "reason"));
-	if ((rc = db_run(h->db, st)) != SQLITE_OK)
-		return rc;
-	cJSON_AddStringToObject(h->log, "reason",
-	    hook_str(h, h->payload, "reason") ? hook_str(h, h->payload, "reason") : "");
-	return run_id(h, SQL_SESSION_STATUS, h->session_id);
 }
 
 /*
@@ -452,23 +183,22 @@ on_session_end(struct hook *h)
  * row). Owned result.
  */
 static char *
-tool_id(struct hook *h, const char *name, const char *input)
+tool_id(struct event *ev, const char *name, const char *input)
 {
-	const char *id = hook_str(h, h->payload, "tool_use_id");
 	const char *parts[3];
 	char key[17];
 
-	if (id)
-		return xstrdup(id);
-	parts[0] = h->session_id;
+	if (ev->call_id)
+		return xstrdup(ev->call_id);
+	parts[0] = ev->session_id;
 	parts[1] = name;
 	parts[2] = input;
-	event_key(key, parts, 3);
+	store_key(key, parts, 3);
 	return xasprintf("legacy-%s", key);
 }
 
 /*
- * The file a file tool works on. Read without hook_str: the input is the
+ * The file a file tool works on. Read without payload_str: the input is the
  * tool's own (an MCP tool may use these names for anything), not a
  * payload field of the wrong type. Borrowed, or NULL.
  */
@@ -484,73 +214,60 @@ tool_file(const cJSON *input)
 	return f;
 }
 
-static int
-on_tool(struct hook *h)
+/* What ended the call: the tool's error, or the reason permission was denied. */
+static char *
+tool_error(struct event *ev, int failed, int denied)
 {
-	const char *event = h->r->event;
-	int pre = strcmp(event, "PreToolUse") == 0;
+	const char *why;
+
+	if (denied) {
+		why = payload_str(&ev->p, NULL, "reason");
+		return xasprintf("permission denied%s%s", why ? ": " : "",
+		    why ? why : "");
+	}
+	if (failed)
+		return payload_text(cJSON_GetObjectItemCaseSensitive(ev->p.root, "error"));
+	return NULL;
+}
+
+/* PreToolUse starts a call; PostToolUse, PostToolUseFailure, PermissionDenied end it. */
+static int
+on_tool(struct event *ev)
+{
+	struct payload *p = &ev->p;
+	const char *event = ev->r->event;
 	int failed = strcmp(event, "PostToolUseFailure") == 0;
 	int denied = strcmp(event, "PermissionDenied") == 0;
-	const cJSON *input = cJSON_GetObjectItemCaseSensitive(h->payload, "tool_input");
-	const char *name = hook_str(h, h->payload, "tool_name");
-	char *input_text = value_text(input), *id, *output = NULL, *errmsg = NULL;
-	sqlite3_stmt *st;
-	int64_t duration;
-	int interrupt, rc;
+	const cJSON *input = cJSON_GetObjectItemCaseSensitive(p->root, "tool_input");
+	struct store_tool t = STORE_TOOL_INIT;
+	char *input_text = payload_text(input), *id, *output = NULL, *errmsg = NULL;
+	int rc;
 
-	id = tool_id(h, name, input_text);
-	cJSON_AddStringToObject(h->log, "tool_use_id", id);
-	if (name)
-		cJSON_AddStringToObject(h->log, "tool_name", name);
-	st = db_prepare(h->db, pre ? SQL_TOOL_START : SQL_TOOL_END);
-	if (st == NULL) {
-		rc = SQLITE_ERROR;
-		goto out;
-	}
-	db_bind_text(st, ":id", id);
-	db_bind_text(st, ":sid", h->session_id);
-	db_bind_text(st, ":agent_id", hook_str(h, h->payload, "agent_id"));
-	db_bind_text(st, ":name", name);
-	db_bind_text(st, ":input", input_text);
-	db_bind_text(st, ":file_path", tool_file(input));
-	db_bind_int(st, ":now", h->r->received_at);
-	if (!pre) {
-		size_t n = 0, keep = 0, limit = output_limit();
-
-		output = value_text(cJSON_GetObjectItemCaseSensitive(h->payload,
+	t.name = payload_str(p, NULL, "tool_name");
+	t.id = id = tool_id(ev, t.name, input_text);
+	cJSON_AddStringToObject(p->log, "tool_use_id", id);
+	if (t.name)
+		cJSON_AddStringToObject(p->log, "tool_name", t.name);
+	t.session_id = ev->session_id;
+	t.agent_id = ev->agent_id;
+	t.input = input_text;
+	t.file_path = tool_file(input);
+	t.at = ev->r->received_at;
+	if (strcmp(event, "PreToolUse") == 0) {
+		t.kind = TOOL_START;
+		t.started_at = ev->r->received_at;
+	} else {
+		t.kind = TOOL_END;
+		output = payload_text(cJSON_GetObjectItemCaseSensitive(p->root,
 		    "tool_response"));
-		if (output) {
-			n = strlen(output);
-			keep = utf8_cut(output, n, limit);
-		}
-		db_bind_text(st, ":status", failed || denied ? "error" : "ok");
-		db_bind_textn(st, ":output", output, keep);
-		if (output)
-			db_bind_int(st, ":output_bytes", (int64_t)n);
-		else
-			db_bind_null(st, ":output_bytes");
-		db_bind_int(st, ":truncated", keep < n);
-		if (denied) {
-			const char *why = hook_str(h, h->payload, "reason");
-
-			errmsg = xasprintf("permission denied%s%s", why ? ": " : "",
-			    why ? why : "");
-		} else if (failed) {
-			errmsg = value_text(cJSON_GetObjectItemCaseSensitive(h->payload,
-			    "error"));
-		}
-		db_bind_text(st, ":error", errmsg);
-		if (hook_bool(h, h->payload, "is_interrupt", &interrupt))
-			db_bind_int(st, ":interrupt", interrupt);
-		else
-			db_bind_null(st, ":interrupt");
-		if (hook_num(h, h->payload, "duration_ms", &duration))
-			db_bind_int(st, ":duration", duration);
-		else
-			db_bind_null(st, ":duration");
+		t.output = output;
+		t.output_len = output ? strlen(output) : 0;
+		t.failed = failed || denied;
+		t.error = errmsg = tool_error(ev, failed, denied);
+		payload_bool(p, NULL, "is_interrupt", &t.interrupt);
+		payload_num(p, NULL, "duration_ms", &t.duration_ms);
 	}
-	rc = db_run(h->db, st);  /* tool_call_count follows by trigger */
-out:
+	rc = store_tool(&ev->store, &t);  /* tool_call_count follows by trigger */
 	free(input_text);
 	free(output);
 	free(errmsg);
@@ -558,136 +275,133 @@ out:
 	return rc;
 }
 
+/*
+ * PostToolBatch lists every call of a model turn once all are resolved. A
+ * call still running then (or never seen) got no PostToolUse nor
+ * PostToolUseFailure: it never ran, and what the model was told is why.
+ */
 static int
-on_tool_batch(struct hook *h)
+on_tool_batch(struct event *ev)
 {
-	const cJSON *calls = cJSON_GetObjectItemCaseSensitive(h->payload, "tool_calls");
+	const cJSON *calls = cJSON_GetObjectItemCaseSensitive(ev->p.root, "tool_calls");
 	const cJSON *c;
 	int rc = SQLITE_OK, closed = 0;
 
 	if (calls && !cJSON_IsArray(calls)) {
-		hook_str(h, h->payload, "tool_calls");  /* records the odd type */
+		payload_str(&ev->p, NULL, "tool_calls");  /* records the odd type */
 		return SQLITE_OK;
 	}
 	cJSON_ArrayForEach(c, calls) {
-		const char *id = hook_str(h, c, "tool_use_id");
 		const cJSON *input = cJSON_GetObjectItemCaseSensitive(c, "tool_input");
+		struct store_tool t = STORE_TOOL_INIT;
 		char *why, *input_text;
-		sqlite3_stmt *st;
 
-		if (id == NULL)
+		if ((t.id = payload_str(&ev->p, c, "tool_use_id")) == NULL)
 			continue;
-		if ((st = db_prepare(h->db, SQL_TOOL_NOT_RUN)) == NULL)
-			return SQLITE_ERROR;
-		why = value_text(cJSON_GetObjectItemCaseSensitive(c, "tool_response"));
-		input_text = value_text(input);
-		db_bind_text(st, ":id", id);
-		db_bind_text(st, ":sid", h->session_id);
-		db_bind_text(st, ":name", hook_str(h, c, "tool_name"));
-		db_bind_text(st, ":input", input_text);
-		db_bind_text(st, ":file_path", tool_file(input));
-		db_bind_text(st, ":error", why ? why : "tool did not run");
-		db_bind_int(st, ":now", h->r->received_at);
-		rc = db_run(h->db, st);
+		why = payload_text(cJSON_GetObjectItemCaseSensitive(c, "tool_response"));
+		input_text = payload_text(input);
+		t.kind = TOOL_NOT_RUN;
+		t.session_id = ev->session_id;
+		t.name = payload_str(&ev->p, c, "tool_name");
+		t.input = input_text;
+		t.file_path = tool_file(input);
+		t.error = why ? why : "tool did not run";
+		t.at = ev->r->received_at;
+		rc = store_tool(&ev->store, &t);
 		free(why);
 		free(input_text);
 		if (rc != SQLITE_OK)
 			return rc;
-		closed += sqlite3_changes(h->db->h);
+		closed += sqlite3_changes(ev->store.db->h);
 	}
 	if (closed)
-		cJSON_AddNumberToObject(h->log, "tools_not_run", closed);
+		cJSON_AddNumberToObject(ev->p.log, "tools_not_run", closed);
 	return rc;
 }
 
+/* StopFailure: the turn ended in an API error (rate limit, overloaded, ...). */
 static int
-on_stop_failure(struct hook *h)
+on_stop_failure(struct event *ev)
 {
-	cJSON *p = h->payload;
-	char *details = value_text(cJSON_GetObjectItemCaseSensitive(p, "error_details"));
-	const char *type = hook_str(h, p, "error");
-	const char *msg = hook_str(h, p, "last_assistant_message");
+	struct payload *p = &ev->p;
+	char *details = payload_text(cJSON_GetObjectItemCaseSensitive(p->root,
+	    "error_details"));
+	const char *type = payload_str(p, NULL, "error");
+	const char *msg = payload_str(p, NULL, "last_assistant_message");
+	struct store_event e = {0};
 	char size[24], key[17];
 	const char *parts[5];
-	sqlite3_stmt *st;
 	int rc;
 
-	parts[0] = h->session_id;
-	parts[1] = h->r->event;
+	parts[0] = ev->session_id;
+	parts[1] = ev->r->event;
 	parts[2] = type;
 	parts[3] = msg;
-	parts[4] = moment(h, size);
-	event_key(key, parts, 5);
-	if ((st = db_prepare(h->db, SQL_ERROR)) == NULL) {
-		free(details);
-		return SQLITE_ERROR;
-	}
-	db_bind_text(st, ":sid", h->session_id);
-	db_bind_text(st, ":key", key);
-	db_bind_text(st, ":type", type ? type : "unknown");
-	db_bind_text(st, ":message", msg ? msg : details ? details : type);
-	db_bind_text(st, ":details", details);
-	db_bind_int(st, ":now", h->r->received_at);
-	rc = db_run(h->db, st);
+	parts[4] = moment(ev, size);
+	store_key(key, parts, 5);
+	e.session_id = ev->session_id;
+	e.key = key;
+	e.kind = type ? type : "unknown";
+	e.message = msg ? msg : details ? details : type;
+	e.details = details;
+	e.at = ev->r->received_at;
+	rc = store_error(&ev->store, &e);
 	if (type)
-		cJSON_AddStringToObject(h->log, "error_type", type);
+		cJSON_AddStringToObject(p->log, "error_type", type);
 	free(details);
 	return rc;
 }
 
 static int
-on_compact(struct hook *h)
+on_compact(struct event *ev)
 {
-	cJSON *p = h->payload;
-	int post = strcmp(h->r->event, "PostCompact") == 0;
-	const char *trigger = hook_str(h, p, "trigger");
+	struct payload *p = &ev->p;
+	const char *trigger = payload_str(p, NULL, "trigger");
+	struct store_event e = {0};
 	char size[24], key[17];
 	const char *parts[4];
-	sqlite3_stmt *st;
 
-	parts[0] = h->session_id;
-	parts[1] = h->r->event;
+	parts[0] = ev->session_id;
+	parts[1] = ev->r->event;
 	parts[2] = trigger;
-	parts[3] = moment(h, size);
-	event_key(key, parts, 4);
-	if ((st = db_prepare(h->db, SQL_COMPACTION)) == NULL)
-		return SQLITE_ERROR;
-	db_bind_text(st, ":sid", h->session_id);
-	db_bind_text(st, ":key", key);
-	db_bind_text(st, ":phase", post ? "post" : "pre");
-	db_bind_text(st, ":trigger", trigger);
-	db_bind_text(st, ":instructions", hook_str(h, p, "custom_instructions"));
-	db_bind_text(st, ":summary", hook_str(h, p, "compact_summary"));
-	db_bind_int(st, ":now", h->r->received_at);
+	parts[3] = moment(ev, size);
+	store_key(key, parts, 4);
+	e.session_id = ev->session_id;
+	e.key = key;
+	e.kind = strcmp(ev->r->event, "PostCompact") == 0 ? "post" : "pre";
+	e.trigger = trigger;
+	e.details = payload_str(p, NULL, "custom_instructions");
+	e.message = payload_str(p, NULL, "compact_summary");
+	e.at = ev->r->received_at;
 	if (trigger)
-		cJSON_AddStringToObject(h->log, "trigger", trigger);
-	return db_run(h->db, st);
+		cJSON_AddStringToObject(p->log, "trigger", trigger);
+	return store_compaction(&ev->store, &e);
 }
 
 static int
-on_notification(struct hook *h)
+on_notification(struct event *ev)
 {
-	const char *type = hook_str(h, h->payload, "notification_type");
+	const char *type = payload_str(&ev->p, NULL, "notification_type");
 
 	if (type)
-		cJSON_AddStringToObject(h->log, "notification_type", type);
+		cJSON_AddStringToObject(ev->p.log, "notification_type", type);
 	return SQLITE_OK;
 }
 
 static int
-on_subagent(struct hook *h)
+on_subagent(struct event *ev)
 {
-	const char *type = hook_str(h, h->payload, "agent_type");
+	const char *type = payload_str(&ev->p, NULL, "agent_type");
 
 	if (type)
-		cJSON_AddStringToObject(h->log, "agent_type", type);
+		cJSON_AddStringToObject(ev->p.log, "agent_type", type);
 	return SQLITE_OK;
 }
 
 static int
-on_touch(struct hook *h)
+on_touch(struct event *ev)
 {
-	(void)h;  /* the session row was refreshed: that is all */
+	(void)ev;  /* the session row was refreshed: that is all */
 	return SQLITE_OK;
 }
 
@@ -697,24 +411,24 @@ on_touch(struct hook *h)
  * make every later reader of the log pay for it).
  */
 static void
-log_payload(struct hook *h)
+log_payload(struct event *ev)
 {
-	char *text = cJSON_PrintUnformatted(h->payload);
-	size_t n = strlen(text), limit = output_limit();
+	char *text = cJSON_PrintUnformatted(ev->p.root);
+	size_t n = strlen(text), limit = store_output_limit();
 
 	if (n <= limit) {
-		cJSON_AddItemToObject(h->log, "payload", cJSON_Duplicate(h->payload, 1));
+		cJSON_AddItemToObject(ev->p.log, "payload", cJSON_Duplicate(ev->p.root, 1));
 	} else {
 		text[utf8_cut(text, n, limit)] = '\0';
-		cJSON_AddStringToObject(h->log, "payload_head", text);
-		cJSON_AddNumberToObject(h->log, "payload_bytes", (double)n);
+		cJSON_AddStringToObject(ev->p.log, "payload_head", text);
+		cJSON_AddNumberToObject(ev->p.log, "payload_bytes", (double)n);
 	}
 	free(text);
 }
 
 static const struct {
 	const char *event;
-	int (*fn)(struct hook *);
+	int (*fn)(struct event *);
 } handlers[] = {
 	{ "SessionStart", on_session_start },
 	{ "SessionEnd", on_session_end },
@@ -737,18 +451,73 @@ static const struct {
  * a SQLite result code.
  */
 int
-claude_store(struct hook *h)
+claude_store(struct event *ev)
 {
-	int (*fn)(struct hook *) = on_touch;
+	int (*fn)(struct event *) = on_touch;
 	size_t i;
 	int rc;
 
-	if ((rc = store_session(h)) != SQLITE_OK)
+	if ((rc = on_any(ev)) != SQLITE_OK)
 		return rc;
 	for (i = 0; i < sizeof handlers / sizeof *handlers; i++)
-		if (strcmp(h->r->event, handlers[i].event) == 0)
+		if (strcmp(ev->r->event, handlers[i].event) == 0)
 			fn = handlers[i].fn;
-	if (!claude_known_event(h->r->event))
-		log_payload(h);
-	return fn(h);
+	if (!claude_known(ev->r->event))
+		log_payload(ev);
+	return fn(ev);
+}
+
+/*
+ * Stop, SubagentStop, PreCompact and SessionEnd bring the session up to
+ * date from its transcript, after the event itself is stored. What cannot
+ * be read before the deadline is read by the next one: the file stays.
+ */
+void
+claude_after(struct event *ev, const char *root, int64_t deadline_us)
+{
+	static const char *const events[] = { "Stop", "SubagentStop", "PreCompact",
+	    "SessionEnd" };
+	struct db *db = ev->store.db;
+	cJSON *log = ev->p.log, *o;
+	const char *path;
+	struct tstats ts;
+	struct stat st;
+	char *err = NULL;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof events / sizeof *events; i++)
+		if (strcmp(ev->r->event, events[i]) == 0)
+			break;
+	if (i == sizeof events / sizeof *events)
+		return;
+	path = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ev->p.root,
+	    "transcript_path"));
+	if (path == NULL || *path == '\0')
+		return;
+	if (stat(path, &st) < 0 && errno == ENOENT) {
+		/* Not written yet, or already cleaned up: nothing to read. */
+		cJSON_AddStringToObject(log, "transcript", "missing");
+		return;
+	}
+	transcript_prices(root);
+	rc = transcript_update(db, path, ev->session_id, 0, deadline_us, &ts, &err);
+	o = cJSON_AddObjectToObject(log, "transcript");
+	cJSON_AddNumberToObject(o, "files", ts.files);
+	cJSON_AddNumberToObject(o, "lines", (double)ts.lines);
+	cJSON_AddNumberToObject(o, "bytes", (double)ts.bytes);
+	if (ts.bad) {
+		cJSON_AddNumberToObject(o, "bad_lines", (double)ts.bad);
+		log_set_level(log, LOG_WARN);
+	}
+	if (ts.rewinds)
+		cJSON_AddNumberToObject(o, "rewinds", ts.rewinds);
+	if (ts.deferred || (rc > 0 && (rc & 0xff) == SQLITE_BUSY))
+		cJSON_AddBoolToObject(o, "deferred", 1);  /* the next read goes on */
+	else if (rc != 0) {
+		cJSON_AddStringToObject(o, "error", rc < 0 ? err : db->err ? db->err :
+		    "database error");
+		log_set_level(log, LOG_WARN);
+	}
+	free(err);
 }

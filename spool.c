@@ -3,8 +3,11 @@
  * in its time budget (locked, read-only, full, corrupt, newer schema), so
  * that nothing is lost. One file per event in <root>/spool/, named
  * <received_at>-<invocation>.event so that names sort in arrival order:
- * a header line of JSON (event, invocation, receipt time, context) and then
- * the payload as received. Files are written under a temporary name, synced
+ * a header line of JSON and then the payload as received. The header
+ * (version 2) names the agent, the event, the invocation, the receipt time
+ * and what the agent noted at receipt (context); a version 1 header, from
+ * before there was more than one agent, is Claude Code's, its context
+ * (transcript_size, project_dir) at the top level. Files are written under a temporary name, synced
  * and renamed, so a reader never sees half a file.
  *
  * The next invocation that can write ingests the spool first. A process
@@ -57,13 +60,13 @@ spool_write(const char *root, const struct receipt *r, const char *payload, size
 	if (mkdir_p(dir, 0700) < 0)
 		goto out;
 	hdr = cJSON_CreateObject();
-	cJSON_AddNumberToObject(hdr, "v", 1);
+	cJSON_AddNumberToObject(hdr, "v", 2);
+	cJSON_AddStringToObject(hdr, "agent", r->agent->name);
 	cJSON_AddStringToObject(hdr, "event", r->event);
 	cJSON_AddStringToObject(hdr, "invocation", r->invocation);
 	cJSON_AddNumberToObject(hdr, "received_at", (double)r->received_at);
-	cJSON_AddNumberToObject(hdr, "transcript_size", (double)r->transcript_size);
-	if (r->project_dir)
-		cJSON_AddStringToObject(hdr, "project_dir", r->project_dir);
+	if (r->context)
+		cJSON_AddItemToObject(hdr, "context", cJSON_Duplicate(r->context, 1));
 	line = cJSON_PrintUnformatted(hdr);
 	tmp = xasprintf("%s/.tmp-%s", dir, r->invocation);
 	final = xasprintf("%s/%013lld-%s.event", dir, (long long)r->received_at,
@@ -214,6 +217,46 @@ transient(int rc)
 	return 0;
 }
 
+/*
+ * The receipt a spool header describes; 0, or -1 when it names no event,
+ * invocation or time, or an agent this binary does not know.
+ */
+static int
+spool_header(const cJSON *hdr, struct receipt *r)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(hdr, "v");
+	const cJSON *agent = cJSON_GetObjectItemCaseSensitive(hdr, "agent");
+	int version = cJSON_IsNumber(v) ? (int)v->valuedouble : 1;
+
+	if (version >= 2) {
+		if (!cJSON_IsString(agent) ||
+		    (r->agent = agent_find(agent->valuestring)) == NULL)
+			return -1;
+		v = cJSON_GetObjectItemCaseSensitive(hdr, "context");
+		r->context = cJSON_IsObject(v) ? cJSON_Duplicate(v, 1) : NULL;
+	} else {
+		/* Version 1: Claude Code's, with its context at the top level. */
+		r->agent = agent_at(0);
+		r->context = cJSON_CreateObject();
+		v = cJSON_GetObjectItemCaseSensitive(hdr, "transcript_size");
+		cJSON_AddNumberToObject(r->context, "transcript_size",
+		    cJSON_IsNumber(v) ? v->valuedouble : -1);
+		if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(hdr, "project_dir")))
+			cJSON_AddStringToObject(r->context, "project_dir", v->valuestring);
+	}
+	if (!cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(hdr, "event")))
+		return -1;
+	r->event = xstrdup(v->valuestring);
+	if (!cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(hdr, "invocation")))
+		return -1;
+	r->invocation = xstrdup(v->valuestring);
+	if (!cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(hdr, "received_at")))
+		return -1;
+	r->received_at = (int64_t)v->valuedouble;
+	r->spooled = 1;
+	return 0;
+}
+
 /* Reads a claimed spool file into a receipt and a payload; 0 or -1. */
 static int
 spool_read(const char *path, struct receipt *r, cJSON **payload)
@@ -221,9 +264,9 @@ spool_read(const char *path, struct receipt *r, cJSON **payload)
 	struct buf b = {0};
 	cJSON *hdr = NULL;
 	const char *err;
-	char *nl;
+	char *nl, *clean;
+	size_t len, cleanlen;
 	int fd, rc = -1;
-	const cJSON *v;
 
 	*payload = NULL;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
@@ -232,28 +275,13 @@ spool_read(const char *path, struct receipt *r, cJSON **payload)
 	    (nl = memchr(b.data, '\n', b.len)) == NULL)
 		goto out;
 	hdr = cJSON_ParseWithLength(b.data, (size_t)(nl - b.data));
-	if (!cJSON_IsObject(hdr))
+	if (!cJSON_IsObject(hdr) || spool_header(hdr, r) < 0)
 		goto out;
-	if (!cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(hdr, "event")))
-		goto out;
-	r->event = xstrdup(v->valuestring);
-	if (!cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(hdr, "invocation")))
-		goto out;
-	r->invocation = xstrdup(v->valuestring);
-	if (!cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(hdr, "received_at")))
-		goto out;
-	r->received_at = (int64_t)v->valuedouble;
-	v = cJSON_GetObjectItemCaseSensitive(hdr, "transcript_size");
-	r->transcript_size = cJSON_IsNumber(v) ? (int64_t)v->valuedouble : -1;
-	if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(hdr, "project_dir")))
-		r->project_dir = xstrdup(v->valuestring);
-	r->spooled = 1;
 	/* Written clean, but a spool file is a file: check it again. */
-	size_t len = b.len - (size_t)(nl + 1 - b.data), cleanlen;
-	char *clean = utf8_clean(nl + 1, len, &cleanlen);
-
-	*payload = clean ? hook_parse(clean, cleanlen, &err) :
-	    hook_parse(nl + 1, len, &err);
+	len = b.len - (size_t)(nl + 1 - b.data);
+	clean = utf8_clean(nl + 1, len, &cleanlen);
+	*payload = clean ? payload_parse(clean, cleanlen, &err) :
+	    payload_parse(nl + 1, len, &err);
 	free(clean);
 	if (*payload)
 		rc = 0;
@@ -299,11 +327,12 @@ spool_ingest(struct db *db, const char *root, int64_t until_us)
 		}
 		cJSON_AddStringToObject(rec, "event", r.event);
 		cJSON_AddStringToObject(rec, "invocation", r.invocation);
-		rc = hook_store(db, &r, payload, rec);
+		cJSON_AddStringToObject(rec, "source", r.agent->source);
+		rc = event_store(db, &r, payload, rec);
 		if (rc == SQLITE_OK) {
 			unlink(claim);
 			done++;
-			hook_transcript(db, root, r.event, payload, until_us, rec);
+			event_after(db, root, &r, payload, until_us, rec);
 		} else {
 			int keep = transient(rc);
 

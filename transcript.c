@@ -34,7 +34,6 @@
 
 #include "clankers.h"
 
-#define SOURCE "claude-code"
 #define READ_SIZE (1 << 20)
 #define CHUNK_BYTES (8 << 20)       /* read per transaction */
 #define LINE_MAX_BYTES (64 << 20)   /* a longer line is counted bad, skipped */
@@ -78,6 +77,7 @@ struct pending {
 
 struct reader {
 	struct db *db;
+	struct store store;   /* Claude Code's source bound */
 	const char *sid;
 	int64_t deadline_us;  /* 0: none */
 	struct tstats *st;
@@ -88,7 +88,6 @@ struct reader {
 	char *cwd, *branch, *version, *perm;
 	char *title, *title_src;
 	int64_t title_at;
-	int have_project;
 	int dirty;            /* a turn stopped short: the end-of-read save is due */
 	int session_seen;     /* lines gave something: the session row is kept up */
 	int session_made;     /* the row exists in this transaction */
@@ -99,115 +98,6 @@ struct reader {
 };
 
 /* ---------------------------------------------------------------- SQL */
-
-/* The larger of two values, either of which may be NULL. */
-#define MAXE(col) "MAX(COALESCE(messages." col ", excluded." col "),"\
-	" COALESCE(excluded." col ", messages." col "))"
-#define MAXOF(col) " " col " = " MAXE(col) ","
-
-static const char SQL_RESPONSE[] =
-	"INSERT INTO messages (id, session_id, role, text_content, model, source,"
-	" request_id, agent_id, input_tokens, output_tokens,"
-	" cache_creation_input_tokens, cache_creation_1h_tokens,"
-	" cache_read_input_tokens, speed, stop_reason, is_sidechain, duration_ms,"
-	" cost_usd, created_at, completed_at)"
-	" VALUES (:id, :sid, 'assistant', :text, :model, '" SOURCE "', :req, :agent,"
-	" :input, :output, :cw, :cw1h, :cr, :speed, :stop, :side, :dur,"
-	" clankers_cost(:model, :input, :output, :cw, :cw1h, :cr, :speed),"
-	" :first, :last)"
-	" ON CONFLICT(id) DO UPDATE SET"
-	/* The first lines of a response met in a read set the text (mode 0),
-	 * the next ones add their blocks (1): a read from the start rebuilds it
-	 * whole. Copies in progress lines only fill a text that is missing (2):
-	 * they are not the response's own lines. A sidechain's replay of a
-	 * main-thread response (/btw) changes neither its text nor its agent. */
-	" text_content = CASE WHEN excluded.is_sidechain > messages.is_sidechain"
-	"   THEN messages.text_content"
-	"   WHEN :mode = 0 THEN excluded.text_content"
-	"   WHEN :mode = 2 THEN COALESCE(messages.text_content, excluded.text_content)"
-	"   WHEN messages.text_content IS NULL THEN excluded.text_content"
-	"   WHEN excluded.text_content IS NULL THEN messages.text_content"
-	"   ELSE messages.text_content || char(10, 10) || excluded.text_content END,"
-	" model = COALESCE(messages.model, excluded.model),"
-	" request_id = COALESCE(messages.request_id, excluded.request_id),"
-	" agent_id = CASE WHEN messages.is_sidechain = 0 THEN messages.agent_id"
-	"   WHEN excluded.is_sidechain = 0 THEN excluded.agent_id"
-	"   ELSE COALESCE(messages.agent_id, excluded.agent_id) END,"
-	/* Every copy of a response is counted once, with its largest figures. */
-	" cost_usd = clankers_cost(COALESCE(messages.model, excluded.model),"
-	"   " MAXE("input_tokens") ", " MAXE("output_tokens") ","
-	"   " MAXE("cache_creation_input_tokens") ", " MAXE("cache_creation_1h_tokens") ","
-	"   " MAXE("cache_read_input_tokens") ", COALESCE(messages.speed, excluded.speed)),"
-	MAXOF("input_tokens")
-	MAXOF("output_tokens")
-	MAXOF("cache_creation_input_tokens")
-	MAXOF("cache_creation_1h_tokens")
-	MAXOF("cache_read_input_tokens")
-	MAXOF("duration_ms")
-	" speed = COALESCE(messages.speed, excluded.speed),"
-	" stop_reason = COALESCE(excluded.stop_reason, messages.stop_reason),"
-	/* A copy in a sidechain never makes the main thread's response one. */
-	" is_sidechain = MIN(messages.is_sidechain, excluded.is_sidechain),"
-	" created_at = MIN(COALESCE(messages.created_at, excluded.created_at),"
-	"   COALESCE(excluded.created_at, messages.created_at)),"
-	" completed_at = MAX(COALESCE(messages.completed_at, excluded.completed_at),"
-	"   COALESCE(excluded.completed_at, messages.completed_at))";
-
-static const char SQL_PROMPT[] =
-	"INSERT INTO messages (id, session_id, role, text_content, source, agent_id,"
-	" is_sidechain, created_at, completed_at)"
-	" VALUES (:id, :sid, 'user', :text, '" SOURCE "', :agent, :side, :at, :at)"
-	" ON CONFLICT(id) DO UPDATE SET"
-	" text_content = COALESCE(excluded.text_content, messages.text_content)";
-
-static const char SQL_TURN[] =
-	"UPDATE messages SET duration_ms = :dur WHERE id = :id AND role = 'user'";
-
-/* A tool_use block: fills what the hooks did not (input, message, name). */
-static const char SQL_TOOL_USE[] =
-	"INSERT INTO tools (id, session_id, message_id, source, agent_id, tool_name,"
-	" tool_input, file_path, status, started_at, created_at)"
-	" VALUES (:id, :sid, :msg, '" SOURCE "', :agent, :name, :input, :file,"
-	" 'running', :at, :at)"
-	" ON CONFLICT(id) DO UPDATE SET"
-	" message_id = COALESCE(tools.message_id, excluded.message_id),"
-	" agent_id = COALESCE(tools.agent_id, excluded.agent_id),"
-	" tool_name = COALESCE(tools.tool_name, excluded.tool_name),"
-	" tool_input = COALESCE(tools.tool_input, excluded.tool_input),"
-	" file_path = COALESCE(tools.file_path, excluded.file_path)";
-
-/*
- * A tool_result block closes a call still running (a denied tool gets a
- * PreToolUse and no Post); what a hook already stored stays.
- */
-/*
- * The transcript's tool_result settles a call the hooks left open: still
- * running, or closed by PostToolBatch with no Post (not_run), which may
- * only mean that the Post hook never reached us. A result that is no
- * error shows the call ran after all.
- */
-static const char SQL_TOOL_RESULT[] =
-	"INSERT INTO tools (id, session_id, source, agent_id, tool_output,"
-	" tool_output_bytes, tool_output_truncated, status, success, error_message,"
-	" ended_at, created_at)"
-	" VALUES (:id, :sid, '" SOURCE "', :agent, :out, :bytes, :trunc, :status,"
-	" :success, :error, :at, :at)"
-	" ON CONFLICT(id) DO UPDATE SET"
-	" agent_id = COALESCE(tools.agent_id, excluded.agent_id),"
-	" error_message = CASE WHEN tools.status = 'running' OR tools.not_run = 1"
-	"   THEN excluded.error_message ELSE tools.error_message END,"
-	" success = CASE WHEN tools.status = 'running' OR tools.not_run = 1"
-	"   THEN excluded.success ELSE tools.success END,"
-	" tool_output_bytes = CASE WHEN tools.tool_output IS NULL"
-	"   THEN excluded.tool_output_bytes ELSE tools.tool_output_bytes END,"
-	" tool_output_truncated = CASE WHEN tools.tool_output IS NULL"
-	"   THEN excluded.tool_output_truncated ELSE tools.tool_output_truncated END,"
-	" tool_output = COALESCE(tools.tool_output, excluded.tool_output),"
-	" ended_at = COALESCE(tools.ended_at, excluded.ended_at),"
-	" not_run = CASE WHEN tools.not_run = 1 AND excluded.status = 'ok'"
-	"   THEN 0 ELSE tools.not_run END,"
-	" status = CASE WHEN tools.status = 'running' OR tools.not_run = 1"
-	"   THEN excluded.status ELSE tools.status END";
 
 static const char SQL_STATE_GET[] =
 	"SELECT dev, ino, size, offset, head_hash, tail_hash, lines, bad_lines,"
@@ -229,34 +119,6 @@ static const char SQL_STATE_PUT[] =
 	" prompt_id = excluded.prompt_id, last_at = excluded.last_at,"
 	" reads = excluded.reads, rewinds = excluded.rewinds,"
 	" read_at = excluded.read_at";
-
-static const char SQL_SESSION[] =
-	"INSERT INTO sessions (id, source, project_path, project_name, repo_root,"
-	" git_branch, cwd, hostname, client_version, permission_mode,"
-	" transcript_path, created_at, updated_at)"
-	" VALUES (:sid, '" SOURCE "', :cwd, :pname, :proot, :branch, :cwd, :host,"
-	" :version, :perm, :path, COALESCE(:first, :now), COALESCE(:last, :first, :now))"
-	" ON CONFLICT(id) DO UPDATE SET"
-	" project_path = COALESCE(sessions.project_path, excluded.project_path),"
-	" project_name = COALESCE(sessions.project_name, excluded.project_name),"
-	" repo_root = COALESCE(sessions.repo_root, excluded.repo_root),"
-	" git_branch = COALESCE(sessions.git_branch, excluded.git_branch),"
-	" cwd = COALESCE(sessions.cwd, excluded.cwd),"
-	" hostname = COALESCE(sessions.hostname, excluded.hostname),"
-	" client_version = COALESCE(excluded.client_version, sessions.client_version),"
-	" permission_mode = COALESCE(sessions.permission_mode, excluded.permission_mode),"
-	" transcript_path = COALESCE(sessions.transcript_path, excluded.transcript_path),"
-	" created_at = MIN(sessions.created_at, COALESCE(:first, sessions.created_at)),"
-	" updated_at = MAX(sessions.updated_at, COALESCE(:last, sessions.updated_at))";
-
-/* The row the counting triggers add to, made before the first row of a turn. */
-static const char SQL_SESSION_MADE[] =
-	"INSERT INTO sessions (id, source, created_at, updated_at)"
-	" VALUES (:sid, '" SOURCE "', :at, :at) ON CONFLICT(id) DO NOTHING";
-
-static const char SQL_PROJECT_KNOWN[] =
-	"SELECT project_name IS NOT NULL FROM sessions WHERE id = :sid";
-
 
 /* One pass over the covering index: the session's figures, by model. */
 static const char SQL_TOTALS[] =
@@ -290,16 +152,11 @@ static const char SQL_BAD_LINES[] =
 static int
 ensure_session(struct reader *r, int64_t at)
 {
-	sqlite3_stmt *st;
 	int rc;
 
 	if (r->session_made)
 		return SQLITE_OK;
-	if ((st = db_prepare(r->db, SQL_SESSION_MADE)) == NULL)
-		return SQLITE_ERROR;
-	db_bind_text(st, ":sid", r->sid);
-	db_bind_int(st, ":at", at >= 0 ? at : now_ms());
-	if ((rc = db_run(r->db, st)) == SQLITE_OK)
+	if ((rc = store_session_made(&r->store, r->sid, at)) == SQLITE_OK)
 		r->session_made = 1;
 	return rc;
 }
@@ -475,42 +332,33 @@ tool_use(struct reader *r, struct jspan block, const char *msg_id,
 {
 	static const char *const keys[] = { "id", "name", "input" };
 	static const char *const fkeys[] = { "file_path", "notebook_path", "path" };
+	struct store_tool t = STORE_TOOL_INIT;
 	struct jspan k[3], file[3];
-	sqlite3_stmt *st;
 	struct buf name = {0};
 	int rc;
 
 	if (jscan_object(block, keys, 3, k, NULL) < 0 || decode(k[0], &r->key) < 0 ||
 	    r->key.len == 0)
 		return SQLITE_OK;
-	if (ensure_session(r, at) != SQLITE_OK ||
-	    (st = db_prepare(r->db, SQL_TOOL_USE)) == NULL)
+	if (ensure_session(r, at) != SQLITE_OK)
 		return SQLITE_ERROR;
-	db_bind_textn(st, ":id", r->key.data, r->key.len);
-	db_bind_text(st, ":sid", r->sid);
-	db_bind_text(st, ":msg", msg_id);
-	db_bind_text(st, ":agent", agent);
+	t.kind = TOOL_START;  /* with no time of its own: it fills, never moves */
+	t.id = r->key.data;
+	t.session_id = r->sid;
+	t.message_id = msg_id;
+	t.agent_id = agent;
 	if (decode(k[1], &name) == 0)
-		db_bind_textn(st, ":name", name.data, name.len);
-	else
-		db_bind_null(st, ":name");
+		t.name = name.data;
 	if (k[2].p) {
 		raw_json(k[2], &r->out);
-		db_bind_textn(st, ":input", r->out.data, r->out.len);
-	} else {
-		db_bind_null(st, ":input");
+		t.input = r->out.data;
 	}
 	if (jscan_object(k[2], fkeys, 3, file, NULL) == 0 &&
 	    (decode(file[0], &r->tmp) == 0 || decode(file[1], &r->tmp) == 0 ||
 	    decode(file[2], &r->tmp) == 0))
-		db_bind_textn(st, ":file", r->tmp.data, r->tmp.len);
-	else
-		db_bind_null(st, ":file");
-	if (at >= 0)
-		db_bind_int(st, ":at", at);
-	else
-		db_bind_int(st, ":at", now_ms());
-	rc = db_run(r->db, st);
+		t.file_path = r->tmp.data;
+	t.at = at;
+	rc = store_tool(&r->store, &t);
 	buf_release(&name);
 	return rc;
 }
@@ -519,38 +367,32 @@ static int
 tool_result(struct reader *r, struct jspan block, const char *agent, int64_t at)
 {
 	static const char *const keys[] = { "tool_use_id", "is_error", "content" };
+	struct store_tool t = STORE_TOOL_INIT;
 	struct jspan k[3];
-	sqlite3_stmt *st;
-	size_t limit = output_limit(), keep;
-	int err, rc;
+	char *errmsg = NULL;
+	int rc;
 
 	if (jscan_object(block, keys, 3, k, NULL) < 0 || decode(k[0], &r->key) < 0 ||
 	    r->key.len == 0)
 		return SQLITE_OK;
-	err = jscan_true(k[1]);
+	t.failed = jscan_true(k[1]);
 	content_text(r, k[2], &r->out);
-	if (ensure_session(r, at) != SQLITE_OK ||
-	    (st = db_prepare(r->db, SQL_TOOL_RESULT)) == NULL)
+	if (ensure_session(r, at) != SQLITE_OK)
 		return SQLITE_ERROR;
-	keep = utf8_cut(r->out.data ? r->out.data : "", r->out.len, limit);
-	db_bind_textn(st, ":id", r->key.data, r->key.len);
-	db_bind_text(st, ":sid", r->sid);
-	db_bind_text(st, ":agent", agent);
-	db_bind_textn(st, ":out", r->out.data, keep);
-	db_bind_int(st, ":bytes", (int64_t)r->out.len);
-	db_bind_int(st, ":trunc", keep < r->out.len);
-	db_bind_text(st, ":status", err ? "error" : "ok");
-	db_bind_int(st, ":success", !err);
-	if (err)
-		db_bind_textn(st, ":error", r->out.data, utf8_cut(r->out.data ?
-		    r->out.data : "", r->out.len, 1000));
-	else
-		db_bind_null(st, ":error");
-	db_bind_int(st, ":at", at >= 0 ? at : now_ms());
-	rc = db_run(r->db, st);
+	t.kind = TOOL_RESULT;
+	t.id = r->key.data;
+	t.session_id = r->sid;
+	t.agent_id = agent;
+	t.output = r->out.data ? r->out.data : "";
+	t.output_len = r->out.len;
+	if (t.failed && r->out.len)
+		t.error = errmsg = xstrndup(r->out.data, utf8_cut(r->out.data,
+		    r->out.len, 1000));
+	t.at = at;
+	rc = store_tool(&r->store, &t);
+	free(errmsg);
 	return rc;
 }
-
 
 static void
 count_max(int64_t *have, int64_t v)
@@ -570,38 +412,34 @@ static int
 flush_response(struct reader *r, struct tfile *f)
 {
 	struct pending *p = &r->pend;
-	sqlite3_stmt *st;
-	int mode;
+	struct store_message m = STORE_MESSAGE_INIT;
 
 	if (!p->active)
 		return SQLITE_OK;
 	p->active = 0;
-	mode = p->copy ? 2 : !idset_add(&f->seen, p->id.data);
-	if (ensure_session(r, p->first_at) != SQLITE_OK ||
-	    (st = db_prepare(r->db, SQL_RESPONSE)) == NULL)
+	if (ensure_session(r, p->first_at) != SQLITE_OK)
 		return SQLITE_ERROR;
-#define BIND_COUNT(name, val) \
-	do { if ((val) >= 0) db_bind_int(st, name, val); else db_bind_null(st, name); } while (0)
-	db_bind_textn(st, ":id", p->id.data, p->id.len);
-	db_bind_text(st, ":sid", r->sid);
-	db_bind_textn(st, ":text", p->text.data, p->text.len);
-	db_bind_textn(st, ":model", p->model.data, p->model.len);
-	db_bind_textn(st, ":req", p->req.data, p->req.len);
-	db_bind_textn(st, ":agent", p->agent.data, p->agent.len);
-	BIND_COUNT(":input", p->input);
-	BIND_COUNT(":output", p->output);
-	BIND_COUNT(":cw", p->cw);
-	BIND_COUNT(":cw1h", p->cw >= 0 ? p->cw1h : -1);
-	BIND_COUNT(":cr", p->cr);
-	BIND_COUNT(":first", p->first_at);
-	BIND_COUNT(":last", p->last_at);
-	BIND_COUNT(":dur", p->dur);
-#undef BIND_COUNT
-	db_bind_textn(st, ":speed", p->speed.data, p->speed.len);
-	db_bind_textn(st, ":stop", p->stop.data, p->stop.len);
-	db_bind_int(st, ":side", p->side);
-	db_bind_int(st, ":mode", mode);
-	return db_run(r->db, st);
+	m.id = p->id.data;
+	m.session_id = r->sid;
+	m.text = p->text.len ? p->text.data : NULL;
+	m.text_len = p->text.len;
+	m.text_mode = p->copy ? TEXT_FILL : idset_add(&f->seen, p->id.data) ?
+	    TEXT_SET : TEXT_ADD;
+	m.model = p->model.len ? p->model.data : NULL;
+	m.request_id = p->req.len ? p->req.data : NULL;
+	m.agent_id = p->agent.len ? p->agent.data : NULL;
+	m.speed = p->speed.len ? p->speed.data : NULL;
+	m.stop_reason = p->stop.len ? p->stop.data : NULL;
+	m.sidechain = p->side;
+	m.input = p->input;
+	m.output = p->output;
+	m.cache_write = p->cw;
+	m.cache_write_1h = p->cw1h;
+	m.cache_read = p->cr;
+	m.created_at = p->first_at;
+	m.completed_at = p->last_at;
+	m.duration_ms = p->dur;
+	return store_response(&r->store, &m);
 }
 
 static void
@@ -766,7 +604,7 @@ user_line(struct reader *r, const struct origin *o, struct jspan *k, int64_t at,
 	const char *it = NULL, *agent;
 	char *agent_copy = NULL;
 	struct tfile *f = o->f;
-	sqlite3_stmt *st;
+	struct store_message pm = STORE_MESSAGE_INIT;
 	int results = 0, rc = SQLITE_OK;
 	char title[512];
 
@@ -792,28 +630,25 @@ user_line(struct reader *r, const struct origin *o, struct jspan *k, int64_t at,
 		goto out;
 	if (decode(k[K_UUID], &r->key) < 0 || r->key.len == 0)
 		goto out;
-	if (ensure_session(r, at) != SQLITE_OK ||
-	    (st = db_prepare(r->db, SQL_PROMPT)) == NULL) {
+	if (ensure_session(r, at) != SQLITE_OK) {
 		rc = SQLITE_ERROR;
 		goto out;
 	}
-	db_bind_textn(st, ":id", r->key.data, r->key.len);
-	db_bind_text(st, ":sid", r->sid);
-	db_bind_textn(st, ":text", r->text.data, r->text.len);
-	db_bind_text(st, ":agent", agent);
-	db_bind_int(st, ":side", side);
-	if (at >= 0)
-		db_bind_int(st, ":at", at);
-	else
-		db_bind_null(st, ":at");
-	if ((rc = db_run(r->db, st)) != SQLITE_OK)
+	pm.id = r->key.data;
+	pm.session_id = r->sid;
+	pm.text = r->text.data;
+	pm.text_len = r->text.len;
+	pm.agent_id = agent;
+	pm.sidechain = side;
+	pm.created_at = at;
+	if ((rc = store_prompt(&r->store, &pm)) != SQLITE_OK)
 		goto out;
 	if (!side && !o->copy) {
 		set_str(&f->prompt_id, r->key.data);
 		/* A slash command or shell escape is kept, but names nothing. */
 		if (!starts(r->text.data, r->text.len, "<command-") &&
 		    !starts(r->text.data, r->text.len, "<bash-") &&
-		    claude_title(r->text.data, title, sizeof title) > 0)
+		    store_prompt_title(r->text.data, title, sizeof title) > 0)
 			title_candidate(r, title, "prompt", at >= 0 ? at : now_ms());
 	}
 out:
@@ -900,16 +735,10 @@ entry(struct reader *r, const struct origin *o, struct jspan line, int depth)
 	if (jscan_streq(k[K_TYPE], "progress"))
 		return progress(r, o, k[K_DATA]);
 	if (jscan_streq(k[K_TYPE], "system")) {
-		sqlite3_stmt *st;
-
 		if (!jscan_streq(k[K_SUBTYPE], "turn_duration") || f->prompt_id == NULL ||
 		    !jscan_int(k[K_DUR], &v) || v < 0)
 			return SQLITE_OK;
-		if ((st = db_prepare(r->db, SQL_TURN)) == NULL)
-			return SQLITE_ERROR;
-		db_bind_int(st, ":dur", v);
-		db_bind_text(st, ":id", f->prompt_id);
-		return db_run(r->db, st);
+		return store_turn_duration(&r->store, f->prompt_id, v);
 	}
 	/* Titles the client wrote: summary (old), ai-title, custom-title (/rename). */
 	if (jscan_streq(k[K_TYPE], "summary") && decode(k[K_SUMMARY], &r->tmp) == 0 &&
@@ -1147,61 +976,30 @@ out:
 	return rc;
 }
 
-/* The session row, its title and its totals, counted from the rows. */
+/*
+ * The session row, its title and its totals, counted from the rows. What
+ * the lines said of the session (folder, branch, mode, version) was seen
+ * from first_at on.
+ */
 static int
 session_save(struct reader *r, const char *main_path, int refresh)
 {
-	sqlite3_stmt *st;
-	struct project p = {0};
-	int rc, known = 0;
-	char host[256] = "";
-	int64_t now = now_ms();
+	struct store_session x = STORE_SESSION_INIT;
+	int rc;
 
-	if (!r->have_project && r->cwd) {
-		if ((st = db_prepare(r->db, SQL_PROJECT_KNOWN)) == NULL)
-			return SQLITE_ERROR;
-		db_bind_text(st, ":sid", r->sid);
-		if (db_step(r->db, st) == SQLITE_ROW) {
-			known = sqlite3_column_int(st, 0);
-			db_reset(st);
-		}
-		if (!known)
-			project_find(r->cwd, &p);
-		r->have_project = 1;
-	}
-	if ((st = db_prepare(r->db, SQL_SESSION)) == NULL) {
-		project_release(&p);
-		return SQLITE_ERROR;
-	}
-	gethostname(host, sizeof host - 1);
-	db_bind_text(st, ":sid", r->sid);
-	db_bind_text(st, ":cwd", r->cwd);
-	db_bind_text(st, ":pname", p.name);
-	db_bind_text(st, ":proot", p.root);
-	db_bind_text(st, ":branch", r->branch ? r->branch : p.branch);
-	db_bind_text(st, ":host", host);
-	db_bind_text(st, ":version", r->version);
-	db_bind_text(st, ":perm", r->perm);
-	db_bind_text(st, ":path", main_path);
-	if (r->first_at >= 0) {
-		db_bind_int(st, ":first", r->first_at);
-		db_bind_int(st, ":last", r->last_at);
-	} else {
-		db_bind_null(st, ":first");
-		db_bind_null(st, ":last");
-	}
-	db_bind_int(st, ":now", now);
-	rc = db_run(r->db, st);
-	project_release(&p);
-	if (rc != SQLITE_OK)
+	x.id = r->sid;
+	x.first_at = r->first_at;
+	x.last_at = r->first_at >= 0 ? r->last_at : -1;
+	x.cwd = r->cwd;
+	x.git_branch = r->branch;
+	x.client_version = r->version;
+	x.permission_mode = r->perm;
+	x.transcript_path = main_path;
+	if ((rc = store_session(&r->store, &x)) != SQLITE_OK)
 		return rc;
-
-	if (r->title) {
-		if ((rc = claude_set_title(r->db, r->sid, r->title, r->title_src,
-		    r->title_at)) != SQLITE_OK)
-			return rc;
-	}
-
+	if (r->title && (rc = store_title(&r->store, r->sid, r->title,
+	    r->title_src, r->title_at)) != SQLITE_OK)
+		return rc;
 	if (!refresh || !r->recount)
 		return SQLITE_OK;
 	return recount_totals(r);
@@ -1547,6 +1345,8 @@ transcript_update(struct db *db, const char *path, const char *session_id,
 	/* A long read touches many pages of the indexes: 8 MiB of cache. */
 	sqlite3_exec(db->h, "PRAGMA cache_size = -8192", NULL, NULL, NULL);
 	r.db = db;
+	r.store.db = db;
+	r.store.source = SOURCE_CLAUDE;
 	r.sid = sid;
 	r.deadline_us = deadline_us;
 	r.recount = full;

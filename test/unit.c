@@ -496,7 +496,7 @@ test_mkdir_p(void)
 	free(a), free(ab), free(abc), free(slash), free(file), free(under);
 }
 
-/* ---- claude_title ---- */
+/* ---- store_prompt_title ---- */
 
 static char *
 repeat(const char *unit, size_t times)
@@ -517,14 +517,14 @@ title_is(const char *prompt, const char *want, const char *what)
 	size_t n;
 
 	memset(out, 'X', sizeof out);
-	n = claude_title(prompt, out, sizeof out);
-	test_streq(n ? out : NULL, want, "claude_title: %s", what);
+	n = store_prompt_title(prompt, out, sizeof out);
+	test_streq(n ? out : NULL, want, "store_prompt_title: %s", what);
 	if (want)
-		test_cond(n == strlen(want), "claude_title: %s: length returned", what);
+		test_cond(n == strlen(want), "store_prompt_title: %s: length returned", what);
 }
 
 static void
-test_claude_title(void)
+test_store_prompt_title(void)
 {
 	char out[512], small[403], *p, *want;
 	size_t n;
@@ -540,8 +540,8 @@ test_claude_title(void)
 	title_is(" \t\r\n ", NULL, "blank prompt gives 0");
 	title_is("fix a/b", "fix a/b", "a slash later is fine");
 
-	n = claude_title("hello", small, sizeof small);
-	test_cond(n == 0, "claude_title: out smaller than 404 gives 0");
+	n = store_prompt_title("hello", small, sizeof small);
+	test_cond(n == 0, "store_prompt_title: out smaller than 404 gives 0");
 
 	p = repeat("a", 100);
 	title_is(p, p, "exactly 100 characters are not cut");
@@ -558,44 +558,44 @@ test_claude_title(void)
 
 	p = repeat("\xc3\xa9", 150);  /* 150 é */
 	memset(out, 'X', sizeof out);
-	n = claude_title(p, out, sizeof out);
+	n = store_prompt_title(p, out, sizeof out);
 	want = repeat("\xc3\xa9", 100);
 	test_cond(n == 203 && out[203] == '\0',
-	    "claude_title: 150 'é' give 203 bytes (100 'é' and an ellipsis)");
+	    "store_prompt_title: 150 'é' give 203 bytes (100 'é' and an ellipsis)");
 	test_cond(memcmp(out, want, 200) == 0 &&
 	    memcmp(out + 200, "\xe2\x80\xa6", 3) == 0,
-	    "claude_title: the ellipsis follows the 100th 'é'");
+	    "store_prompt_title: the ellipsis follows the 100th 'é'");
 	test_cond(utf8_clean(out, n, &(size_t){0}) == NULL,
-	    "claude_title: a cut title is valid UTF-8");
+	    "store_prompt_title: a cut title is valid UTF-8");
 	free(p);
 	free(want);
 
 	p = repeat("\xf0\x9f\x98\x80", 150);  /* 4-byte characters: the worst case */
 	memset(out, 'X', sizeof out);
-	n = claude_title(p, out, 404);
+	n = store_prompt_title(p, out, 404);
 	test_cond(n == 403 && out[403] == '\0' && memcmp(out + 400, "\xe2\x80\xa6", 3) == 0
-	    && out[404] == 'X', "claude_title: 150 emoji fit in 404 bytes");
+	    && out[404] == 'X', "store_prompt_title: 150 emoji fit in 404 bytes");
 	free(p);
 
 	/* A collapsed blank counts as one character toward the 100. */
 	p = repeat("b", 98);
 	want = xasprintf("%s \t\n \xc3\xa9", p);
 	memset(out, 'X', sizeof out);
-	n = claude_title(want, out, sizeof out);
+	n = store_prompt_title(want, out, sizeof out);
 	free(want);
 	want = xasprintf("%s \xc3\xa9", p);
 	test_streq(n ? out : NULL, want,
-	    "claude_title: 98, a blank run and one more make 100: not cut");
+	    "store_prompt_title: 98, a blank run and one more make 100: not cut");
 	free(want);
 	free(p);
 	p = repeat("b", 99);
 	want = xasprintf("%s   \xc3\xa9", p);
 	memset(out, 'X', sizeof out);
-	n = claude_title(want, out, sizeof out);
+	n = store_prompt_title(want, out, sizeof out);
 	free(want);
 	want = xasprintf("%s\xe2\x80\xa6", p);
 	test_streq(n ? out : NULL, want,
-	    "claude_title: 99, a blank run and one more: cut, no blank before the ellipsis");
+	    "store_prompt_title: 99, a blank run and one more: cut, no blank before the ellipsis");
 	free(want);
 	free(p);
 }
@@ -673,7 +673,7 @@ test_project_find(void)
 	free(wt), free(wtsub), free(super), free(sub), free(subx), free(rel);
 }
 
-/* ---- hook_parse ---- */
+/* ---- payload_parse ---- */
 
 static void
 parse_fails(const char *text, const char *want_err, const char *what)
@@ -681,16 +681,16 @@ parse_fails(const char *text, const char *want_err, const char *what)
 	size_t n = strlen(text);
 	char *buf = xstrndup(text, n);
 	const char *err = NULL;
-	cJSON *root = hook_parse(buf, n, &err);
+	cJSON *root = payload_parse(buf, n, &err);
 
-	test_cond(root == NULL, "hook_parse: %s gives NULL", what);
-	test_streq(err, want_err, "hook_parse: %s: message", what);
+	test_cond(root == NULL, "payload_parse: %s gives NULL", what);
+	test_streq(err, want_err, "payload_parse: %s: message", what);
 	cJSON_Delete(root);
 	free(buf);
 }
 
 static void
-test_hook_parse(void)
+test_payload_parse(void)
 {
 	char buf[] = "{\"session_id\":\"s1\",\"prompt\":\"cut \\ud83d\"}";
 	const char *err = NULL;
@@ -704,13 +704,13 @@ test_hook_parse(void)
 	parse_fails("{a:1}", "malformed JSON", "unquoted key");
 	parse_fails("not json", "malformed JSON", "plain text");
 
-	root = hook_parse(buf, strlen(buf), &err);
+	root = payload_parse(buf, strlen(buf), &err);
 	test_cond(root != NULL && err == NULL,
-	    "hook_parse: a payload with a lone surrogate parses");
+	    "payload_parse: a payload with a lone surrogate parses");
 	test_streq(cJSON_GetStringValue(cJSON_GetObjectItem(root, "prompt")),
-	    "cut " FFFD, "hook_parse: the lone surrogate becomes U+FFFD");
+	    "cut " FFFD, "payload_parse: the lone surrogate becomes U+FFFD");
 	test_streq(cJSON_GetStringValue(cJSON_GetObjectItem(root, "session_id")),
-	    "s1", "hook_parse: other fields intact");
+	    "s1", "payload_parse: other fields intact");
 	cJSON_Delete(root);
 }
 
@@ -1173,9 +1173,9 @@ main(void)
 	test_fnv1a();
 	test_random_hex();
 	test_mkdir_p();
-	test_claude_title();
+	test_store_prompt_title();
 	test_project_find();
-	test_hook_parse();
+	test_payload_parse();
 	test_jscan_value();
 	test_jscan_object();
 	test_jscan_stop();

@@ -1,0 +1,48 @@
+/*
+ * agent.c: the agents clankers records, one entry each. This table is the
+ * only list of them: the hook command, the spool, install, doctor and
+ * report reach an agent through its entry and name none. Adding an agent
+ * is its mapper file, its entry here, its install writer and its doctor
+ * checks.
+ */
+#include <string.h>
+
+#include "clankers.h"
+
+/* The tools that change a file; the rest of the tools with a path read it. */
+static const char *const claude_edit_tools[] = {
+	"Edit", "Write", "MultiEdit", "NotebookEdit", NULL
+};
+
+static const struct agent agents[] = {
+	{
+		.name = "claude",
+		.source = SOURCE_CLAUDE,
+		.edit_tools = claude_edit_tools,
+		.event_of = claude_event_of,
+		.known = claude_known,
+		.identify = claude_identify,
+		.receive = claude_receive,
+		.store = claude_store,
+		.after = claude_after,
+	},
+};
+
+/* The agent the word name means, or NULL. */
+const struct agent *
+agent_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof agents / sizeof *agents; i++)
+		if (strcmp(name, agents[i].name) == 0)
+			return &agents[i];
+	return NULL;
+}
+
+/* The i-th agent of the table (the first is the default); NULL past the last. */
+const struct agent *
+agent_at(size_t i)
+{
+	return i < sizeof agents / sizeof *agents ? &agents[i] : NULL;
+}

@@ -1,0 +1,742 @@
+/*
+ * store.c: every write of a row that agents share (sessions, titles,
+ * messages, tools, session errors, compactions), with the agent's source
+ * bound. Mappers (claude.c, transcript.c, one file per agent) translate
+ * what their agent sent into the neutral records below and call these; no
+ * other file writes these tables, so each merge rule is written once, here,
+ * with the reason beside it.
+ *
+ * Every write is an upsert that never loses what is known and is
+ * order-free: any order or repetition of events and transcript reads
+ * leaves the same row. A field a record does not carry (NULL, or -1 for
+ * numbers) leaves the stored value alone; times are the earliest or latest
+ * seen, never the last written; counters and token totals follow the rows
+ * (triggers in schema.sql), never added to blindly. Each function runs
+ * inside the caller's transaction and returns a SQLite result code.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clankers.h"
+
+#define OUTPUT_LIMIT_DEFAULT 65536
+
+/* ----------------------------------------------------------- sessions */
+
+static const char SQL_SESSION_PROJECT[] =
+	"SELECT project_name IS NOT NULL FROM sessions WHERE id = :id";
+
+/*
+ * Columns that describe the session as it is now (where the agent runs,
+ * in which mode, from which file): a value replaces the stored one when it
+ * was seen no earlier than the session's latest update, so a replayed old
+ * event or an old part of a transcript cannot roll it back.
+ */
+#define LATEST(col) \
+	" " col " = CASE WHEN excluded." col " IS NOT NULL AND (sessions." col \
+	" IS NULL OR :first >= sessions.updated_at)" \
+	" THEN excluded." col " ELSE sessions." col " END,"
+
+/*
+ * Columns only a start of the session carries (the model it starts with,
+ * its --agent): the latest start's value wins.
+ */
+#define LATEST_START(col) \
+	" " col " = CASE WHEN excluded." col " IS NOT NULL AND (sessions." col \
+	" IS NULL OR :first >= COALESCE(sessions.last_start_at, 0))" \
+	" THEN excluded." col " ELSE sessions." col " END,"
+
+/*
+ * Where the session ran and on which machine is found once, from its first
+ * folder (the project is the repository around it): later events cannot
+ * move a session to another project. created_at is the earliest time seen,
+ * updated_at the latest; a record with no time of its own moves neither.
+ */
+static const char SQL_SESSION[] =
+	"INSERT INTO sessions (id, source, project_path, project_name,"
+	" repo_root, git_branch, cwd, hostname, model, provider, permission_mode,"
+	" transcript_path, client_version, start_source, agent_type, last_event,"
+	" created_at, updated_at)"
+	" VALUES (:id, :source, :project_path, :project_name, :repo_root,"
+	" :git_branch, :cwd, :hostname, :model, :provider, :permission_mode,"
+	" :transcript_path, :client_version, :start_source, :agent_type, :event,"
+	" COALESCE(:first, :now), COALESCE(:last, :first, :now))"
+	" ON CONFLICT(id) DO UPDATE SET"
+	" project_path = COALESCE(sessions.project_path, excluded.project_path),"
+	" project_name = COALESCE(sessions.project_name, excluded.project_name),"
+	" repo_root = COALESCE(sessions.repo_root, excluded.repo_root),"
+	" git_branch = COALESCE(sessions.git_branch, excluded.git_branch),"
+	" hostname = COALESCE(sessions.hostname, excluded.hostname),"
+	" start_source = COALESCE(sessions.start_source, excluded.start_source),"
+	LATEST("cwd")
+	LATEST("permission_mode")
+	LATEST("transcript_path")
+	/* Only transcripts carry it, read forward: the last read's value. */
+	" client_version = COALESCE(excluded.client_version, sessions.client_version),"
+	LATEST("provider")
+	LATEST("last_event")
+	LATEST_START("model")
+	LATEST_START("agent_type")
+	" created_at = MIN(sessions.created_at, COALESCE(:first, sessions.created_at)),"
+	" updated_at = MAX(sessions.updated_at, COALESCE(:last, sessions.updated_at))";
+
+/* The row the counting triggers add to: made before the first message or tool. */
+static const char SQL_SESSION_MADE[] =
+	"INSERT INTO sessions (id, source, created_at, updated_at)"
+	" VALUES (:id, :source, :at, :at) ON CONFLICT(id) DO NOTHING";
+
+static const char SQL_SESSION_START[] =
+	"UPDATE sessions SET last_start_at = MAX(COALESCE(last_start_at, 0), :now)"
+	" WHERE id = :id";
+
+static const char SQL_SESSION_END[] =
+	"UPDATE sessions SET"
+	" end_reason = CASE WHEN :now >= COALESCE(last_end_at, 0)"
+	"   THEN COALESCE(:reason, end_reason) ELSE end_reason END,"
+	" last_end_at = MAX(COALESCE(last_end_at, 0), :now)"
+	" WHERE id = :id";
+
+/* A session is ended when its latest end is not older than its latest start. */
+static const char SQL_SESSION_STATUS[] =
+	"UPDATE sessions SET"
+	" status = CASE WHEN last_end_at >= COALESCE(last_start_at, 0)"
+	"   THEN 'ended' ELSE 'active' END,"
+	" ended_at = CASE WHEN last_end_at >= COALESCE(last_start_at, 0)"
+	"   THEN last_end_at END"
+	" WHERE id = :id";
+
+static void
+bind_time(sqlite3_stmt *st, const char *name, int64_t v)
+{
+	if (v >= 0)
+		db_bind_int(st, name, v);
+	else
+		db_bind_null(st, name);
+}
+
+/*
+ * Creates or refreshes the session row x describes. The project (and the
+ * machine) are looked up only while the row has none: the walk up to .git
+ * costs a few stats, once per session.
+ */
+int
+store_session(struct store *s, const struct store_session *x)
+{
+	struct project proj = {0};
+	const char *dir = x->project_dir ? x->project_dir : x->cwd;
+	char host[256] = "";
+	sqlite3_stmt *st;
+	int rc, known = 0;
+
+	if ((st = db_prepare(s->db, SQL_SESSION_PROJECT)) == NULL)
+		return SQLITE_ERROR;
+	db_bind_text(st, ":id", x->id);
+	if ((rc = db_step(s->db, st)) == SQLITE_ROW) {
+		known = sqlite3_column_int(st, 0);
+		db_reset(st);
+	} else if (rc != SQLITE_DONE) {
+		return rc;
+	}
+	if (!known) {
+		project_find(dir, &proj);
+		if (gethostname(host, sizeof host - 1) < 0)
+			host[0] = '\0';
+	}
+	if ((st = db_prepare(s->db, SQL_SESSION)) == NULL) {
+		project_release(&proj);
+		return SQLITE_ERROR;
+	}
+	db_bind_text(st, ":id", x->id);
+	db_bind_text(st, ":source", s->source);
+	db_bind_text(st, ":project_path", dir);
+	db_bind_text(st, ":project_name", proj.name);
+	db_bind_text(st, ":repo_root", proj.root);
+	db_bind_text(st, ":git_branch", x->git_branch ? x->git_branch : proj.branch);
+	db_bind_text(st, ":cwd", x->cwd);
+	db_bind_text(st, ":hostname", host);
+	db_bind_text(st, ":model", x->model);
+	db_bind_text(st, ":provider", x->provider);
+	db_bind_text(st, ":permission_mode", x->permission_mode);
+	db_bind_text(st, ":transcript_path", x->transcript_path);
+	db_bind_text(st, ":client_version", x->client_version);
+	db_bind_text(st, ":start_source", x->start_source);
+	db_bind_text(st, ":agent_type", x->agent_type);
+	db_bind_text(st, ":event", x->event);
+	bind_time(st, ":first", x->first_at);
+	bind_time(st, ":last", x->last_at >= 0 ? x->last_at : x->first_at);
+	db_bind_int(st, ":now", now_ms());
+	rc = db_run(s->db, st);
+	project_release(&proj);
+	return rc;
+}
+
+/* Makes the session's row if it has none yet (at: its first time). */
+int
+store_session_made(struct store *s, const char *sid, int64_t at)
+{
+	sqlite3_stmt *st;
+
+	if ((st = db_prepare(s->db, SQL_SESSION_MADE)) == NULL)
+		return SQLITE_ERROR;
+	db_bind_text(st, ":id", sid);
+	db_bind_text(st, ":source", s->source);
+	db_bind_int(st, ":at", at >= 0 ? at : now_ms());
+	return db_run(s->db, st);
+}
+
+static int
+run_id(struct store *s, const char *sql, const char *sid, int64_t at)
+{
+	sqlite3_stmt *st = db_prepare(s->db, sql);
+
+	if (st == NULL)
+		return SQLITE_ERROR;
+	db_bind_text(st, ":id", sid);
+	if (sqlite3_bind_parameter_index(st, ":now"))
+		db_bind_int(st, ":now", at);
+	return db_run(s->db, st);
+}
+
+/* The session (re)started at at: it is active until a later end. */
+int
+store_session_start(struct store *s, const char *sid, int64_t at)
+{
+	int rc = run_id(s, SQL_SESSION_START, sid, at);
+
+	return rc ? rc : run_id(s, SQL_SESSION_STATUS, sid, at);
+}
+
+/* The session ended at at, for reason (NULL: none given). */
+int
+store_session_end(struct store *s, const char *sid, int64_t at, const char *reason)
+{
+	sqlite3_stmt *st = db_prepare(s->db, SQL_SESSION_END);
+	int rc;
+
+	if (st == NULL)
+		return SQLITE_ERROR;
+	db_bind_text(st, ":id", sid);
+	db_bind_int(st, ":now", at);
+	db_bind_text(st, ":reason", reason);
+	if ((rc = db_run(s->db, st)) != SQLITE_OK)
+		return rc;
+	return run_id(s, SQL_SESSION_STATUS, sid, at);
+}
+
+/* ------------------------------------------------------------- titles */
+
+/*
+ * Which title wins: a rank by source (a prompt, the client's summary or
+ * AI title, the client's session_title, the user's /rename), then within a
+ * rank the earliest prompt or the latest of the others.
+ */
+#define TITLE_RANK(s) "(CASE " s " WHEN 'prompt' THEN 1 WHEN 'client' THEN 3" \
+	" WHEN 'custom' THEN 4 ELSE 2 END)"
+
+static const char SQL_TITLE[] =
+	"UPDATE sessions SET title = :title, title_source = :src, title_at = :at"
+	" WHERE id = :sid AND (title IS NULL OR " TITLE_RANK(":src") " > "
+	TITLE_RANK("title_source") " OR (" TITLE_RANK(":src") " = "
+	TITLE_RANK("title_source") " AND CASE WHEN :src = 'prompt'"
+	" THEN :at < title_at ELSE :at >= title_at END))";
+
+/*
+ * Gives the session this title if it wins over the one it has. source is
+ * one of prompt, summary, ai, client, custom (see TITLE_RANK).
+ */
+int
+store_title(struct store *s, const char *sid, const char *title,
+    const char *source, int64_t at)
+{
+	sqlite3_stmt *st;
+
+	if ((st = db_prepare(s->db, SQL_TITLE)) == NULL)
+		return SQLITE_ERROR;
+	db_bind_text(st, ":title", title);
+	db_bind_text(st, ":src", source);
+	db_bind_int(st, ":at", at);
+	db_bind_text(st, ":sid", sid);
+	return db_run(s->db, st);
+}
+
+/*
+ * A title from a prompt: whitespace runs become one space, at most 100
+ * characters with an ellipsis when cut. Slash commands and empty prompts
+ * give no title (returns 0). out must hold at least 404 bytes.
+ */
+size_t
+store_prompt_title(const char *prompt, char *out, size_t outsz)
+{
+	size_t n = 0, chars = 0;
+	const char *p = prompt;
+	int space = 0;
+
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	if (*p == '\0' || *p == '/' || outsz < 404)
+		return 0;
+	for (; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+			space = 1;
+			continue;
+		}
+		/* 100 characters fit; only invalid UTF-8 could run further. */
+		if ((c & 0xc0) == 0x80 && n + 4 >= outsz)
+			break;
+		if ((c & 0xc0) != 0x80) {  /* the start of a character */
+			if (chars + space >= 100) {
+				memcpy(out + n, "\xe2\x80\xa6", 3);  /* … */
+				n += 3;
+				break;
+			}
+			if (space)
+				out[n++] = ' ', chars++;
+			space = 0;
+			chars++;
+		}
+		out[n++] = (char)c;
+	}
+	out[n] = '\0';
+	return n;
+}
+
+/* ----------------------------------------------------------- messages */
+
+/* The larger of two values, either of which may be NULL. */
+#define MAXE(col) "MAX(COALESCE(messages." col ", excluded." col "),"\
+	" COALESCE(excluded." col ", messages." col "))"
+#define MAXOF(col) " " col " = " MAXE(col) ","
+
+/*
+ * A response may be seen many times (a line per content block, copies in
+ * subagent files and progress lines, updates of one message): it is counted
+ * once, with the largest value of each usage field seen for it, so a copy
+ * with a partial count never lowers a complete one. Its cost is what the
+ * agent computed (:cost) where it gives one, else the price table's.
+ */
+static const char SQL_RESPONSE[] =
+	"INSERT INTO messages (id, session_id, role, text_content, model, source,"
+	" request_id, agent_id, input_tokens, output_tokens,"
+	" cache_creation_input_tokens, cache_creation_1h_tokens,"
+	" cache_read_input_tokens, speed, stop_reason, is_sidechain, duration_ms,"
+	" cost_usd, created_at, completed_at)"
+	" VALUES (:id, :sid, 'assistant', :text, :model, :source, :req, :agent,"
+	" :input, :output, :cw, :cw1h, :cr, :speed, :stop, :side, :dur,"
+	" COALESCE(:cost, clankers_cost(:model, :input, :output, :cw, :cw1h, :cr, :speed)),"
+	" :first, :last)"
+	" ON CONFLICT(id) DO UPDATE SET"
+	/* The first text of a response met in a read sets it (TEXT_SET), the
+	 * next blocks add to it (TEXT_ADD): a read from the start rebuilds it
+	 * whole. Copies only fill a text that is missing (TEXT_FILL): they are
+	 * not the response's own lines. A sidechain's replay of a main-thread
+	 * response (/btw) changes neither its text nor its agent. */
+	" text_content = CASE WHEN excluded.is_sidechain > messages.is_sidechain"
+	"   THEN messages.text_content"
+	"   WHEN :mode = 0 THEN excluded.text_content"
+	"   WHEN :mode = 2 THEN COALESCE(messages.text_content, excluded.text_content)"
+	"   WHEN messages.text_content IS NULL THEN excluded.text_content"
+	"   WHEN excluded.text_content IS NULL THEN messages.text_content"
+	"   ELSE messages.text_content || char(10, 10) || excluded.text_content END,"
+	" model = COALESCE(messages.model, excluded.model),"
+	" request_id = COALESCE(messages.request_id, excluded.request_id),"
+	" agent_id = CASE WHEN messages.is_sidechain = 0 THEN messages.agent_id"
+	"   WHEN excluded.is_sidechain = 0 THEN excluded.agent_id"
+	"   ELSE COALESCE(messages.agent_id, excluded.agent_id) END,"
+	" cost_usd = COALESCE(:cost, clankers_cost(COALESCE(messages.model, excluded.model),"
+	"   " MAXE("input_tokens") ", " MAXE("output_tokens") ","
+	"   " MAXE("cache_creation_input_tokens") ", " MAXE("cache_creation_1h_tokens") ","
+	"   " MAXE("cache_read_input_tokens") ", COALESCE(messages.speed, excluded.speed))),"
+	MAXOF("input_tokens")
+	MAXOF("output_tokens")
+	MAXOF("cache_creation_input_tokens")
+	MAXOF("cache_creation_1h_tokens")
+	MAXOF("cache_read_input_tokens")
+	MAXOF("duration_ms")
+	" speed = COALESCE(messages.speed, excluded.speed),"
+	" stop_reason = COALESCE(excluded.stop_reason, messages.stop_reason),"
+	/* A copy in a sidechain never makes the main thread's response one. */
+	" is_sidechain = MIN(messages.is_sidechain, excluded.is_sidechain),"
+	" created_at = MIN(COALESCE(messages.created_at, excluded.created_at),"
+	"   COALESCE(excluded.created_at, messages.created_at)),"
+	" completed_at = MAX(COALESCE(messages.completed_at, excluded.completed_at),"
+	"   COALESCE(excluded.completed_at, messages.completed_at))";
+
+/* A prompt's text is its own: a later copy with none keeps it. */
+static const char SQL_PROMPT[] =
+	"INSERT INTO messages (id, session_id, role, text_content, source, agent_id,"
+	" is_sidechain, created_at, completed_at)"
+	" VALUES (:id, :sid, 'user', :text, :source, :agent, :side, :at, :at)"
+	" ON CONFLICT(id) DO UPDATE SET"
+	" text_content = COALESCE(excluded.text_content, messages.text_content)";
+
+static const char SQL_TURN[] =
+	"UPDATE messages SET duration_ms = :dur WHERE id = :id AND role = 'user'";
+
+static void
+bind_count(sqlite3_stmt *st, const char *name, int64_t v)
+{
+	if (v >= 0)
+		db_bind_int(st, name, v);
+	else
+		db_bind_null(st, name);
+}
+
+/* Stores one response (an assistant message); see SQL_RESPONSE. */
+int
+store_response(struct store *s, const struct store_message *m)
+{
+	sqlite3_stmt *st;
+
+	if ((st = db_prepare(s->db, SQL_RESPONSE)) == NULL)
+		return SQLITE_ERROR;
+	db_bind_text(st, ":id", m->id);
+	db_bind_text(st, ":sid", m->session_id);
+	db_bind_text(st, ":source", s->source);
+	db_bind_textn(st, ":text", m->text, m->text ? m->text_len : 0);
+	db_bind_text(st, ":model", m->model);
+	db_bind_text(st, ":req", m->request_id);
+	db_bind_text(st, ":agent", m->agent_id);
+	bind_count(st, ":input", m->input);
+	bind_count(st, ":output", m->output);
+	bind_count(st, ":cw", m->cache_write);
+	bind_count(st, ":cw1h", m->cache_write >= 0 ? m->cache_write_1h : -1);
+	bind_count(st, ":cr", m->cache_read);
+	bind_count(st, ":first", m->created_at);
+	bind_count(st, ":last", m->completed_at);
+	bind_count(st, ":dur", m->duration_ms);
+	db_bind_text(st, ":speed", m->speed);
+	db_bind_text(st, ":stop", m->stop_reason);
+	db_bind_int(st, ":side", m->sidechain);
+	db_bind_int(st, ":mode", m->text_mode);
+	if (m->cost_usd >= 0)
+		sqlite3_bind_double(st, sqlite3_bind_parameter_index(st, ":cost"),
+		    m->cost_usd);
+	else
+		db_bind_null(st, ":cost");
+	return db_run(s->db, st);
+}
+
+/* Stores one prompt (a user message); m's token fields are not used. */
+int
+store_prompt(struct store *s, const struct store_message *m)
+{
+	sqlite3_stmt *st;
+
+	if ((st = db_prepare(s->db, SQL_PROMPT)) == NULL)
+		return SQLITE_ERROR;
+	db_bind_text(st, ":id", m->id);
+	db_bind_text(st, ":sid", m->session_id);
+	db_bind_text(st, ":source", s->source);
+	db_bind_textn(st, ":text", m->text, m->text ? m->text_len : 0);
+	db_bind_text(st, ":agent", m->agent_id);
+	db_bind_int(st, ":side", m->sidechain);
+	bind_time(st, ":at", m->created_at);
+	return db_run(s->db, st);
+}
+
+/* The whole turn a prompt started took ms (the client's own figure). */
+int
+store_turn_duration(struct store *s, const char *prompt_id, int64_t ms)
+{
+	sqlite3_stmt *st;
+
+	if ((st = db_prepare(s->db, SQL_TURN)) == NULL)
+		return SQLITE_ERROR;
+	db_bind_int(st, ":dur", ms);
+	db_bind_text(st, ":id", prompt_id);
+	return db_run(s->db, st);
+}
+
+/* -------------------------------------------------------------- tools */
+
+/*
+ * A tool call is told in pieces by several sources: its start (a hook
+ * before it runs), its end (a hook after, with output or error), the
+ * agent's own record of the call (the transcript's tool_use and
+ * tool_result blocks, an OpenCode tool part), and a batch that names calls
+ * that never ran. Whatever the order, the row ends the same:
+ *
+ *   - name, input, file, message and agent: the first value known stays;
+ *   - an error from any end wins over success, so two ends cannot disagree
+ *     by order; a call inferred not to have run (not_run) gives way to a
+ *     real end arriving late;
+ *   - the agent's record settles only a call that no end closed (still
+ *     running, or not_run), since a hook saw more (duration, interrupt);
+ *   - started_at is the earliest start, ended_at the earliest end; a start
+ *     received after the end tells nothing and is dropped.
+ */
+#define TOOL_OPEN "(tools.status = 'running' OR tools.not_run = 1)"
+#define TOOL_FAILED "(excluded.status = 'error' OR (tools.status = 'error'" \
+	" AND tools.not_run = 0))"
+#define TOOL_FIRST(col) " " col " = COALESCE(tools." col ", excluded." col "),"
+
+static const char SQL_TOOL_START[] =
+	"INSERT INTO tools (id, session_id, message_id, source, agent_id, tool_name,"
+	" tool_input, file_path, status, started_at, created_at)"
+	" VALUES (:id, :sid, :msg, :source, :agent_id, :name, :input, :file_path,"
+	" 'running', :started, :now)"
+	" ON CONFLICT(id) DO UPDATE SET"
+	TOOL_FIRST("message_id")
+	TOOL_FIRST("agent_id")
+	TOOL_FIRST("tool_name")
+	TOOL_FIRST("tool_input")
+	TOOL_FIRST("file_path")
+	" started_at = CASE WHEN :timed = 0 THEN tools.started_at"
+	"   WHEN excluded.started_at > tools.ended_at"
+	"   THEN tools.started_at ELSE MIN(COALESCE(tools.started_at,"
+	"   excluded.started_at), excluded.started_at) END,"
+	" created_at = CASE WHEN :timed = 0 THEN tools.created_at"
+	"   ELSE MIN(tools.created_at, excluded.created_at) END";
+
+static const char SQL_TOOL_END[] =
+	"INSERT INTO tools (id, session_id, message_id, source, agent_id, tool_name,"
+	" tool_input, file_path, status, success, tool_output, tool_output_bytes,"
+	" tool_output_truncated, error_message, is_interrupt, started_at, ended_at,"
+	" reported_duration_ms, created_at)"
+	" VALUES (:id, :sid, :msg, :source, :agent_id, :name, :input, :file_path,"
+	" :status, :status = 'ok', :output, :output_bytes, :truncated, :error,"
+	" :interrupt, :started, :ended, :duration, :now)"
+	" ON CONFLICT(id) DO UPDATE SET"
+	TOOL_FIRST("message_id")
+	TOOL_FIRST("agent_id")
+	TOOL_FIRST("tool_name")
+	TOOL_FIRST("tool_input")
+	TOOL_FIRST("file_path")
+	" status = CASE WHEN " TOOL_FAILED " THEN 'error' ELSE 'ok' END,"
+	" success = CASE WHEN " TOOL_FAILED " THEN 0 ELSE 1 END,"
+	" not_run = 0,"
+	" tool_output = COALESCE(excluded.tool_output, tools.tool_output),"
+	" tool_output_bytes = CASE WHEN excluded.tool_output IS NOT NULL"
+	"   THEN excluded.tool_output_bytes ELSE tools.tool_output_bytes END,"
+	" tool_output_truncated = CASE WHEN excluded.tool_output IS NOT NULL"
+	"   THEN excluded.tool_output_truncated ELSE tools.tool_output_truncated END,"
+	" error_message = CASE WHEN tools.not_run THEN excluded.error_message"
+	"   ELSE COALESCE(excluded.error_message, tools.error_message) END,"
+	" is_interrupt = COALESCE(excluded.is_interrupt, tools.is_interrupt),"
+	" ended_at = MIN(COALESCE(tools.ended_at, excluded.ended_at),"
+	"   excluded.ended_at),"
+	" started_at = CASE WHEN COALESCE(tools.started_at, excluded.started_at)"
+	"   > excluded.ended_at THEN NULL"
+	"   ELSE COALESCE(tools.started_at, excluded.started_at) END,"
+	" reported_duration_ms = COALESCE(excluded.reported_duration_ms,"
+	"   tools.reported_duration_ms),"
+	" created_at = MIN(tools.created_at, excluded.created_at)";
+
+/*
+ * A call still running when its turn was resolved (or never seen) got no
+ * end: it never ran (permission denied, invalid input, cancelled), and
+ * what the model was told is the reason. Marked not_run, so that a real
+ * end arriving late still wins.
+ */
+static const char SQL_TOOL_NOT_RUN[] =
+	"INSERT INTO tools (id, session_id, source, tool_name, tool_input,"
+	" file_path, status, success, error_message, not_run, ended_at, created_at)"
+	" VALUES (:id, :sid, :source, :name, :input, :file_path, 'error', 0,"
+	" :error, 1, :ended, :now)"
+	" ON CONFLICT(id) DO UPDATE SET status = 'error', success = 0, not_run = 1,"
+	" error_message = COALESCE(tools.error_message, excluded.error_message),"
+	" ended_at = COALESCE(tools.ended_at, excluded.ended_at)"
+	" WHERE tools.status = 'running'";
+
+/*
+ * The agent's own record of the result settles a call the ends left open.
+ * A result that is no error shows the call ran after all.
+ */
+static const char SQL_TOOL_RESULT[] =
+	"INSERT INTO tools (id, session_id, source, agent_id, tool_output,"
+	" tool_output_bytes, tool_output_truncated, status, success, error_message,"
+	" ended_at, created_at)"
+	" VALUES (:id, :sid, :source, :agent_id, :output, :output_bytes, :truncated,"
+	" :status, :status = 'ok', :error, :ended, :now)"
+	" ON CONFLICT(id) DO UPDATE SET"
+	TOOL_FIRST("agent_id")
+	" error_message = CASE WHEN " TOOL_OPEN
+	"   THEN excluded.error_message ELSE tools.error_message END,"
+	" success = CASE WHEN " TOOL_OPEN
+	"   THEN excluded.success ELSE tools.success END,"
+	" tool_output_bytes = CASE WHEN tools.tool_output IS NULL"
+	"   THEN excluded.tool_output_bytes ELSE tools.tool_output_bytes END,"
+	" tool_output_truncated = CASE WHEN tools.tool_output IS NULL"
+	"   THEN excluded.tool_output_truncated ELSE tools.tool_output_truncated END,"
+	" tool_output = COALESCE(tools.tool_output, excluded.tool_output),"
+	" ended_at = COALESCE(tools.ended_at, excluded.ended_at),"
+	" not_run = CASE WHEN tools.not_run = 1 AND excluded.status = 'ok'"
+	"   THEN 0 ELSE tools.not_run END,"
+	" status = CASE WHEN " TOOL_OPEN
+	"   THEN excluded.status ELSE tools.status END";
+
+/*
+ * The most bytes of a tool's output kept (CLANKERS_OUTPUT_LIMIT, else
+ * 64 KiB): the rest is counted, not stored.
+ */
+size_t
+store_output_limit(void)
+{
+	static size_t limit;
+	const char *s;
+	long long n;
+
+	if (limit)
+		return limit;
+	s = getenv("CLANKERS_OUTPUT_LIMIT");
+	n = s && *s ? atoll(s) : 0;
+	limit = n > 0 ? (size_t)n : OUTPUT_LIMIT_DEFAULT;
+	return limit;
+}
+
+static void
+bind_output(sqlite3_stmt *st, const struct store_tool *t)
+{
+	size_t keep = 0;
+
+	if (t->output)
+		keep = utf8_cut(t->output, t->output_len, store_output_limit());
+	db_bind_textn(st, ":output", t->output, keep);
+	if (t->output)
+		db_bind_int(st, ":output_bytes", (int64_t)t->output_len);
+	else
+		db_bind_null(st, ":output_bytes");
+	db_bind_int(st, ":truncated", keep < t->output_len);
+}
+
+static void
+bind_tool(sqlite3_stmt *st, struct store *s, const struct store_tool *t)
+{
+	db_bind_text(st, ":id", t->id);
+	db_bind_text(st, ":sid", t->session_id);
+	db_bind_text(st, ":source", s->source);
+	if (sqlite3_bind_parameter_index(st, ":agent_id"))
+		db_bind_text(st, ":agent_id", t->agent_id);
+	if (sqlite3_bind_parameter_index(st, ":msg"))
+		db_bind_text(st, ":msg", t->message_id);
+	if (sqlite3_bind_parameter_index(st, ":name")) {
+		db_bind_text(st, ":name", t->name);
+		db_bind_text(st, ":input", t->input);
+		db_bind_text(st, ":file_path", t->file_path);
+	}
+	db_bind_int(st, ":now", t->at >= 0 ? t->at : now_ms());
+}
+
+/*
+ * Stores what t tells of a call (see the rules above SQL_TOOL_START).
+ * The output is cut at store_output_limit(), its whole size kept.
+ */
+int
+store_tool(struct store *s, const struct store_tool *t)
+{
+	static const char *const sql[] = {
+		[TOOL_START] = SQL_TOOL_START, [TOOL_END] = SQL_TOOL_END,
+		[TOOL_NOT_RUN] = SQL_TOOL_NOT_RUN, [TOOL_RESULT] = SQL_TOOL_RESULT,
+	};
+	int64_t at = t->at >= 0 ? t->at : now_ms();
+	sqlite3_stmt *st;
+
+	if ((st = db_prepare(s->db, sql[t->kind])) == NULL)
+		return SQLITE_ERROR;
+	bind_tool(st, s, t);
+	switch (t->kind) {
+	case TOOL_START:
+		/* A start with no time of its own (a transcript's tool_use)
+		 * makes the row with its time but never moves a hook's. */
+		db_bind_int(st, ":started", t->started_at >= 0 ? t->started_at : at);
+		db_bind_int(st, ":timed", t->started_at >= 0);
+		break;
+	case TOOL_END:
+		db_bind_text(st, ":status", t->failed ? "error" : "ok");
+		bind_output(st, t);
+		db_bind_text(st, ":error", t->error);
+		if (t->interrupt >= 0)
+			db_bind_int(st, ":interrupt", t->interrupt);
+		else
+			db_bind_null(st, ":interrupt");
+		bind_time(st, ":started", t->started_at);
+		db_bind_int(st, ":ended", t->ended_at >= 0 ? t->ended_at : at);
+		bind_count(st, ":duration", t->duration_ms);
+		break;
+	case TOOL_NOT_RUN:
+		db_bind_text(st, ":error", t->error);
+		db_bind_int(st, ":ended", t->ended_at >= 0 ? t->ended_at : at);
+		break;
+	case TOOL_RESULT:
+		db_bind_text(st, ":status", t->failed ? "error" : "ok");
+		bind_output(st, t);
+		db_bind_text(st, ":error", t->error);
+		db_bind_int(st, ":ended", t->ended_at >= 0 ? t->ended_at : at);
+		break;
+	}
+	return db_run(s->db, st);
+}
+
+/* ------------------------------------------------ errors, compactions */
+
+static const char SQL_ERROR[] =
+	"INSERT INTO session_errors (session_id, event_key, error_type,"
+	" error_message, error_details, created_at)"
+	" VALUES (:sid, :key, :type, :message, :details, :now)"
+	" ON CONFLICT(event_key) DO UPDATE SET"
+	" created_at = MIN(created_at, excluded.created_at)";
+
+static const char SQL_COMPACTION[] =
+	"INSERT INTO compaction_events (session_id, event_key, phase, trigger,"
+	" custom_instructions, summary, created_at)"
+	" VALUES (:sid, :key, :phase, :trigger, :instructions, :summary, :now)"
+	" ON CONFLICT(event_key) DO UPDATE SET"
+	" created_at = MIN(created_at, excluded.created_at)";
+
+/*
+ * A key for a row that has no id of its own, from the parts that tell one
+ * such event from another (two copies of one event agree on them): a hash,
+ * as 16 hex digits.
+ */
+void
+store_key(char out[17], const char *const *parts, size_t n)
+{
+	uint64_t h = FNV_SEED;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const char *p = parts[i] ? parts[i] : "";
+
+		h = fnv1a(h, p, strlen(p) + 1);  /* the NUL separates parts */
+	}
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+/* One error of the session (an API failure), once per key. */
+int
+store_error(struct store *s, const struct store_event *e)
+{
+	sqlite3_stmt *st;
+
+	if ((st = db_prepare(s->db, SQL_ERROR)) == NULL)
+		return SQLITE_ERROR;
+	db_bind_text(st, ":sid", e->session_id);
+	db_bind_text(st, ":key", e->key);
+	db_bind_text(st, ":type", e->kind);
+	db_bind_text(st, ":message", e->message);
+	db_bind_text(st, ":details", e->details);
+	db_bind_int(st, ":now", e->at);
+	return db_run(s->db, st);
+}
+
+/* One compaction of the session's context (phase pre or post), once per key. */
+int
+store_compaction(struct store *s, const struct store_event *e)
+{
+	sqlite3_stmt *st;
+
+	if ((st = db_prepare(s->db, SQL_COMPACTION)) == NULL)
+		return SQLITE_ERROR;
+	db_bind_text(st, ":sid", e->session_id);
+	db_bind_text(st, ":key", e->key);
+	db_bind_text(st, ":phase", e->kind);
+	db_bind_text(st, ":trigger", e->trigger);
+	db_bind_text(st, ":instructions", e->details);
+	db_bind_text(st, ":summary", e->message);
+	db_bind_int(st, ":now", e->at);
+	return db_run(s->db, st);
+}
