@@ -71,6 +71,8 @@ is "a: spool file is mode 0600" 600 "$(mode "$f")"
 is "a: spool header names the event and the log line's invocation" \
     "PreToolUse $(printf '%s' "$line" | jq -r .invocation)" \
     "$(hdr "$f" event) $(hdr "$f" invocation)"
+is "a: spool header version 2 names the agent and its context" \
+    "2 claude -1" "$(hdr "$f" v) $(hdr "$f" agent) $(hdr "$f" context.transcript_size)"
 tail -n +2 "$f" >"$TMP/spooled-payload"
 ok "a: spool file holds the payload as received" cmp -s "$TMP/pre-t1.json" "$TMP/spooled-payload"
 is "a: no tools row while locked" 0 "$(q "SELECT count(*) FROM tools WHERE id = 'call_t1'")"
@@ -291,5 +293,25 @@ is "h: a cut one is set aside, a fresh one left alone" ".tmp-fresh 0000000000000
     "$(spool_all | sort | tr '\n' ' ' | sed 's/ $//')"
 is "h: each take-back logged at warn" "2" \
     "$(log_lines | jq -c 'select(.level == "warn" and (.message | startswith("unfinished spool write")))' | wc -l | tr -d ' ')"
+
+# ---------------------------------------------------------------- (i)
+# A version 1 file (written before the header named its agent) is Claude
+# Code's, its context at the top level; a header naming an agent this
+# binary does not know is set aside, never taken for another's.
+fresh
+hook Stop "$TMP/stop.json"
+mkdir -p "$ROOT/spool" "$TMP/proj-v1"
+now=$(($(date +%s) * 1000))
+jq -c '.session_id = "s-v1"' "$TMP/pre-t2.json" >"$TMP/pre-v1.json"
+{ printf '{"v":1,"event":"PreToolUse","invocation":"%032d","received_at":%s,"transcript_size":-1,"project_dir":"%s"}\n' 7 "$now" "$TMP/proj-v1"; cat "$TMP/pre-v1.json"; } \
+    >"$ROOT/spool/$now-v1.event"
+{ printf '{"v":2,"agent":"nosuch","event":"PreToolUse","invocation":"%032d","received_at":%s,"context":{}}\n' 8 "$now"; cat "$TMP/pre-t3.json"; } \
+    >"$ROOT/spool/$now-v2.event"
+hook Stop "$TMP/stop.json"
+is "i: a v1 file ingests as Claude Code's, with its project_dir" \
+    "claude-code|$TMP/proj-v1|call_t2" \
+    "$(q "SELECT s.source, s.project_path, t.id FROM sessions s JOIN tools t ON t.session_id = s.id WHERE s.id = 's-v1'")"
+is "i: an unknown agent's event is set aside, not stored" "$now-v2.event.bad|0" \
+    "$(spool_all | tr '\n' ' ' | sed 's/ $//')|$(q "SELECT count(*) FROM tools WHERE id = 'call_t3'")"
 
 finish
