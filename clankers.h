@@ -103,6 +103,8 @@ void db_bind_text(sqlite3_stmt *st, const char *name, const char *s);
 void db_bind_textn(sqlite3_stmt *st, const char *name, const char *s, size_t n);
 void db_bind_int(sqlite3_stmt *st, const char *name, int64_t v);
 void db_bind_null(sqlite3_stmt *st, const char *name);
+void db_bind_real(sqlite3_stmt *st, const char *name, double v);
+void db_bind_known(sqlite3_stmt *st, const char *name, int64_t v);  /* v < 0: NULL */
 int db_step(struct db *db, sqlite3_stmt *st);
 int db_run(struct db *db, sqlite3_stmt *st);
 void db_reset(sqlite3_stmt *st);

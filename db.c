@@ -407,6 +407,22 @@ db_bind_null(sqlite3_stmt *st, const char *name)
 	sqlite3_bind_null(st, param(st, name));
 }
 
+void
+db_bind_real(sqlite3_stmt *st, const char *name, double v)
+{
+	sqlite3_bind_double(st, param(st, name), v);
+}
+
+/* Binds v, or NULL when v is negative (a count or a time not known). */
+void
+db_bind_known(sqlite3_stmt *st, const char *name, int64_t v)
+{
+	if (v >= 0)
+		db_bind_int(st, name, v);
+	else
+		db_bind_null(st, name);
+}
+
 /* Steps st once: SQLITE_ROW, or anything else after resetting it. */
 int
 db_step(struct db *db, sqlite3_stmt *st)

@@ -107,15 +107,6 @@ static const char SQL_SESSION_STATUS[] =
 	"   THEN last_end_at END"
 	" WHERE id = :id";
 
-static void
-bind_time(sqlite3_stmt *st, const char *name, int64_t v)
-{
-	if (v >= 0)
-		db_bind_int(st, name, v);
-	else
-		db_bind_null(st, name);
-}
-
 /*
  * Creates or refreshes the session row x describes. The project (and the
  * machine) are looked up only while the row has none: the walk up to .git
@@ -164,8 +155,8 @@ store_session(struct store *s, const struct store_session *x)
 	db_bind_text(st, ":start_source", x->start_source);
 	db_bind_text(st, ":agent_type", x->agent_type);
 	db_bind_text(st, ":event", x->event);
-	bind_time(st, ":first", x->first_at);
-	bind_time(st, ":last", x->last_at >= 0 ? x->last_at : x->first_at);
+	db_bind_known(st, ":first", x->first_at);
+	db_bind_known(st, ":last", x->last_at >= 0 ? x->last_at : x->first_at);
 	db_bind_int(st, ":now", now_ms());
 	rc = db_run(s->db, st);
 	project_release(&proj);
@@ -376,13 +367,21 @@ static const char SQL_PROMPT[] =
 static const char SQL_TURN[] =
 	"UPDATE messages SET duration_ms = :dur WHERE id = :id AND role = 'user'";
 
-static void
-bind_count(sqlite3_stmt *st, const char *name, int64_t v)
+/* Prepares sql and binds what every message has; NULL on error. */
+static sqlite3_stmt *
+message_prepare(struct store *s, const char *sql, const struct store_message *m)
 {
-	if (v >= 0)
-		db_bind_int(st, name, v);
-	else
-		db_bind_null(st, name);
+	sqlite3_stmt *st;
+
+	if ((st = db_prepare(s->db, sql)) == NULL)
+		return NULL;
+	db_bind_text(st, ":id", m->id);
+	db_bind_text(st, ":sid", m->session_id);
+	db_bind_text(st, ":source", s->source);
+	db_bind_textn(st, ":text", m->text, m->text ? m->text_len : 0);
+	db_bind_text(st, ":agent", m->agent_id);
+	db_bind_int(st, ":side", m->sidechain);
+	return st;
 }
 
 /* Stores one response (an assistant message); see SQL_RESPONSE. */
@@ -391,30 +390,23 @@ store_response(struct store *s, const struct store_message *m)
 {
 	sqlite3_stmt *st;
 
-	if ((st = db_prepare(s->db, SQL_RESPONSE)) == NULL)
+	if ((st = message_prepare(s, SQL_RESPONSE, m)) == NULL)
 		return SQLITE_ERROR;
-	db_bind_text(st, ":id", m->id);
-	db_bind_text(st, ":sid", m->session_id);
-	db_bind_text(st, ":source", s->source);
-	db_bind_textn(st, ":text", m->text, m->text ? m->text_len : 0);
 	db_bind_text(st, ":model", m->model);
 	db_bind_text(st, ":req", m->request_id);
-	db_bind_text(st, ":agent", m->agent_id);
-	bind_count(st, ":input", m->input);
-	bind_count(st, ":output", m->output);
-	bind_count(st, ":cw", m->cache_write);
-	bind_count(st, ":cw1h", m->cache_write >= 0 ? m->cache_write_1h : -1);
-	bind_count(st, ":cr", m->cache_read);
-	bind_count(st, ":first", m->created_at);
-	bind_count(st, ":last", m->completed_at);
-	bind_count(st, ":dur", m->duration_ms);
+	db_bind_known(st, ":input", m->input);
+	db_bind_known(st, ":output", m->output);
+	db_bind_known(st, ":cw", m->cache_write);
+	db_bind_known(st, ":cw1h", m->cache_write >= 0 ? m->cache_write_1h : -1);
+	db_bind_known(st, ":cr", m->cache_read);
+	db_bind_known(st, ":first", m->created_at);
+	db_bind_known(st, ":last", m->completed_at);
+	db_bind_known(st, ":dur", m->duration_ms);
 	db_bind_text(st, ":speed", m->speed);
 	db_bind_text(st, ":stop", m->stop_reason);
-	db_bind_int(st, ":side", m->sidechain);
 	db_bind_int(st, ":mode", m->text_mode);
 	if (m->cost_usd >= 0)
-		sqlite3_bind_double(st, sqlite3_bind_parameter_index(st, ":cost"),
-		    m->cost_usd);
+		db_bind_real(st, ":cost", m->cost_usd);
 	else
 		db_bind_null(st, ":cost");
 	return db_run(s->db, st);
@@ -426,15 +418,9 @@ store_prompt(struct store *s, const struct store_message *m)
 {
 	sqlite3_stmt *st;
 
-	if ((st = db_prepare(s->db, SQL_PROMPT)) == NULL)
+	if ((st = message_prepare(s, SQL_PROMPT, m)) == NULL)
 		return SQLITE_ERROR;
-	db_bind_text(st, ":id", m->id);
-	db_bind_text(st, ":sid", m->session_id);
-	db_bind_text(st, ":source", s->source);
-	db_bind_textn(st, ":text", m->text, m->text ? m->text_len : 0);
-	db_bind_text(st, ":agent", m->agent_id);
-	db_bind_int(st, ":side", m->sidechain);
-	bind_time(st, ":at", m->created_at);
+	db_bind_known(st, ":at", m->created_at);
 	return db_run(s->db, st);
 }
 
@@ -653,9 +639,9 @@ store_tool(struct store *s, const struct store_tool *t)
 			db_bind_int(st, ":interrupt", t->interrupt);
 		else
 			db_bind_null(st, ":interrupt");
-		bind_time(st, ":started", t->started_at);
+		db_bind_known(st, ":started", t->started_at);
 		db_bind_int(st, ":ended", t->ended_at >= 0 ? t->ended_at : at);
-		bind_count(st, ":duration", t->duration_ms);
+		db_bind_known(st, ":duration", t->duration_ms);
 		break;
 	case TOOL_NOT_RUN:
 		db_bind_text(st, ":error", t->error);
@@ -706,20 +692,31 @@ store_key(char out[17], const char *const *parts, size_t n)
 	snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
+/* Prepares sql and binds what an error and a compaction share; NULL on error. */
+static sqlite3_stmt *
+event_prepare(struct store *s, const char *sql, const struct store_event *e)
+{
+	sqlite3_stmt *st;
+
+	if ((st = db_prepare(s->db, sql)) == NULL)
+		return NULL;
+	db_bind_text(st, ":sid", e->session_id);
+	db_bind_text(st, ":key", e->key);
+	db_bind_int(st, ":now", e->at);
+	return st;
+}
+
 /* One error of the session (an API failure), once per key. */
 int
 store_error(struct store *s, const struct store_event *e)
 {
 	sqlite3_stmt *st;
 
-	if ((st = db_prepare(s->db, SQL_ERROR)) == NULL)
+	if ((st = event_prepare(s, SQL_ERROR, e)) == NULL)
 		return SQLITE_ERROR;
-	db_bind_text(st, ":sid", e->session_id);
-	db_bind_text(st, ":key", e->key);
 	db_bind_text(st, ":type", e->kind);
 	db_bind_text(st, ":message", e->message);
 	db_bind_text(st, ":details", e->details);
-	db_bind_int(st, ":now", e->at);
 	return db_run(s->db, st);
 }
 
@@ -729,14 +726,11 @@ store_compaction(struct store *s, const struct store_event *e)
 {
 	sqlite3_stmt *st;
 
-	if ((st = db_prepare(s->db, SQL_COMPACTION)) == NULL)
+	if ((st = event_prepare(s, SQL_COMPACTION, e)) == NULL)
 		return SQLITE_ERROR;
-	db_bind_text(st, ":sid", e->session_id);
-	db_bind_text(st, ":key", e->key);
 	db_bind_text(st, ":phase", e->kind);
 	db_bind_text(st, ":trigger", e->trigger);
 	db_bind_text(st, ":instructions", e->details);
 	db_bind_text(st, ":summary", e->message);
-	db_bind_int(st, ":now", e->at);
 	return db_run(s->db, st);
 }

@@ -870,15 +870,9 @@ state_save(struct reader *r, struct tfile *f)
 	db_bind_int(st, ":lines", f->lines);
 	db_bind_int(st, ":bad", f->bad);
 	db_bind_text(st, ":open", f->open_msg);
-	if (f->request_at >= 0)
-		db_bind_int(st, ":req", f->request_at);
-	else
-		db_bind_null(st, ":req");
+	db_bind_known(st, ":req", f->request_at);
 	db_bind_text(st, ":prompt", f->prompt_id);
-	if (f->last_at >= 0)
-		db_bind_int(st, ":last", f->last_at);
-	else
-		db_bind_null(st, ":last");
+	db_bind_known(st, ":last", f->last_at);
 	db_bind_int(st, ":reads", f->reads);
 	db_bind_int(st, ":rewinds", f->rewinds);
 	db_bind_int(st, ":now", now_ms());
