@@ -760,29 +760,6 @@ check_prices(struct doctor *d, const char *root)
 
 /* --- Claude Code --- */
 
-/* Where name is found on PATH; owned, or NULL. */
-static char *
-on_path(const char *name)
-{
-	const char *path = getenv("PATH"), *p, *end;
-	struct stat st;
-
-	for (p = path ? path : ""; *p; p = *end ? end + 1 : end) {
-		char *dir, *cand;
-
-		if ((end = strchr(p, ':')) == NULL)
-			end = p + strlen(p);
-		dir = end > p ? xstrndup(p, (size_t)(end - p)) : xstrdup(".");
-		cand = path_join(dir, name);
-		free(dir);
-		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) &&
-		    (st.st_mode & 0111) && access(cand, X_OK) == 0)
-			return cand;
-		free(cand);
-	}
-	return NULL;
-}
-
 /*
  * Is prog, as a hook names it, there to run? nevents is how many events
  * run it; fix is the install command of the first file that names it.
@@ -800,7 +777,7 @@ check_program(struct doctor *d, const char *prog, int nevents, const char *fix)
 		return;
 	}
 	if (strchr(prog, '/') == NULL) {
-		if ((found = on_path(prog)) != NULL)
+		if ((found = config_which(prog)) != NULL)
 			say(d, ST_OK, "hook_binary", xasprintf("hook runs %s from PATH: %s",
 			    prog, found), NULL);
 		else
@@ -1001,7 +978,7 @@ check_plugin(struct doctor *d, struct settings_file *f, size_t ours)
 
 	if (at < 0 || !on)
 		return 0;
-	if ((found = on_path("clankers")) != NULL)
+	if ((found = config_which("clankers")) != NULL)
 		say(d, ST_OK, "plugin", xasprintf("plugin %s enabled in %s: its hooks "
 		    "run clankers from PATH: %s", name, f[at].sc.path, found), NULL);
 	else

@@ -4,35 +4,22 @@
  * recording to a settings file; uninstall takes ours out again. Everything
  * else in the file stays as it was: other keys, other hooks, their order.
  * A file that cannot be read as settings (not JSON, or the wrong shape
- * where we would write) is never written; a file that is written is backed
- * up first (FILE.clankers-backup) and replaced atomically. Nothing here
- * touches the database or the data root. install_scan lends doctor the
- * same reading of a settings file: which events have a hook of ours.
+ * where we would write) is never written; reading, the backup and the
+ * atomic replace are config.c's. Nothing here touches the database or the
+ * data root. install_scan lends doctor the same reading of a settings
+ * file: which events have a hook of ours.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
-#ifdef __APPLE__
-#include <mach-o/dyld.h>
-#endif
 
 #include "clankers.h"
 
-#define BACKUP_SUFFIX ".clankers-backup"
 /* Seconds. From a settings file it also raises SessionEnd's 1.5 s budget. */
 #define HOOK_TIMEOUT 10
-
-#ifdef __APPLE__
-#define MTIME_NSEC(st) ((st).st_mtimespec.tv_nsec)
-#else
-#define MTIME_NSEC(st) ((st).st_mtim.tv_nsec)
-#endif
 
 /*
  * Events Claude Code fires that we do not register. MessageDisplay fires
@@ -65,17 +52,6 @@ struct counts {
 	int added;     /* handlers added */
 	int updated;   /* handlers of ours rewritten (path or form) */
 	int removed;   /* handlers of ours removed */
-};
-
-struct settings {
-	char *path;       /* owned; the file itself, links resolved */
-	int exists;
-	struct stat st;   /* when exists: what was read */
-	struct buf text;  /* owned; the file's bytes (empty when absent) */
-	cJSON *doc;       /* owned */
-	char indent[9];   /* one level of the file's indentation */
-	char *err;        /* owned; why it cannot be used, after a failed load or check */
-	int refused;      /* err is about its content: it is left untouched */
 };
 
 static int
@@ -191,159 +167,6 @@ settings_path(const struct opts *o)
 	return install_settings_path(o->project, 0);
 }
 
-/* --- where this binary is --- */
-
-/* The running binary, links resolved; owned, or NULL. */
-static char *
-exe_path(void)
-{
-#ifdef __APPLE__
-	uint32_t n = 0;
-	char *p, *real;
-
-	_NSGetExecutablePath(NULL, &n);
-	p = xmalloc(n + 1);
-	if (_NSGetExecutablePath(p, &n) != 0) {
-		free(p);
-		return NULL;
-	}
-	real = realpath(p, NULL);
-	free(p);
-	return real;
-#else
-	char buf[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", buf, sizeof buf);
-
-	if (n <= 0 || (size_t)n >= sizeof buf || buf[0] != '/')
-		return NULL;
-	buf[n] = '\0';
-	return xstrdup(buf);
-#endif
-}
-
-/* p made absolute, its folder resolved, its last name kept; owned or NULL. */
-static char *
-absolute_keep_name(const char *p)
-{
-	const char *slash = strrchr(p, '/');
-	char *dir, *real, *res;
-
-	dir = slash == NULL ? xstrdup(".") : slash == p ? xstrdup("/") :
-	    xstrndup(p, (size_t)(slash - p));
-	real = realpath(dir, NULL);
-	free(dir);
-	if (real == NULL)
-		return NULL;
-	res = path_join(real, slash ? slash + 1 : p);
-	free(real);
-	return res;
-}
-
-/* The binary as the user ran it (argv[0], else on PATH); owned or NULL. */
-static char *
-invoked_path(void)
-{
-#ifdef __linux__
-	const char *name = program_invocation_name;
-#else
-	const char *name = getprogname();
-#endif
-	const char *path = getenv("PATH"), *p, *end;
-	struct stat st;
-	char *dir, *cand, *res;
-
-	if (name == NULL || *name == '\0')
-		return NULL;
-	if (strchr(name, '/'))
-		return absolute_keep_name(name);
-	for (p = path ? path : ""; *p; p = *end ? end + 1 : end) {
-		end = strchr(p, ':');
-		if (end == NULL)
-			end = p + strlen(p);
-		dir = end > p ? xstrndup(p, (size_t)(end - p)) : xstrdup(".");
-		cand = path_join(dir, name);
-		free(dir);
-		if (access(cand, X_OK) == 0 && stat(cand, &st) == 0 &&
-		    S_ISREG(st.st_mode)) {
-			res = absolute_keep_name(cand);
-			free(cand);
-			return res;
-		}
-		free(cand);
-	}
-	return NULL;
-}
-
-/*
- * The absolute path the hooks run, owned, or NULL after an error message.
- * The path the user ran is preferred when it is the same file as the
- * running binary, so that a link such as /usr/local/bin/clankers into a
- * versioned folder (Homebrew, Nix) outlives an upgrade; else the running
- * binary itself; the path the user ran alone when the system cannot say
- * which binary runs (or it was deleted since).
- */
-static char *
-self_path(void)
-{
-	char *exe = exe_path(), *inv = invoked_path();
-	struct stat a, b;
-	int exe_ok = exe && stat(exe, &a) == 0;
-
-	if (inv && stat(inv, &b) == 0 && S_ISREG(b.st_mode) &&
-	    access(inv, X_OK) == 0 &&
-	    (!exe_ok || (a.st_dev == b.st_dev && a.st_ino == b.st_ino))) {
-		free(exe);
-		return inv;
-	}
-	free(inv);
-	if (exe_ok)
-		return exe;
-	free(exe);
-	error("cannot find the path of this clankers binary");
-	return NULL;
-}
-
-/*
- * The next word of a sh command line at *sp, its quotes and backslashes
- * taken off as sh would (no expansions); owned, NULL past the last word.
- */
-static char *
-sh_word(const char **sp)
-{
-	const char *s = *sp, *q;
-	struct buf w = {0};
-
-	s += strspn(s, " \t\n");
-	if (*s == '\0') {
-		*sp = s;
-		return NULL;
-	}
-	buf_add(&w, "", 0);
-	while (*s && !strchr(" \t\n", *s)) {
-		if (*s == '\'') {
-			if ((q = strchr(s + 1, '\'')) == NULL)
-				q = s + strlen(s);
-			buf_add(&w, s + 1, (size_t)(q - s - 1));
-			s = *q ? q + 1 : q;
-		} else if (*s == '"') {
-			for (s++; *s && *s != '"'; s++) {
-				if (*s == '\\' && s[1] && strchr("$`\"\\\n", s[1]))
-					s++;
-				buf_add(&w, s, 1);
-			}
-			if (*s)
-				s++;
-		} else if (*s == '\\' && s[1]) {
-			buf_add(&w, s + 1, 1);
-			s += 2;
-		} else {
-			buf_add(&w, s++, 1);
-		}
-	}
-	*sp = s;
-	return w.data;
-}
-
 /* --- our handlers --- */
 
 /* "clankers", or a path whose last name is clankers. */
@@ -382,8 +205,8 @@ ours_program(const cJSON *h)
 		    xstrdup(cmd->valuestring) : NULL;
 	}
 	s = cmd->valuestring;
-	w0 = sh_word(&s);
-	w1 = sh_word(&s);
+	w0 = config_sh_word(&s);
+	w1 = config_sh_word(&s);
 	if (!(w0 && w1 && is_clankers(w0) && strcmp(w1, "hook") == 0)) {
 		free(w0);
 		w0 = NULL;
@@ -564,122 +387,11 @@ uninstall(cJSON *doc, struct counts *c)
 		cJSON_Delete(cJSON_DetachItemViaPointer(doc, hooks));
 }
 
-/* --- reading and writing the file --- */
-
-/* The first indentation of the file (two spaces when there is none). */
-static void
-find_indent(const struct buf *t, char out[9])
-{
-	const char *p = t->len ? memchr(t->data, '\n', t->len) : NULL;
-	size_t n;
-
-	strcpy(out, "  ");
-	if (p == NULL)
-		return;
-	p++;
-	if (*p == '\t') {
-		strcpy(out, "\t");
-		return;
-	}
-	n = strspn(p, " ");
-	if (n > 0 && n <= 8 && p[n] != '\n' && p[n] != '\r' && p[n] != '\0') {
-		memcpy(out, p, n);
-		out[n] = '\0';
-	}
-}
-
-/* The line and column, from 1, of err in t. */
-static void
-line_col(const struct buf *t, const char *err, int *line, int *col)
-{
-	const char *p;
-
-	*line = 1;
-	*col = 1;
-	if (err == NULL || err < t->data || err > t->data + t->len)
-		return;
-	for (p = t->data; p < err; p++) {
-		if (*p == '\n') {
-			++*line;
-			*col = 1;
-		} else {
-			++*col;
-		}
-	}
-}
-
-/*
- * Reads and parses s->path (links resolved first, so that a link into a
- * dotfiles repository stays a link). A missing file, or one holding only
- * white space, reads as {}. 0, or -1 with s->err set (and s->refused when
- * the file was read but is not JSON).
- */
-static int
-settings_load(struct settings *s, const char *path)
-{
-	struct stat lst;
-	const char *end = NULL, *p;
-	int fd, line, col;
-
-	strcpy(s->indent, "  ");
-	if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
-		if ((s->path = realpath(path, NULL)) == NULL) {
-			s->err = xasprintf("cannot follow the link '%s': %s", path,
-			    strerror(errno));
-			return -1;
-		}
-	} else {
-		s->path = xstrdup(path);
-	}
-	/* O_NONBLOCK: a FIFO in its place must not hang us; it is refused below. */
-	if ((fd = open(s->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0) {
-		if (errno != ENOENT) {
-			s->err = xasprintf("cannot open '%s': %s", s->path,
-			    strerror(errno));
-			return -1;
-		}
-		s->doc = cJSON_CreateObject();
-		return 0;
-	}
-	if (fstat(fd, &s->st) < 0 || (S_ISREG(s->st.st_mode) &&
-	    buf_read_fd(&s->text, fd) < 0)) {
-		s->err = xasprintf("cannot read '%s': %s", s->path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	if (!S_ISREG(s->st.st_mode)) {
-		s->err = xasprintf("'%s' is not a regular file", s->path);
-		return -1;
-	}
-	s->exists = 1;
-	find_indent(&s->text, s->indent);
-	p = s->text.data ? s->text.data : "";
-	end = p + s->text.len;
-	if (strspn(p, " \t\r\n") == s->text.len) {
-		s->doc = cJSON_CreateObject();
-		return 0;
-	}
-	s->doc = cJSON_ParseWithLengthOpts(p, s->text.len, &end, 0);
-	if (s->doc) {
-		while (end < p + s->text.len && (*end == ' ' || *end == '\t' ||
-		    *end == '\r' || *end == '\n'))
-			end++;
-		if (end == p + s->text.len)
-			return 0;
-		cJSON_Delete(s->doc);
-		s->doc = NULL;
-	}
-	line_col(&s->text, end, &line, &col);
-	s->err = xasprintf("'%s' is not valid JSON (line %d, column %d)",
-	    s->path, line, col);
-	s->refused = 1;
-	return -1;
-}
+/* --- what we can edit --- */
 
 /* Refuses a shape we would have to guess at; 0, or -1 with s->err set. */
 static int
-settings_check(struct settings *s)
+settings_check(struct config *s)
 {
 	const cJSON *hooks, *ev;
 
@@ -703,196 +415,6 @@ settings_check(struct settings *s)
 	}
 	s->refused = 0;
 	return 0;
-}
-
-static void
-settings_release(struct settings *s)
-{
-	free(s->path);
-	buf_release(&s->text);
-	cJSON_Delete(s->doc);
-	free(s->err);
-}
-
-static void
-json_string(struct buf *b, const char *s)
-{
-	char esc[8];
-
-	buf_add(b, "\"", 1);
-	for (; *s; s++) {
-		switch (*s) {
-		case '"': buf_add(b, "\\\"", 2); break;
-		case '\\': buf_add(b, "\\\\", 2); break;
-		case '\b': buf_add(b, "\\b", 2); break;
-		case '\f': buf_add(b, "\\f", 2); break;
-		case '\n': buf_add(b, "\\n", 2); break;
-		case '\r': buf_add(b, "\\r", 2); break;
-		case '\t': buf_add(b, "\\t", 2); break;
-		default:
-			if ((unsigned char)*s < 0x20) {
-				snprintf(esc, sizeof esc, "\\u%04x", (unsigned char)*s);
-				buf_add(b, esc, 6);
-			} else {
-				buf_add(b, s, 1);
-			}
-		}
-	}
-	buf_add(b, "\"", 1);
-}
-
-/*
- * v as JSON.stringify(v, null, indent) writes it, which is how Claude Code
- * writes its settings: one member per line, "key": value, [] and {} when
- * empty. Numbers are cJSON's (shortest form that reads back the same).
- */
-static void
-json_write(struct buf *b, const cJSON *v, int depth, const char *indent)
-{
-	const cJSON *c;
-	char *s;
-	int obj = cJSON_IsObject(v), i;
-
-	if (!obj && !cJSON_IsArray(v)) {
-		if (cJSON_IsString(v)) {
-			json_string(b, v->valuestring);
-		} else if ((s = cJSON_PrintUnformatted(v)) != NULL) {
-			buf_add(b, s, strlen(s));
-			free(s);
-		} else {
-			buf_add(b, "null", 4);
-		}
-		return;
-	}
-	buf_add(b, obj ? "{" : "[", 1);
-	for (c = v->child; c; c = c->next) {
-		buf_add(b, "\n", 1);
-		for (i = 0; i <= depth; i++)
-			buf_add(b, indent, strlen(indent));
-		if (obj) {
-			json_string(b, c->string ? c->string : "");
-			buf_add(b, ": ", 2);
-		}
-		json_write(b, c, depth + 1, indent);
-		if (c->next)
-			buf_add(b, ",", 1);
-	}
-	if (v->child) {
-		buf_add(b, "\n", 1);
-		for (i = 0; i < depth; i++)
-			buf_add(b, indent, strlen(indent));
-	}
-	buf_add(b, obj ? "}" : "]", 1);
-}
-
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/*
- * Replaces path with data, mode mode: a temporary file in the same folder,
- * synced, renamed over path, then the folder synced, so that a crash
- * leaves the old file or the new one, never half of one. 0, or -1 after
- * an error message.
- */
-static int
-write_atomic(const char *path, const char *data, size_t n, mode_t mode)
-{
-	char *tmp = xasprintf("%s.clankers-XXXXXX", path), *dir, *slash;
-	int fd, dfd;
-
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
-		error("cannot create a file next to '%s': %s", path, strerror(errno));
-		free(tmp);
-		return -1;
-	}
-	if (fchmod(fd, mode) < 0 || write_all(fd, data, n) < 0 || fsync(fd) < 0 ||
-	    close(fd) < 0) {
-		error("cannot write '%s': %s", tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		free(tmp);
-		return -1;
-	}
-	if (rename(tmp, path) < 0) {
-		error("cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
-		unlink(tmp);
-		free(tmp);
-		return -1;
-	}
-	free(tmp);
-	slash = strrchr(path, '/');
-	dir = slash == NULL ? xstrdup(".") : slash == path ? xstrdup("/") :
-	    xstrndup(path, (size_t)(slash - path));
-	/* The rename lasts once the folder is synced; failing that is not fatal. */
-	if ((dfd = open(dir, O_RDONLY | O_CLOEXEC | O_DIRECTORY)) >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	free(dir);
-	return 0;
-}
-
-/* 1 when the file is still what was read (Claude Code may write it too). */
-static int
-unchanged(const struct settings *s)
-{
-	struct stat st;
-
-	if (stat(s->path, &st) < 0)
-		return !s->exists && errno == ENOENT;
-	return s->exists && st.st_ino == s->st.st_ino && st.st_dev == s->st.st_dev &&
-	    st.st_size == s->st.st_size &&
-	    st.st_mtime == s->st.st_mtime && MTIME_NSEC(st) == MTIME_NSEC(s->st);
-}
-
-/*
- * Backs up the old file (when there was one), then writes the new one,
- * creating its folder. Keeps the file's mode; a new file gets 0600 and a
- * new folder 0700, as every file clankers makes. Returns the backup's
- * path (owned; NULL for a new file) through backup. 0, or -1 after an
- * error message.
- */
-static int
-settings_write(const struct settings *s, const struct buf *out, char **backup)
-{
-	mode_t mode = s->exists ? s->st.st_mode & 07777 : 0600;
-	char *slash, *dir;
-
-	*backup = NULL;
-	if (!unchanged(s)) {
-		error("'%s' changed while clankers was editing it; left as it is now, "
-		    "run the command again", s->path);
-		return -1;
-	}
-	if (s->exists) {
-		*backup = xasprintf("%s" BACKUP_SUFFIX, s->path);
-		if (write_atomic(*backup, s->text.data ? s->text.data : "",
-		    s->text.len, mode) < 0)
-			return -1;
-	} else if ((slash = strrchr(s->path, '/')) != NULL && slash != s->path) {
-		dir = xstrndup(s->path, (size_t)(slash - s->path));
-		if (mkdir_p(dir, 0700) < 0) {
-			error("cannot create '%s': %s", dir, strerror(errno));
-			free(dir);
-			return -1;
-		}
-		free(dir);
-	}
-	return write_atomic(s->path, out->data, out->len, mode);
 }
 
 /* --- the commands --- */
@@ -936,22 +458,23 @@ summary(const struct opts *o, const struct counts *c, const char *path,
 static int
 run(const struct opts *o)
 {
-	struct settings s = {0};
+	struct config s = {0};
 	struct ours us = {0};
 	struct counts c = {0};
 	struct buf out = {0};
 	cJSON *orig = NULL;
-	char *path, *backup = NULL, *what = NULL;
+	char *path, *what = NULL;
 	int changed, status = EXIT_FAIL;
 
 	if ((path = settings_path(o)) == NULL)
 		return EXIT_FAIL;
-	if (settings_load(&s, path) < 0 || settings_check(&s) < 0) {
+	if (config_read(&s, path) < 0 || config_parse(&s) < 0 ||
+	    settings_check(&s) < 0) {
 		error("%s%s", s.err, s.refused ? "; left untouched" : "");
 		goto out;
 	}
 	if (!o->uninstall) {
-		if ((us.path = self_path()) == NULL)
+		if ((us.path = config_self_path()) == NULL)
 			goto out;
 		us.shell = o->shell;
 		us.quoted = sh_quote(us.path, 1);
@@ -967,37 +490,17 @@ run(const struct opts *o)
 		    "while it does", s.path);
 	/* Judged on the values, not the bytes: an unchanged file is not rewritten. */
 	changed = !cJSON_Compare(orig, s.doc, 1);
-	if (changed) {
-		json_write(&out, s.doc, 0, s.indent);
-		buf_add(&out, "\n", 1);
-	} else if (s.text.len) {
-		buf_add(&out, s.text.data, s.text.len);
-	}
+	if (changed)
+		config_json(&out, s.doc, s.indent);
 	what = summary(o, &c, s.path, changed);
-	if (o->dry_run) {
-		/* stdout holds only the file as it would be, for jq or diff. */
-		fwrite(out.data ? out.data : "", 1, out.len, stdout);
-		fprintf(stderr, "clankers: dry run, nothing written: %s\n", what);
-		status = EXIT_OK;
-		goto out;
-	}
-	if (changed && settings_write(&s, &out, &backup) < 0)
-		goto out;
-	if (!changed)
-		printf("clankers: %s\n", what);
-	else if (backup)
-		printf("clankers: %s; backup in '%s'\n", what, backup);
-	else
-		printf("clankers: %s; new file\n", what);
-	status = EXIT_OK;
+	status = config_save(&s, changed ? &out : NULL, o->dry_run, what);
 out:
 	free(what);
-	free(backup);
 	buf_release(&out);
 	cJSON_Delete(orig);
 	free(us.path);
 	free(us.quoted);
-	settings_release(&s);
+	config_release(&s);
 	free(path);
 	return status;
 }
@@ -1040,7 +543,7 @@ cmd_uninstall(int argc, char **argv, struct ctx *ctx)
 int
 install_scan(const char *path, struct install_scan *sc)
 {
-	struct settings s = {0};
+	struct config s = {0};
 	const cJSON *hooks, *g, *h;
 	const char *name;
 	size_t i, n = 0;
@@ -1055,12 +558,13 @@ install_scan(const char *path, struct install_scan *sc)
 			sc->events[sc->nevents] = name;
 			sc->programs[sc->nevents++] = NULL;
 		}
-	if (settings_load(&s, path) < 0 || settings_check(&s) < 0) {
+	if (config_read(&s, path) < 0 || config_parse(&s) < 0 ||
+	    settings_check(&s) < 0) {
 		sc->path = s.path ? xstrdup(s.path) : xstrdup(path);
 		sc->exists = s.exists;
 		sc->err = s.err;
 		s.err = NULL;
-		settings_release(&s);
+		config_release(&s);
 		return -1;
 	}
 	sc->path = s.path;
@@ -1068,7 +572,7 @@ install_scan(const char *path, struct install_scan *sc)
 	sc->doc = s.doc;
 	s.path = NULL;
 	s.doc = NULL;
-	settings_release(&s);
+	config_release(&s);
 	hooks = cJSON_GetObjectItemCaseSensitive(sc->doc, "hooks");
 	for (i = 0; hooks && i < sc->nevents; i++) {
 		const cJSON *ev = cJSON_GetObjectItemCaseSensitive(hooks, sc->events[i]);
