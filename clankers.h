@@ -199,6 +199,25 @@ int cmd_query(int argc, char **argv, struct ctx *ctx);
 /* report.c */
 int cmd_report(int argc, char **argv, struct ctx *ctx);
 
+/* check.c: doctor's findings, and checks more than one part makes */
+enum check_status { CHECK_OK, CHECK_NOTE, CHECK_WARN, CHECK_FAIL };
+struct doctor {
+	int json;              /* --json */
+	int color;             /* stdout is a terminal and NO_COLOR is unset */
+	const char *project;   /* borrowed from argv; NULL: the current folder */
+	cJSON *found;          /* owned; --json: the findings so far */
+	int fails;             /* FAILs said */
+	uid_t uid;             /* who should own the files: geteuid() */
+};
+void check_say(struct doctor *d, enum check_status st, const char *check,
+    char *msg, char *fix);  /* takes msg and fix */
+char *check_user_name(uid_t uid);
+char *check_fix_on(const char *cmd, const char *path);
+int check_owner_mode(struct doctor *d, const char *check, const char *what,
+    const char *path, const struct stat *st, mode_t want);
+void check_program(struct doctor *d, const char *prog, int nevents,
+    const char *fix);
+
 /* doctor.c */
 int cmd_doctor(int argc, char **argv, struct ctx *ctx);
 
