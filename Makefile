@@ -34,7 +34,7 @@ PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm -pthread
 
 LIBOBJS = util.o log.o db.o hook.o spool.o claude.o project.o jscan.o transcript.o price.o \
 	query.o install.o report.o doctor.o \
-	config.o check.o
+	config.o check.o agent.o claude_setup.o opencode_setup.o
 OBJS = clankers.o $(LIBOBJS)
 
 all: clankers

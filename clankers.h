@@ -242,21 +242,35 @@ char *config_which(const char *name);    /* owned, or NULL */
 char *config_self_path(void);            /* owned, or NULL after a message */
 char *config_sh_word(const char **sp);   /* owned, NULL past the last */
 
+/* agent.c: the agents, in one table; install and doctor reach them by it */
+struct install_req {
+	const char *cmd;      /* "install" or "uninstall", for messages */
+	int remove;           /* uninstall: take ours out */
+	int dry_run;          /* --dry-run: print the file as it would be */
+	const char *project;  /* borrowed; --project DIR, "" if no DIR; or NULL */
+	int argc;             /* the words left for the agent's writer */
+	char **argv;          /* borrowed; its options, in their order */
+};
+struct agent {
+	const char *name;    /* the word users type: "claude", "opencode" */
+	const char *source;  /* sessions.source: "claude-code", "opencode" */
+	int (*install)(const struct install_req *q);  /* install or uninstall; an exit code */
+	void (*doctor)(struct doctor *d);              /* its checks */
+};
+const struct agent *agent_find(const char *name);  /* NULL when unknown */
+const struct agent *agent_at(size_t i);            /* NULL past the last */
+
+/* claude_setup.c: Claude Code's install writer and doctor checks */
+int claude_install(const struct install_req *q);
+void claude_doctor(struct doctor *d);
+
+/* opencode_setup.c: OpenCode's (install refuses: not recorded yet) */
+int opencode_install(const struct install_req *q);
+void opencode_doctor(struct doctor *d);
+
 /* install.c */
 int cmd_install(int argc, char **argv, struct ctx *ctx);
 int cmd_uninstall(int argc, char **argv, struct ctx *ctx);
-char *install_settings_path(const char *project, int local);
-struct install_scan {
-	char *path;            /* owned; the file read, links resolved */
-	int exists;            /* 0: no such file (read as {}) */
-	char *err;             /* owned; why it is not usable settings, else NULL */
-	cJSON *doc;            /* owned; the parsed file, NULL when err is set */
-	size_t nevents;        /* the events install registers */
-	const char **events;   /* owned array of names borrowed from claude_event() */
-	char **programs;       /* owned; per event, what our hook runs, or NULL */
-};
-int install_scan(const char *path, struct install_scan *sc);
-void install_scan_release(struct install_scan *sc);
 
 /* project.c */
 struct project {

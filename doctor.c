@@ -3,9 +3,10 @@
  * says how to fix what stops it: the data root and the files in it (owner
  * and mode), the database (a SQLite file, WAL, its schema version,
  * quick_check), the spool, the logs (writable, errors of today and
- * yesterday), the user's price table, the clankers hooks in the user's and
- * the project's Claude Code settings (what counts as ours is install.c's
- * reading), and whether OpenCode is configured (not recorded yet).
+ * yesterday), the user's price table; then each agent's setup, in the
+ * order of agent.c's table, by the agent's own checks (Claude Code's
+ * hooks in the user's and the project's settings: claude_setup.c; whether
+ * OpenCode is configured, not recorded yet: opencode_setup.c).
  *
  * It only reads. No file is created or changed: no log line (the log is
  * closed first), no data root, and not even the -wal and -shm files that a
@@ -34,19 +35,11 @@
 #define DB_BUSY_MS 2000  /* a rollback journal's writer holds its lock for ms */
 #define DB_TRIES 3       /* reads of a database that changed while we read it */
 #define CHECK_MAX 10     /* quick_check problems listed */
-#define SETTINGS_FILES 3 /* Claude Code's: user, project, project's local */
 /* The fix for a damaged database: what can be read, into a new one. */
 #define RECOVER "sqlite3 %s .recover | sqlite3 %s.recovered, then put " \
 	"%s.recovered in its place"
 #define STR_(x) #x
 #define STR(x) STR_(x)
-
-/* One Claude Code settings file, read. */
-struct settings_file {
-	struct install_scan sc;
-	char *fix;             /* owned; the install command that writes it */
-	int read;              /* sc holds a scan (the file is not a duplicate) */
-};
 
 /* --- the data root --- */
 
@@ -660,292 +653,6 @@ check_prices(struct doctor *d, const char *root)
 	free(path);
 }
 
-/* --- Claude Code --- */
-
-/* The programs our hooks run, each checked once, in the order found. */
-static void
-check_programs(struct doctor *d, struct settings_file *f)
-{
-	struct prog {
-		const char *name;  /* borrowed from a scan */
-		int events;        /* the events that run it, in all files */
-		const char *fix;   /* borrowed; of the first file that names it */
-	} *v = NULL;
-	size_t i, j, k, n = 0;
-
-	for (i = 0; i < SETTINGS_FILES; i++) {
-		if (!f[i].read)
-			continue;
-		v = xrealloc(v, (n + f[i].sc.nevents) * sizeof *v);
-		for (j = 0; j < f[i].sc.nevents; j++) {
-			const char *p = f[i].sc.programs[j];
-
-			if (p == NULL)
-				continue;
-			for (k = 0; k < n && strcmp(v[k].name, p) != 0; k++)
-				;
-			if (k == n) {
-				v[n].name = p;
-				v[n].events = 0;
-				v[n++].fix = f[i].fix;
-			}
-			v[k].events++;
-		}
-	}
-	for (k = 0; k < n; k++)
-		check_program(d, v[k].name, v[k].events, v[k].fix);
-	free(v);
-}
-
-/*
- * Reads the settings files of the user, the project and the project's
- * local file into f, in that order (Claude Code gives the later ones
- * precedence), each once: the project may be the home folder.
- */
-static void
-settings_read(struct doctor *d, struct settings_file *f)
-{
-	const char *project = d->project ? d->project : "";
-	struct stat st[SETTINGS_FILES];
-	int exists[SETTINGS_FILES];
-	char *path, *q;
-	size_t i, j;
-
-	for (i = 0; i < SETTINGS_FILES; i++) {
-		path = i == 0 ? install_settings_path(NULL, 0) :
-		    install_settings_path(project, i == 2);
-		exists[i] = path && stat(path, &st[i]) == 0;
-		for (j = 0; path && exists[i] && j < i; j++)
-			if (exists[j] && st[i].st_dev == st[j].st_dev &&
-			    st[i].st_ino == st[j].st_ino)
-				break;
-		if (path == NULL || (exists[i] && j < i)) {
-			free(path);
-			continue;
-		}
-		f[i].read = 1;
-		install_scan(path, &f[i].sc);
-		q = sh_quote(path, 0);
-		if (i == 0) {
-			f[i].fix = xstrdup("clankers install claude");
-		} else if (i == 1) {
-			/* path is DIR/.claude/settings.json, DIR resolved */
-			path[strlen(path) - strlen("/.claude/settings.json")] = '\0';
-			free(q);
-			q = sh_quote(path, 0);
-			f[i].fix = xasprintf("clankers install claude --project %s", q);
-		} else {
-			f[i].fix = xasprintf("clankers install claude --settings %s", q);
-		}
-		free(q);
-		free(path);
-	}
-}
-
-/* One line per settings file there is; returns the hooks of ours in them. */
-static size_t
-say_settings(struct doctor *d, struct settings_file *f)
-{
-	size_t i, j, n, all = 0;
-
-	for (i = 0; i < SETTINGS_FILES; i++) {
-		struct install_scan *sc = &f[i].sc;
-
-		if (!f[i].read)
-			continue;
-		for (j = n = 0; j < sc->nevents; j++)
-			n += sc->programs[j] != NULL;
-		all += n;
-		if (sc->err)
-			check_say(d, CHECK_FAIL, "settings", xasprintf("settings: %s",
-			    sc->err), xstrdup("correct it by hand (clankers install leaves "
-			    "it alone until it is settings JSON)"));
-		else if (sc->exists && n)
-			check_say(d, CHECK_OK, "settings", xasprintf("settings %s: "
-			    "clankers hook for %zu of %zu events", sc->path, n,
-			    sc->nevents), NULL);
-		else if (sc->exists)
-			check_say(d, CHECK_OK, "settings", xasprintf("settings %s: no "
-			    "clankers hook", sc->path), NULL);
-	}
-	return all;
-}
-
-/*
- * Where the file of highest precedence that gives a boolean for what
- * pick() looks for says it; the file's index, or -1. *on is the value and
- * *name (borrowed from the file) the key.
- */
-static int
-settings_bool(struct settings_file *f, int (*pick)(const cJSON *doc,
-    const char **name), int *on, const char **name)
-{
-	int i, v;
-
-	for (i = SETTINGS_FILES - 1; i >= 0; i--)
-		if (f[i].read && f[i].sc.doc && (v = pick(f[i].sc.doc, name)) >= 0) {
-			*on = v;
-			return i;
-		}
-	return -1;
-}
-
-/* "disableAllHooks": 1 or 0; -1 when it is not a boolean there. */
-static int
-pick_disable(const cJSON *doc, const char **name)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, "disableAllHooks");
-
-	*name = "disableAllHooks";
-	return cJSON_IsBool(v) ? cJSON_IsTrue(v) : -1;
-}
-
-/*
- * "enabledPlugins": {"clankers@<marketplace>": true}, as pick_disable. A
- * plugin's id is its name, @, its marketplace's; whether Claude Code has
- * it installed is not written anywhere documented, so it is not checked.
- */
-static int
-pick_plugin(const cJSON *doc, const char **name)
-{
-	const cJSON *plugins = cJSON_GetObjectItemCaseSensitive(doc, "enabledPlugins");
-	const cJSON *v;
-
-	cJSON_ArrayForEach(v, plugins)
-		if (v->string && strncmp(v->string, "clankers@", 9) == 0 &&
-		    cJSON_IsBool(v)) {
-			*name = v->string;
-			return cJSON_IsTrue(v);
-		}
-	return -1;
-}
-
-/*
- * The clankers plugin, when enabled: its hooks (hooks/hooks.json) run
- * clankers from PATH for every event. Returns 1 when it is enabled.
- */
-static int
-check_plugin(struct doctor *d, struct settings_file *f, size_t ours)
-{
-	const char *name = NULL;
-	char *found;
-	int on = 0, at = settings_bool(f, pick_plugin, &on, &name);
-
-	if (at < 0 || !on)
-		return 0;
-	if ((found = config_which("clankers")) != NULL)
-		check_say(d, CHECK_OK, "plugin", xasprintf("plugin %s enabled in %s: "
-		    "its hooks run clankers from PATH: %s", name, f[at].sc.path, found),
-		    NULL);
-	else
-		check_say(d, CHECK_FAIL, "plugin", xasprintf("plugin %s enabled in %s, "
-		    "but there is no clankers on PATH for its hooks", name,
-		    f[at].sc.path), xstrdup("make install (clankers on PATH)"));
-	free(found);
-	/* Claude Code runs a plugin's hook and a settings hook both. */
-	if (ours)
-		check_say(d, CHECK_WARN, "plugin", xasprintf("hooks both in settings "
-		    "and from the plugin %s: each event runs clankers twice", name),
-		    xasprintf("clankers uninstall claude, or disable the plugin %s",
-		    name));
-	return 1;
-}
-
-/* Events with a hook of ours in any of the files (or all, by the plugin). */
-static void
-check_events(struct doctor *d, struct settings_file *f, int plugin)
-{
-	const struct install_scan *any = NULL;
-	struct buf missing = {0};
-	size_t i, j, n = 0;
-
-	for (i = 0; i < SETTINGS_FILES && any == NULL; i++)
-		if (f[i].read)
-			any = &f[i].sc;
-	if (any == NULL)
-		return;  /* no settings file could be named: said on stderr */
-	for (j = 0; j < any->nevents; j++) {
-		int has = plugin;
-
-		for (i = 0; i < SETTINGS_FILES && !has; i++)
-			has = f[i].read && f[i].sc.programs[j] != NULL;
-		if (has)
-			continue;
-		if (n++)
-			buf_add(&missing, ", ", 2);
-		buf_add(&missing, any->events[j], strlen(any->events[j]));
-	}
-	if (n == 0)
-		check_say(d, CHECK_OK, "hooks", xasprintf("hooks: registered for all "
-		    "%zu events", any->nevents), NULL);
-	else if (n == any->nevents)
-		check_say(d, CHECK_FAIL, "hooks", xstrdup("hooks: none registered in "
-		    "Claude Code settings: nothing is recorded"),
-		    xstrdup("clankers install claude"));
-	else
-		check_say(d, CHECK_FAIL, "hooks", xasprintf("hooks: %zu of %zu events "
-		    "have none: %s", n, any->nevents, missing.data),
-		    xstrdup("clankers install claude"));
-	buf_release(&missing);
-}
-
-static void
-check_claude(struct doctor *d)
-{
-	struct settings_file f[SETTINGS_FILES];
-	const char *name;
-	size_t i, ours;
-	int plugin, on = 0, at;
-
-	memset(f, 0, sizeof f);
-	settings_read(d, f);
-	ours = say_settings(d, f);
-	plugin = check_plugin(d, f, ours);
-	check_events(d, f, plugin);
-	check_programs(d, f);
-	at = settings_bool(f, pick_disable, &on, &name);
-	if (at >= 0 && on) {
-		char *q = sh_quote(f[at].sc.path, 0);
-
-		check_say(d, CHECK_FAIL, "hooks", xasprintf("hooks are off: "
-		    "\"disableAllHooks\": true in %s", f[at].sc.path),
-		    xasprintf("remove \"disableAllHooks\" from %s", q));
-		free(q);
-	}
-	for (i = 0; i < SETTINGS_FILES; i++) {
-		if (f[i].read)
-			install_scan_release(&f[i].sc);
-		free(f[i].fix);
-	}
-}
-
-/* --- OpenCode --- */
-
-static void
-check_opencode(struct doctor *d)
-{
-	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-	const char *project = d->project ? d->project : ".";
-	char *cand[3];
-	struct stat st;
-	size_t i;
-	int found = -1;
-
-	cand[0] = xdg && *xdg == '/' ? path_join(xdg, "opencode") :
-	    home && *home ? path_join(home, ".config/opencode") : NULL;
-	cand[1] = path_join(project, "opencode.json");
-	cand[2] = path_join(project, ".opencode");
-	for (i = 0; i < 3 && found < 0; i++)
-		if (cand[i] && stat(cand[i], &st) == 0)
-			found = (int)i;
-	if (found >= 0)
-		check_say(d, CHECK_NOTE, "opencode", xasprintf("OpenCode is configured "
-		    "(%s): this version of clankers does not record OpenCode sessions",
-		    cand[found]), NULL);
-	for (i = 0; i < 3; i++)
-		free(cand[i]);
-}
-
 /* --- the command --- */
 
 static void
@@ -962,6 +669,7 @@ int
 cmd_doctor(int argc, char **argv, struct ctx *ctx)
 {
 	struct doctor d = {0};
+	const struct agent *a;
 	const char *nc = getenv("NO_COLOR");
 	struct stat st;
 	int i, root;
@@ -1004,8 +712,8 @@ cmd_doctor(int argc, char **argv, struct ctx *ctx)
 		check_spool(&d, ctx->root);
 	check_logs(&d, ctx->log_dir, ctx->root, root);
 	check_prices(&d, ctx->root);
-	check_claude(&d);
-	check_opencode(&d);
+	for (i = 0; (a = agent_at((size_t)i)) != NULL; i++)
+		a->doctor(&d);
 
 	if (d.json) {
 		s = cJSON_Print(d.found);
