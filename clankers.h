@@ -199,6 +199,27 @@ int cmd_query(int argc, char **argv, struct ctx *ctx);
 /* report.c */
 int cmd_report(int argc, char **argv, struct ctx *ctx);
 
+/* config.c: an agent's config file, read, edited and written back */
+struct config {
+	char *path;       /* owned; the file itself, links resolved */
+	int exists;       /* 0: no such file (read as empty) */
+	struct stat st;   /* when exists: what was read */
+	struct buf text;  /* owned; the file's bytes (empty when absent) */
+	cJSON *doc;       /* owned; after config_parse */
+	char indent[9];   /* after config_parse: one level of its indentation */
+	char *err;        /* owned; why it cannot be used, after a failure */
+	int refused;      /* err is about its content: it is left untouched */
+};
+int config_read(struct config *c, const char *path);
+int config_parse(struct config *c);
+void config_release(struct config *c);
+void config_json(struct buf *b, const cJSON *v, const char *indent);
+int config_save(const struct config *c, const struct buf *out, int dry_run,
+    const char *what);
+char *config_which(const char *name);    /* owned, or NULL */
+char *config_self_path(void);            /* owned, or NULL after a message */
+char *config_sh_word(const char **sp);   /* owned, NULL past the last */
+
 /* check.c: doctor's findings, and checks more than one part makes */
 enum check_status { CHECK_OK, CHECK_NOTE, CHECK_WARN, CHECK_FAIL };
 struct doctor {
@@ -220,27 +241,6 @@ void check_program(struct doctor *d, const char *prog, int nevents,
 
 /* doctor.c */
 int cmd_doctor(int argc, char **argv, struct ctx *ctx);
-
-/* config.c: an agent's config file, read, edited and written back */
-struct config {
-	char *path;       /* owned; the file itself, links resolved */
-	int exists;       /* 0: no such file (read as empty) */
-	struct stat st;   /* when exists: what was read */
-	struct buf text;  /* owned; the file's bytes (empty when absent) */
-	cJSON *doc;       /* owned; after config_parse */
-	char indent[9];   /* after config_parse: one level of its indentation */
-	char *err;        /* owned; why it cannot be used, after a failure */
-	int refused;      /* err is about its content: it is left untouched */
-};
-int config_read(struct config *c, const char *path);
-int config_parse(struct config *c);
-void config_release(struct config *c);
-void config_json(struct buf *b, const cJSON *v, const char *indent);
-int config_save(const struct config *c, const struct buf *out, int dry_run,
-    const char *what);
-char *config_which(const char *name);    /* owned, or NULL */
-char *config_self_path(void);            /* owned, or NULL after a message */
-char *config_sh_word(const char **sp);   /* owned, NULL past the last */
 
 /* agent.c: the agents, in one table; install and doctor reach them by it */
 struct install_req {
