@@ -1,9 +1,9 @@
 /*
  * agent.c: the agents clankers records, one entry each. This table is the
  * only list of them: the hook command, the spool, install, doctor and
- * report reach an agent through its entry and name none. Adding an agent
- * is its mapper file, its entry here, its install writer and its doctor
- * checks.
+ * report reach an agent through its entry, in the table's order, and name
+ * none. Adding an agent is its mapper file, its entry here, its install
+ * writer and its doctor checks. It holds no logic of its own.
  */
 #include <string.h>
 
@@ -25,22 +25,32 @@ static const struct agent agents[] = {
 		.receive = claude_receive,
 		.store = claude_store,
 		.after = claude_after,
+		.install = claude_install,
+		.doctor = claude_doctor,
+	},
+	{
+		/* Not recorded yet: install refuses, doctor notes its config. */
+		.name = "opencode",
+		.source = "opencode",
+		.install = opencode_install,
+		.doctor = opencode_doctor,
 	},
 };
 
-/* The agent the word name means, or NULL. */
+/* The agent users call name; NULL when there is none. */
 const struct agent *
 agent_find(const char *name)
 {
+	const struct agent *a;
 	size_t i;
 
-	for (i = 0; i < sizeof agents / sizeof *agents; i++)
-		if (strcmp(name, agents[i].name) == 0)
-			return &agents[i];
+	for (i = 0; (a = agent_at(i)) != NULL; i++)
+		if (strcmp(a->name, name) == 0)
+			return a;
 	return NULL;
 }
 
-/* The i-th agent of the table (the first is the default); NULL past the last. */
+/* The i-th agent of the table, from 0 (the first is the default); NULL past the last. */
 const struct agent *
 agent_at(size_t i)
 {

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <cjson/cJSON.h>
@@ -287,12 +288,67 @@ int transcript_update(struct db *db, const char *path, const char *session_id,
 int cmd_session_end(int argc, char **argv, struct ctx *ctx);
 void transcript_prices(const char *root);
 
+/* config.c: an agent's config file, read, edited and written back */
+struct config {
+	char *path;       /* owned; the file itself, links resolved */
+	int exists;       /* 0: no such file (read as empty) */
+	struct stat st;   /* when exists: what was read */
+	struct buf text;  /* owned; the file's bytes (empty when absent) */
+	cJSON *doc;       /* owned; after config_parse */
+	char indent[9];   /* after config_parse: one level of its indentation */
+	char *err;        /* owned; why it cannot be used, after a failure */
+	int refused;      /* err is about its content: it is left untouched */
+};
+int config_read(struct config *c, const char *path);
+int config_parse(struct config *c);
+void config_release(struct config *c);
+void config_json(struct buf *b, const cJSON *v, const char *indent);
+int config_save(const struct config *c, const struct buf *out, int dry_run,
+    const char *what);
+char *config_which(const char *name);    /* owned, or NULL */
+char *config_self_path(void);            /* owned, or NULL after a message */
+char *config_sh_word(const char **sp);   /* owned, NULL past the last */
+
+/* check.c: doctor's findings, and checks more than one part makes */
+enum check_status { CHECK_OK, CHECK_NOTE, CHECK_WARN, CHECK_FAIL };
+struct doctor {
+	int json;              /* --json */
+	int color;             /* stdout is a terminal and NO_COLOR is unset */
+	const char *project;   /* borrowed from argv; NULL: the current folder */
+	cJSON *found;          /* owned; --json: the findings so far */
+	int fails;             /* FAILs said */
+	uid_t uid;             /* who should own the files: geteuid() */
+};
+void check_say(struct doctor *d, enum check_status st, const char *check,
+    char *msg, char *fix);  /* takes msg and fix */
+char *check_user_name(uid_t uid);
+char *check_fix_on(const char *cmd, const char *path);
+int check_owner_mode(struct doctor *d, const char *check, const char *what,
+    const char *path, const struct stat *st, mode_t want);
+void check_program(struct doctor *d, const char *prog, int nevents,
+    const char *fix);
+
+/* install.c reads the command line; each agent's writer does the rest */
+struct install_req {
+	const char *cmd;      /* "install" or "uninstall", for messages */
+	int remove;           /* uninstall: take ours out */
+	int dry_run;          /* --dry-run: print the file as it would be */
+	const char *project;  /* borrowed; --project DIR, "" if no DIR; or NULL */
+	int argc;             /* the words left for the agent's writer */
+	char **argv;          /* borrowed; its options, in their order */
+};
+/* claude_setup.c: Claude Code's install writer and doctor checks */
+int claude_install(const struct install_req *q);
+void claude_doctor(struct doctor *d);
+
+/* opencode_setup.c: OpenCode's (install refuses: not recorded yet) */
+int opencode_install(const struct install_req *q);
+void opencode_doctor(struct doctor *d);
+
 /*
  * agent.c: the agents clankers records, one entry each: the only list of
  * them. Everything above the mappers reaches an agent through its entry.
  */
-struct install_req;
-struct doctor;
 struct agent {
 	const char *name;     /* the word users type: "claude" */
 	const char *source;   /* sessions.source and the log's source */
@@ -307,6 +363,8 @@ struct agent {
 	int (*store)(struct event *ev);  /* the rows; the caller holds the transaction */
 	/* After the event is stored: work that may take its own transactions. */
 	void (*after)(struct event *ev, const char *root, int64_t deadline_us);
+	int (*install)(const struct install_req *q);  /* install or uninstall; an exit code */
+	void (*doctor)(struct doctor *d);              /* its checks */
 };
 const struct agent *agent_find(const char *name);  /* NULL when unknown */
 const struct agent *agent_at(size_t i);            /* NULL past the last */
@@ -331,30 +389,18 @@ int spool_ingest(struct db *db, const char *root, int64_t until_us);
 #define OUTCOME_REJECTED "rejected"
 int cmd_hook(int argc, char **argv, struct ctx *ctx);
 
+/* doctor.c */
+int cmd_doctor(int argc, char **argv, struct ctx *ctx);
+
 /* query.c */
 int cmd_query(int argc, char **argv, struct ctx *ctx);
 
 /* report.c */
 int cmd_report(int argc, char **argv, struct ctx *ctx);
 
-/* doctor.c */
-int cmd_doctor(int argc, char **argv, struct ctx *ctx);
-
 /* install.c */
 int cmd_install(int argc, char **argv, struct ctx *ctx);
 int cmd_uninstall(int argc, char **argv, struct ctx *ctx);
-char *install_settings_path(const char *project, int local);
-struct install_scan {
-	char *path;            /* owned; the file read, links resolved */
-	int exists;            /* 0: no such file (read as {}) */
-	char *err;             /* owned; why it is not usable settings, else NULL */
-	cJSON *doc;            /* owned; the parsed file, NULL when err is set */
-	size_t nevents;        /* the events install registers */
-	const char **events;   /* owned array of names borrowed from claude_event() */
-	char **programs;       /* owned; per event, what our hook runs, or NULL */
-};
-int install_scan(const char *path, struct install_scan *sc);
-void install_scan_release(struct install_scan *sc);
 
 /* project.c */
 struct project {

@@ -3,20 +3,21 @@
  * says how to fix what stops it: the data root and the files in it (owner
  * and mode), the database (a SQLite file, WAL, its schema version,
  * quick_check), the spool, the logs (writable, errors of today and
- * yesterday), the user's price table, the clankers hooks in the user's and
- * the project's Claude Code settings (what counts as ours is install.c's
- * reading), and whether OpenCode is configured (not recorded yet).
+ * yesterday), the user's price table; then each agent's setup, in the
+ * order of agent.c's table, by the agent's own checks (Claude Code's
+ * hooks in the user's and the project's settings: claude_setup.c; whether
+ * OpenCode is configured, not recorded yet: opencode_setup.c).
  *
  * It only reads. No file is created or changed: no log line (the log is
  * closed first), no data root, and not even the -wal and -shm files that a
  * read-only SQLite connection makes or writes (see db_read). Each finding
  * is one line, ok, note, warn or FAIL, with its fix where there is one;
- * --json gives the same findings as an array of objects.
+ * --json gives the same findings as an array of objects (check.c says
+ * them).
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,126 +35,11 @@
 #define DB_BUSY_MS 2000  /* a rollback journal's writer holds its lock for ms */
 #define DB_TRIES 3       /* reads of a database that changed while we read it */
 #define CHECK_MAX 10     /* quick_check problems listed */
-#define SETTINGS_FILES 3 /* Claude Code's: user, project, project's local */
 /* The fix for a damaged database: what can be read, into a new one. */
 #define RECOVER "sqlite3 %s .recover | sqlite3 %s.recovered, then put " \
 	"%s.recovered in its place"
 #define STR_(x) #x
 #define STR(x) STR_(x)
-
-enum status { ST_OK, ST_NOTE, ST_WARN, ST_FAIL };
-
-static const char *const status_words[] = { "ok", "note", "warn", "FAIL" };
-static const char *const status_json[] = { "ok", "note", "warn", "fail" };
-static const char *const status_colors[] = {
-	"\033[32m", "\033[36m", "\033[33m", "\033[1;31m"
-};
-
-struct doctor {
-	int json;              /* --json */
-	int color;             /* stdout is a terminal and NO_COLOR is unset */
-	const char *project;   /* borrowed from argv; NULL: the current folder */
-	cJSON *found;          /* owned; --json: the findings so far */
-	int fails;
-	uid_t uid;
-};
-
-/* One Claude Code settings file, read. */
-struct settings_file {
-	struct install_scan sc;
-	char *fix;             /* owned; the install command that writes it */
-	int read;              /* sc holds a scan (the file is not a duplicate) */
-};
-
-/* --- saying it --- */
-
-/*
- * Records one finding. Takes ownership of msg and of fix (NULL when there
- * is nothing to run or do).
- */
-static void
-say(struct doctor *d, enum status st, const char *check, char *msg, char *fix)
-{
-	if (st == ST_FAIL)
-		d->fails++;
-	if (d->json) {
-		cJSON *o = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(o, "check", check);
-		cJSON_AddStringToObject(o, "status", status_json[st]);
-		cJSON_AddStringToObject(o, "message", msg);
-		if (fix)
-			cJSON_AddStringToObject(o, "fix", fix);
-		else
-			cJSON_AddNullToObject(o, "fix");
-		cJSON_AddItemToArray(d->found, o);
-	} else {
-		if (d->color)
-			printf("%s%s\033[0m%*s%s\n", status_colors[st], status_words[st],
-			    (int)(6 - strlen(status_words[st])), "", msg);
-		else
-			printf("%-6s%s\n", status_words[st], msg);
-		if (fix)
-			printf("      fix: %s\n", fix);
-	}
-	free(msg);
-	free(fix);
-}
-
-/* The user's name for a chown, else the number; owned. */
-static char *
-user_name(uid_t uid)
-{
-	struct passwd *pw = getpwuid(uid);
-
-	return pw && pw->pw_name ? xstrdup(pw->pw_name) :
-	    xasprintf("%lu", (unsigned long)uid);
-}
-
-/* cmd with path, quoted, after it: a fix; owned. */
-static char *
-fix_on(const char *cmd, const char *path)
-{
-	char *q = sh_quote(path, 0), *s = xasprintf("%s %s", cmd, q);
-
-	free(q);
-	return s;
-}
-
-/*
- * FAIL when st (of path, called what) is not owned by us, or its mode is
- * not want (files) or has bits outside want (folders: want is 0700, and
- * u+rwx must be there). Returns 1 when all is well, and then says nothing.
- */
-static int
-owner_mode(struct doctor *d, const char *check, const char *what,
-    const char *path, const struct stat *st, mode_t want)
-{
-	mode_t m = st->st_mode & 0777;  /* setgid on a folder is no one's business */
-	char *you, *them, *cmd;
-
-	if (st->st_uid != d->uid) {
-		you = user_name(d->uid);
-		them = user_name(st->st_uid);
-		cmd = xasprintf("sudo chown %s%s", S_ISDIR(st->st_mode) ? "-R " : "",
-		    you);
-		say(d, ST_FAIL, check, xasprintf("%s %s is owned by %s, not by you (%s)",
-		    what, path, them, you), fix_on(cmd, path));
-		free(cmd);
-		free(you);
-		free(them);
-		return 0;
-	}
-	if (S_ISDIR(st->st_mode) ? (m & ~want) != 0 || (m & want) != want :
-	    m != want) {
-		cmd = xasprintf("chmod %o", (unsigned)want);
-		say(d, ST_FAIL, check, xasprintf("%s %s is mode %04o, not %04o", what,
-		    path, (unsigned)m, (unsigned)want), fix_on(cmd, path));
-		free(cmd);
-		return 0;
-	}
-	return 1;
-}
 
 /* --- the data root --- */
 
@@ -168,25 +54,26 @@ check_root(struct doctor *d, const char *root)
 
 	if (stat(root, &st) < 0) {
 		if (errno == ENOENT) {
-			say(d, ST_NOTE, "data_root", xasprintf("no data yet: %s does not "
-			    "exist; run a session with the hooks installed", root), NULL);
+			check_say(d, CHECK_NOTE, "data_root", xasprintf("no data yet: %s "
+			    "does not exist; run a session with the hooks installed", root),
+			    NULL);
 			return 0;
 		}
-		say(d, ST_FAIL, "data_root", xasprintf("cannot reach data root %s: %s",
-		    root, strerror(errno)), NULL);
+		check_say(d, CHECK_FAIL, "data_root", xasprintf("cannot reach data "
+		    "root %s: %s", root, strerror(errno)), NULL);
 		return -1;
 	}
 	if (!S_ISDIR(st.st_mode)) {
 		char *q = sh_quote(root, 0);
 
-		say(d, ST_FAIL, "data_root", xasprintf("data root %s is not a folder",
-		    root), xasprintf("mv %s %s.old", q, q));
+		check_say(d, CHECK_FAIL, "data_root", xasprintf("data root %s is not a "
+		    "folder", root), xasprintf("mv %s %s.old", q, q));
 		free(q);
 		return -1;
 	}
-	if (owner_mode(d, "data_root", "data root", root, &st, 0700))
-		say(d, ST_OK, "data_root", xasprintf("data root %s (%04o)", root,
-		    (unsigned)(st.st_mode & 07777)), NULL);
+	if (check_owner_mode(d, "data_root", "data root", root, &st, 0700))
+		check_say(d, CHECK_OK, "data_root", xasprintf("data root %s (%04o)",
+		    root, (unsigned)(st.st_mode & 07777)), NULL);
 	return 1;
 }
 
@@ -404,7 +291,7 @@ check_db_files(struct doctor *d, const char *db)
 		char *p = xasprintf("%s%s", db, sfx[i]);
 
 		if (stat(p, &st) == 0 && (i == 0 || S_ISREG(st.st_mode)))
-			ok &= owner_mode(d, "database", i == 0 ? "database" :
+			ok &= check_owner_mode(d, "database", i == 0 ? "database" :
 			    sfx[i] + 1, p, &st, 0600);
 		free(p);
 	}
@@ -418,28 +305,30 @@ say_db(struct doctor *d, const struct dbfacts *f, const char *q)
 	int want = db_schema_version();
 
 	if (f->wal)
-		say(d, ST_OK, "journal_mode", xstrdup("journal mode wal"), NULL);
+		check_say(d, CHECK_OK, "journal_mode", xstrdup("journal mode wal"),
+		    NULL);
 	else
-		say(d, ST_FAIL, "journal_mode", xstrdup("journal mode delete, not wal: "
-		    "concurrent hooks wait for each other"),
+		check_say(d, CHECK_FAIL, "journal_mode", xstrdup("journal mode delete, "
+		    "not wal: concurrent hooks wait for each other"),
 		    xasprintf("sqlite3 %s 'PRAGMA journal_mode=WAL'", q));
 	if (f->version == want)
-		say(d, ST_OK, "schema", xasprintf("schema version %d", want), NULL);
+		check_say(d, CHECK_OK, "schema", xasprintf("schema version %d", want),
+		    NULL);
 	else if (f->version < want)
-		say(d, ST_WARN, "schema", xasprintf("schema version %lld, older than "
-		    "this clankers writes (%d): the next hook migrates it",
+		check_say(d, CHECK_WARN, "schema", xasprintf("schema version %lld, "
+		    "older than this clankers writes (%d): the next hook migrates it",
 		    (long long)f->version, want), xstrdup("start a Claude Code "
 		    "session: its first hook migrates the database"));
 	else
-		say(d, ST_FAIL, "schema", xasprintf("schema version %lld is newer than "
-		    "this clankers knows (%d): hooks spool their events instead of "
-		    "storing them", (long long)f->version, want),
+		check_say(d, CHECK_FAIL, "schema", xasprintf("schema version %lld is "
+		    "newer than this clankers knows (%d): hooks spool their events "
+		    "instead of storing them", (long long)f->version, want),
 		    xstrdup("upgrade clankers"));
 	if (f->nproblems == 0)
-		say(d, ST_OK, "integrity", xstrdup("quick_check ok"), NULL);
+		check_say(d, CHECK_OK, "integrity", xstrdup("quick_check ok"), NULL);
 	else
-		say(d, ST_FAIL, "integrity", xasprintf("quick_check found %s%d "
-		    "problem%s, the first: %s", f->nproblems >= CHECK_MAX ?
+		check_say(d, CHECK_FAIL, "integrity", xasprintf("quick_check found "
+		    "%s%d problem%s, the first: %s", f->nproblems >= CHECK_MAX ?
 		    "at least " : "", f->nproblems, f->nproblems == 1 ? "" : "s",
 		    f->problem), xasprintf(RECOVER, q, q, q));
 }
@@ -457,22 +346,22 @@ check_db(struct doctor *d, const char *db, int root)
 		if (errno == ENOTDIR && root < 0)
 			;  /* in a data root that is not a folder: said */
 		else if (errno != ENOENT)
-			say(d, ST_FAIL, "database", xasprintf("cannot reach database %s: %s",
-			    db, strerror(errno)), NULL);
+			check_say(d, CHECK_FAIL, "database", xasprintf("cannot reach "
+			    "database %s: %s", db, strerror(errno)), NULL);
 		else if (root > 0)
-			say(d, ST_NOTE, "database", xasprintf("no database yet at %s: run "
-			    "a session with the hooks installed", db), NULL);
+			check_say(d, CHECK_NOTE, "database", xasprintf("no database yet at "
+			    "%s: run a session with the hooks installed", db), NULL);
 		free(q);
 		return;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		say(d, ST_FAIL, "database", xasprintf("database %s is not a file", db),
-		    xasprintf("mv %s %s.old", q, q));
+		check_say(d, CHECK_FAIL, "database", xasprintf("database %s is not a "
+		    "file", db), xasprintf("mv %s %s.old", q, q));
 		free(q);
 		return;
 	}
 	if (check_db_files(d, db))
-		say(d, ST_OK, "database", xasprintf("database %s (%04o)", db,
+		check_say(d, CHECK_OK, "database", xasprintf("database %s (%04o)", db,
 		    (unsigned)(st.st_mode & 07777)), NULL);
 	do {
 		dbfacts_release(&f);
@@ -482,11 +371,11 @@ check_db(struct doctor *d, const char *db, int root)
 	} while (!stamp_same(&before, &after) && ++tries < DB_TRIES);
 
 	if (f.empty) {
-		say(d, ST_WARN, "database", xasprintf("database %s is empty: the next "
-		    "hook creates its tables", db), NULL);
+		check_say(d, CHECK_WARN, "database", xasprintf("database %s is empty: "
+		    "the next hook creates its tables", db), NULL);
 	} else if (f.not_sqlite) {
-		say(d, ST_FAIL, "database", xasprintf("database %s is not a SQLite "
-		    "database: hooks cannot store events (they spool them)", db),
+		check_say(d, CHECK_FAIL, "database", xasprintf("database %s is not a "
+		    "SQLite database: hooks cannot store events (they spool them)", db),
 		    xasprintf("mv %s %s.broken (the next hook starts a new database)",
 		    q, q));
 	} else if (f.rc != SQLITE_OK) {
@@ -497,8 +386,8 @@ check_db(struct doctor *d, const char *db, int root)
 			    "database)", q, q);
 		else
 			fix = NULL;
-		say(d, ST_FAIL, "database", xasprintf("cannot read database %s: %s", db,
-		    f.err), fix);
+		check_say(d, CHECK_FAIL, "database", xasprintf("cannot read database "
+		    "%s: %s", db, f.err), fix);
 	} else {
 		say_db(d, &f, q);
 	}
@@ -529,22 +418,22 @@ check_spool(struct doctor *d, const char *root)
 
 	if (stat(dir, &st) < 0) {
 		if (errno == ENOENT)
-			say(d, ST_OK, "spool", xstrdup("spool empty"), NULL);
+			check_say(d, CHECK_OK, "spool", xstrdup("spool empty"), NULL);
 		else
-			say(d, ST_FAIL, "spool", xasprintf("cannot reach spool %s: %s",
-			    dir, strerror(errno)), NULL);
+			check_say(d, CHECK_FAIL, "spool", xasprintf("cannot reach spool "
+			    "%s: %s", dir, strerror(errno)), NULL);
 		goto out;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		say(d, ST_FAIL, "spool", xasprintf("spool %s is not a folder: a hook "
-		    "that cannot store its event loses it", dir),
+		check_say(d, CHECK_FAIL, "spool", xasprintf("spool %s is not a folder: "
+		    "a hook that cannot store its event loses it", dir),
 		    xasprintf("mv %s %s.old", q, q));
 		goto out;
 	}
-	owner_mode(d, "spool", "spool", dir, &st, 0700);
+	check_owner_mode(d, "spool", "spool", dir, &st, 0700);
 	if ((dp = opendir(dir)) == NULL) {
-		say(d, ST_FAIL, "spool", xasprintf("cannot read spool %s: %s", dir,
-		    strerror(errno)), NULL);
+		check_say(d, CHECK_FAIL, "spool", xasprintf("cannot read spool %s: %s",
+		    dir, strerror(errno)), NULL);
 		goto out;
 	}
 	while ((de = readdir(dp)) != NULL) {
@@ -557,18 +446,18 @@ check_spool(struct doctor *d, const char *root)
 	}
 	closedir(dp);
 	if (waiting)
-		say(d, ST_FAIL, "spool", xasprintf("spool: %d event%s waiting in %s, "
-		    "not in the database yet", waiting, waiting == 1 ? "" : "s", dir),
-		    xasprintf("the next hook stores %s: start a Claude Code session "
-		    "(fix the database first if a line above says FAIL)",
+		check_say(d, CHECK_FAIL, "spool", xasprintf("spool: %d event%s waiting "
+		    "in %s, not in the database yet", waiting, waiting == 1 ? "" : "s",
+		    dir), xasprintf("the next hook stores %s: start a Claude Code "
+		    "session (fix the database first if a line above says FAIL)",
 		    waiting == 1 ? "it" : "them"));
 	if (bad)
-		say(d, ST_WARN, "spool", xasprintf("spool: %d event%s set aside in %s "
-		    "(*.bad): %s could not be read or stored", bad, bad == 1 ? "" : "s",
-		    dir, bad == 1 ? "it" : "they"), xasprintf("see why in 'clankers "
-		    "report', then remove %s", bad == 1 ? "it" : "them"));
+		check_say(d, CHECK_WARN, "spool", xasprintf("spool: %d event%s set "
+		    "aside in %s (*.bad): %s could not be read or stored", bad, bad == 1
+		    ? "" : "s", dir, bad == 1 ? "it" : "they"), xasprintf("see why in "
+		    "'clankers report', then remove %s", bad == 1 ? "it" : "them"));
 	if (!waiting && !bad)
-		say(d, ST_OK, "spool", xstrdup("spool empty"), NULL);
+		check_say(d, CHECK_OK, "spool", xstrdup("spool empty"), NULL);
 out:
 	free(q);
 	free(dir);
@@ -595,8 +484,8 @@ check_log_files(struct doctor *d, const char *dir)
 	DIR *dp;
 
 	if ((dp = opendir(dir)) == NULL) {
-		say(d, ST_FAIL, "logs", xasprintf("cannot read log folder %s: %s", dir,
-		    strerror(errno)), NULL);
+		check_say(d, CHECK_FAIL, "logs", xasprintf("cannot read log folder %s: "
+		    "%s", dir, strerror(errno)), NULL);
 		return -1;
 	}
 	while ((de = readdir(dp)) != NULL) {
@@ -619,17 +508,18 @@ check_log_files(struct doctor *d, const char *dir)
 	closedir(dp);
 	q = sh_quote(dir, 0);
 	if (notmine) {
-		char *you = user_name(d->uid);
+		char *you = check_user_name(d->uid);
 
-		say(d, ST_FAIL, "logs", xasprintf("log files: %d of %d in %s are not "
-		    "yours (%s)", notmine, n, dir, you),
-		    xasprintf("sudo chown %s %s/clankers-*.jsonl", you, q));
+		check_say(d, CHECK_FAIL, "logs", xasprintf("log files: %d of %d in %s "
+		    "are not yours (%s)", notmine, n, dir, you), xasprintf("sudo chown "
+		    "%s %s/clankers-*.jsonl", you, q));
 		free(you);
 	}
 	if (badmode)
-		say(d, ST_FAIL, "logs", xasprintf("log files: %d of %d in %s are not "
-		    "mode 0600 (%s is %04o)", badmode, n, dir, first,
-		    (unsigned)first_mode), xasprintf("chmod 600 %s/clankers-*.jsonl", q));
+		check_say(d, CHECK_FAIL, "logs", xasprintf("log files: %d of %d in %s "
+		    "are not mode 0600 (%s is %04o)", badmode, n, dir, first,
+		    (unsigned)first_mode), xasprintf("chmod 600 %s/clankers-*.jsonl",
+		    q));
 	free(q);
 	free(first);
 	return notmine || badmode ? -1 : n;
@@ -651,8 +541,8 @@ count_day(struct doctor *d, const char *dir, int64_t ms, int *errors,
 		int e = errno;
 
 		if (e != ENOENT)
-			say(d, ST_WARN, "log_errors", xasprintf("cannot read log %s: %s",
-			    path, strerror(e)), NULL);
+			check_say(d, CHECK_WARN, "log_errors",
+			    xasprintf("cannot read log %s: %s", path, strerror(e)), NULL);
 		free(path);
 		return e == ENOENT ? 0 : -1;
 	}
@@ -664,8 +554,8 @@ count_day(struct doctor *d, const char *dir, int64_t ms, int *errors,
 			++*warns;
 	}
 	if (ferror(f))
-		say(d, ST_WARN, "log_errors", xasprintf("cannot read log %s: %s", path,
-		    strerror(errno)), NULL);
+		check_say(d, CHECK_WARN, "log_errors",
+		    xasprintf("cannot read log %s: %s", path, strerror(errno)), NULL);
 	fclose(f);
 	free(line);
 	free(path);
@@ -685,43 +575,45 @@ check_logs(struct doctor *d, const char *dir, const char *root, int root_state)
 		goto out;  /* the data root's line said it */
 	if (stat(dir, &st) < 0) {
 		if (errno == ENOENT)
-			say(d, ST_NOTE, "logs", xasprintf("log folder %s does not exist "
-			    "yet: the first hook creates it", dir), NULL);
+			check_say(d, CHECK_NOTE, "logs", xasprintf("log folder %s does not "
+			    "exist yet: the first hook creates it", dir), NULL);
 		else if (errno != ENOENT)
-			say(d, ST_FAIL, "logs", xasprintf("cannot reach log folder %s: %s",
-			    dir, strerror(errno)), NULL);
+			check_say(d, CHECK_FAIL, "logs", xasprintf("cannot reach log "
+			    "folder %s: %s", dir, strerror(errno)), NULL);
 		goto out;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		say(d, ST_FAIL, "logs", xasprintf("log folder %s is not a folder: "
-		    "nothing can be logged", dir), xasprintf("mv %s %s.old, or set "
-		    "CLANKERS_LOG_PATH to a folder", q, q));
+		check_say(d, CHECK_FAIL, "logs", xasprintf("log folder %s is not a "
+		    "folder: nothing can be logged", dir), xasprintf("mv %s %s.old, or "
+		    "set CLANKERS_LOG_PATH to a folder", q, q));
 		goto out;
 	}
 	/* access() says yes to root whatever the mode: the mode is asked too. */
 	m = st.st_mode & 07777;
 	if (access(dir, W_OK | X_OK) < 0 ||
 	    (st.st_uid == d->uid && (m & 0300) != 0300)) {
-		say(d, ST_FAIL, "logs", xasprintf("log folder %s is not writable "
-		    "(mode %04o)", dir, (unsigned)m), fix_on("chmod 700", dir));
+		check_say(d, CHECK_FAIL, "logs", xasprintf("log folder %s is not "
+		    "writable (mode %04o)", dir, (unsigned)m), check_fix_on("chmod 700",
+		    dir));
 		goto out;
 	}
 	if (!same && (m & 077))
-		say(d, ST_WARN, "logs", xasprintf("log folder %s is mode %04o: others "
-		    "can list it", dir, (unsigned)m), fix_on("chmod 700", dir));
+		check_say(d, CHECK_WARN, "logs", xasprintf("log folder %s is mode "
+		    "%04o: others can list it", dir, (unsigned)m),
+		    check_fix_on("chmod 700", dir));
 	if ((n = check_log_files(d, dir)) >= 0)
-		say(d, ST_OK, "logs", xasprintf("logs in %s: writable, %d file%s%s", dir, n,
-		    n == 1 ? "" : "s", n ? " (0600)" : ""), NULL);
+		check_say(d, CHECK_OK, "logs", xasprintf("logs in %s: writable, %d "
+		    "file%s%s", dir, n, n == 1 ? "" : "s", n ? " (0600)" : ""), NULL);
 	if (count_day(d, dir, now, &errors, &warns) == 0 &&
 	    count_day(d, dir, now - 86400 * 1000LL, &errors, &warns) == 0) {
 		if (errors + warns == 0)
-			say(d, ST_OK, "log_errors", xstrdup("log: no errors or warnings "
-			    "today or yesterday (UTC)"), NULL);
+			check_say(d, CHECK_OK, "log_errors", xstrdup("log: no errors or "
+			    "warnings today or yesterday (UTC)"), NULL);
 		else
-			say(d, ST_WARN, "log_errors", xasprintf("log: %d error%s and %d "
-			    "warning%s today and yesterday (UTC)", errors,
-			    errors == 1 ? "" : "s", warns, warns == 1 ? "" : "s"),
-			    xstrdup("clankers report (lists them, newest first)"));
+			check_say(d, CHECK_WARN, "log_errors", xasprintf("log: %d error%s "
+			    "and %d warning%s today and yesterday (UTC)", errors, errors ==
+			    1 ? "" : "s", warns, warns == 1 ? "" : "s"), xstrdup("clankers "
+			    "report (lists them, newest first)"));
 	}
 out:
 	free(q);
@@ -738,378 +630,27 @@ check_prices(struct doctor *d, const char *root)
 
 	if (access(path, F_OK) < 0) {
 		if (env && *env)
-			say(d, ST_WARN, "prices", xasprintf("CLANKERS_PRICES=%s: %s: the "
-			    "built-in prices are used", path, strerror(errno)),
+			check_say(d, CHECK_WARN, "prices", xasprintf("CLANKERS_PRICES=%s: "
+			    "%s: the built-in prices are used", path, strerror(errno)),
 			    xstrdup("unset CLANKERS_PRICES, or point it at your table"));
 		else
-			say(d, ST_OK, "prices", xstrdup("prices: the built-in table"), NULL);
+			check_say(d, CHECK_OK, "prices", xstrdup("prices: the built-in "
+			    "table"), NULL);
 	} else if (price_load(path) < 0) {
-		say(d, ST_FAIL, "prices", xasprintf("prices: cannot read %s: %s: the "
-		    "built-in prices are used", path, strerror(errno)), NULL);
+		check_say(d, CHECK_FAIL, "prices", xasprintf("prices: cannot read %s: "
+		    "%s: the built-in prices are used", path, strerror(errno)), NULL);
 	} else if ((skipped = price_skipped(&first)) > 0) {
-		say(d, ST_WARN, "prices", xasprintf("prices: %d line%s of %s skipped, "
-		    "the first: %s", skipped, skipped == 1 ? "" : "s", path, first),
-		    xasprintf("correct %s: until then %s left out of the prices",
-		    skipped == 1 ? "it" : "them", skipped == 1 ? "it is" : "they are"));
+		check_say(d, CHECK_WARN, "prices", xasprintf("prices: %d line%s of %s "
+		    "skipped, the first: %s", skipped, skipped == 1 ? "" : "s", path,
+		    first), xasprintf("correct %s: until then %s left out of the "
+		    "prices", skipped == 1 ? "it" : "them", skipped == 1 ? "it is" :
+		    "they are"));
 	} else {
-		say(d, ST_OK, "prices", xasprintf("prices: %s loads", path), NULL);
+		check_say(d, CHECK_OK, "prices", xasprintf("prices: %s loads", path),
+		    NULL);
 	}
 	price_free();
 	free(path);
-}
-
-/* --- Claude Code --- */
-
-/* Where name is found on PATH; owned, or NULL. */
-static char *
-on_path(const char *name)
-{
-	const char *path = getenv("PATH"), *p, *end;
-	struct stat st;
-
-	for (p = path ? path : ""; *p; p = *end ? end + 1 : end) {
-		char *dir, *cand;
-
-		if ((end = strchr(p, ':')) == NULL)
-			end = p + strlen(p);
-		dir = end > p ? xstrndup(p, (size_t)(end - p)) : xstrdup(".");
-		cand = path_join(dir, name);
-		free(dir);
-		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) &&
-		    (st.st_mode & 0111) && access(cand, X_OK) == 0)
-			return cand;
-		free(cand);
-	}
-	return NULL;
-}
-
-/*
- * Is prog, as a hook names it, there to run? nevents is how many events
- * run it; fix is the install command of the first file that names it.
- */
-static void
-check_program(struct doctor *d, const char *prog, int nevents, const char *fix)
-{
-	const char *home = getenv("HOME");
-	char *path, *found;
-	struct stat st;
-
-	if (strchr(prog, '$') || strchr(prog, '`')) {
-		say(d, ST_NOTE, "hook_binary", xasprintf("hook runs %s: not checked "
-		    "(the shell expands it)", prog), NULL);
-		return;
-	}
-	if (strchr(prog, '/') == NULL) {
-		if ((found = on_path(prog)) != NULL)
-			say(d, ST_OK, "hook_binary", xasprintf("hook runs %s from PATH: %s",
-			    prog, found), NULL);
-		else
-			say(d, ST_FAIL, "hook_binary", xasprintf("hook runs %s from PATH, "
-			    "but there is none on PATH", prog), xstrdup(fix));
-		free(found);
-		return;
-	}
-	if (prog[0] == '~' && prog[1] == '/' && home)
-		path = path_join(home, prog + 2);
-	else
-		path = xstrdup(prog);
-	if (path[0] != '/') {
-		say(d, ST_NOTE, "hook_binary", xasprintf("hook runs %s: not checked (a "
-		    "relative path)", prog), NULL);
-	} else if (stat(path, &st) < 0) {
-		say(d, ST_FAIL, "hook_binary", xasprintf("hook binary %s: %s (%d "
-		    "event%s)", path, strerror(errno), nevents, nevents == 1 ? "" : "s"),
-		    xstrdup(fix));
-	} else if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111) ||
-	    access(path, X_OK) < 0) {
-		say(d, ST_FAIL, "hook_binary", xasprintf("hook binary %s is not an "
-		    "executable file (%d event%s)", path, nevents, nevents == 1 ? "" :
-		    "s"), xstrdup(fix));
-	} else {
-		say(d, ST_OK, "hook_binary", xasprintf("hook binary %s", path), NULL);
-	}
-	free(path);
-}
-
-/* The programs our hooks run, each checked once, in the order found. */
-static void
-check_programs(struct doctor *d, struct settings_file *f)
-{
-	struct prog {
-		const char *name;  /* borrowed from a scan */
-		int events;        /* the events that run it, in all files */
-		const char *fix;   /* borrowed; of the first file that names it */
-	} *v = NULL;
-	size_t i, j, k, n = 0;
-
-	for (i = 0; i < SETTINGS_FILES; i++) {
-		if (!f[i].read)
-			continue;
-		v = xrealloc(v, (n + f[i].sc.nevents) * sizeof *v);
-		for (j = 0; j < f[i].sc.nevents; j++) {
-			const char *p = f[i].sc.programs[j];
-
-			if (p == NULL)
-				continue;
-			for (k = 0; k < n && strcmp(v[k].name, p) != 0; k++)
-				;
-			if (k == n) {
-				v[n].name = p;
-				v[n].events = 0;
-				v[n++].fix = f[i].fix;
-			}
-			v[k].events++;
-		}
-	}
-	for (k = 0; k < n; k++)
-		check_program(d, v[k].name, v[k].events, v[k].fix);
-	free(v);
-}
-
-/*
- * Reads the settings files of the user, the project and the project's
- * local file into f, in that order (Claude Code gives the later ones
- * precedence), each once: the project may be the home folder.
- */
-static void
-settings_read(struct doctor *d, struct settings_file *f)
-{
-	const char *project = d->project ? d->project : "";
-	struct stat st[SETTINGS_FILES];
-	int exists[SETTINGS_FILES];
-	char *path, *q;
-	size_t i, j;
-
-	for (i = 0; i < SETTINGS_FILES; i++) {
-		path = i == 0 ? install_settings_path(NULL, 0) :
-		    install_settings_path(project, i == 2);
-		exists[i] = path && stat(path, &st[i]) == 0;
-		for (j = 0; path && exists[i] && j < i; j++)
-			if (exists[j] && st[i].st_dev == st[j].st_dev &&
-			    st[i].st_ino == st[j].st_ino)
-				break;
-		if (path == NULL || (exists[i] && j < i)) {
-			free(path);
-			continue;
-		}
-		f[i].read = 1;
-		install_scan(path, &f[i].sc);
-		q = sh_quote(path, 0);
-		if (i == 0) {
-			f[i].fix = xstrdup("clankers install claude");
-		} else if (i == 1) {
-			/* path is DIR/.claude/settings.json, DIR resolved */
-			path[strlen(path) - strlen("/.claude/settings.json")] = '\0';
-			free(q);
-			q = sh_quote(path, 0);
-			f[i].fix = xasprintf("clankers install claude --project %s", q);
-		} else {
-			f[i].fix = xasprintf("clankers install claude --settings %s", q);
-		}
-		free(q);
-		free(path);
-	}
-}
-
-/* One line per settings file there is; returns the hooks of ours in them. */
-static size_t
-say_settings(struct doctor *d, struct settings_file *f)
-{
-	size_t i, j, n, all = 0;
-
-	for (i = 0; i < SETTINGS_FILES; i++) {
-		struct install_scan *sc = &f[i].sc;
-
-		if (!f[i].read)
-			continue;
-		for (j = n = 0; j < sc->nevents; j++)
-			n += sc->programs[j] != NULL;
-		all += n;
-		if (sc->err)
-			say(d, ST_FAIL, "settings", xasprintf("settings: %s", sc->err),
-			    xstrdup("correct it by hand (clankers install leaves it "
-			    "alone until it is settings JSON)"));
-		else if (sc->exists && n)
-			say(d, ST_OK, "settings", xasprintf("settings %s: clankers hook "
-			    "for %zu of %zu events", sc->path, n, sc->nevents), NULL);
-		else if (sc->exists)
-			say(d, ST_OK, "settings", xasprintf("settings %s: no clankers "
-			    "hook", sc->path), NULL);
-	}
-	return all;
-}
-
-/*
- * Where the file of highest precedence that gives a boolean for what
- * pick() looks for says it; the file's index, or -1. *on is the value and
- * *name (borrowed from the file) the key.
- */
-static int
-settings_bool(struct settings_file *f, int (*pick)(const cJSON *doc,
-    const char **name), int *on, const char **name)
-{
-	int i, v;
-
-	for (i = SETTINGS_FILES - 1; i >= 0; i--)
-		if (f[i].read && f[i].sc.doc && (v = pick(f[i].sc.doc, name)) >= 0) {
-			*on = v;
-			return i;
-		}
-	return -1;
-}
-
-/* "disableAllHooks": 1 or 0; -1 when it is not a boolean there. */
-static int
-pick_disable(const cJSON *doc, const char **name)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, "disableAllHooks");
-
-	*name = "disableAllHooks";
-	return cJSON_IsBool(v) ? cJSON_IsTrue(v) : -1;
-}
-
-/*
- * "enabledPlugins": {"clankers@<marketplace>": true}, as pick_disable. A
- * plugin's id is its name, @, its marketplace's; whether Claude Code has
- * it installed is not written anywhere documented, so it is not checked.
- */
-static int
-pick_plugin(const cJSON *doc, const char **name)
-{
-	const cJSON *plugins = cJSON_GetObjectItemCaseSensitive(doc, "enabledPlugins");
-	const cJSON *v;
-
-	cJSON_ArrayForEach(v, plugins)
-		if (v->string && strncmp(v->string, "clankers@", 9) == 0 &&
-		    cJSON_IsBool(v)) {
-			*name = v->string;
-			return cJSON_IsTrue(v);
-		}
-	return -1;
-}
-
-/*
- * The clankers plugin, when enabled: its hooks (hooks/hooks.json) run
- * clankers from PATH for every event. Returns 1 when it is enabled.
- */
-static int
-check_plugin(struct doctor *d, struct settings_file *f, size_t ours)
-{
-	const char *name = NULL;
-	char *found;
-	int on = 0, at = settings_bool(f, pick_plugin, &on, &name);
-
-	if (at < 0 || !on)
-		return 0;
-	if ((found = on_path("clankers")) != NULL)
-		say(d, ST_OK, "plugin", xasprintf("plugin %s enabled in %s: its hooks "
-		    "run clankers from PATH: %s", name, f[at].sc.path, found), NULL);
-	else
-		say(d, ST_FAIL, "plugin", xasprintf("plugin %s enabled in %s, but there "
-		    "is no clankers on PATH for its hooks", name, f[at].sc.path),
-		    xstrdup("make install (clankers on PATH)"));
-	free(found);
-	/* Claude Code runs a plugin's hook and a settings hook both. */
-	if (ours)
-		say(d, ST_WARN, "plugin", xasprintf("hooks both in settings and from "
-		    "the plugin %s: each event runs clankers twice", name),
-		    xasprintf("clankers uninstall claude, or disable the plugin %s",
-		    name));
-	return 1;
-}
-
-/* Events with a hook of ours in any of the files (or all, by the plugin). */
-static void
-check_events(struct doctor *d, struct settings_file *f, int plugin)
-{
-	const struct install_scan *any = NULL;
-	struct buf missing = {0};
-	size_t i, j, n = 0;
-
-	for (i = 0; i < SETTINGS_FILES && any == NULL; i++)
-		if (f[i].read)
-			any = &f[i].sc;
-	if (any == NULL)
-		return;  /* no settings file could be named: said on stderr */
-	for (j = 0; j < any->nevents; j++) {
-		int has = plugin;
-
-		for (i = 0; i < SETTINGS_FILES && !has; i++)
-			has = f[i].read && f[i].sc.programs[j] != NULL;
-		if (has)
-			continue;
-		if (n++)
-			buf_add(&missing, ", ", 2);
-		buf_add(&missing, any->events[j], strlen(any->events[j]));
-	}
-	if (n == 0)
-		say(d, ST_OK, "hooks", xasprintf("hooks: registered for all %zu events",
-		    any->nevents), NULL);
-	else if (n == any->nevents)
-		say(d, ST_FAIL, "hooks", xstrdup("hooks: none registered in Claude Code "
-		    "settings: nothing is recorded"), xstrdup("clankers install claude"));
-	else
-		say(d, ST_FAIL, "hooks", xasprintf("hooks: %zu of %zu events have none: "
-		    "%s", n, any->nevents, missing.data), xstrdup("clankers install "
-		    "claude"));
-	buf_release(&missing);
-}
-
-static void
-check_claude(struct doctor *d)
-{
-	struct settings_file f[SETTINGS_FILES];
-	const char *name;
-	size_t i, ours;
-	int plugin, on = 0, at;
-
-	memset(f, 0, sizeof f);
-	settings_read(d, f);
-	ours = say_settings(d, f);
-	plugin = check_plugin(d, f, ours);
-	check_events(d, f, plugin);
-	check_programs(d, f);
-	at = settings_bool(f, pick_disable, &on, &name);
-	if (at >= 0 && on) {
-		char *q = sh_quote(f[at].sc.path, 0);
-
-		say(d, ST_FAIL, "hooks", xasprintf("hooks are off: \"disableAllHooks\": "
-		    "true in %s", f[at].sc.path), xasprintf("remove \"disableAllHooks\" "
-		    "from %s", q));
-		free(q);
-	}
-	for (i = 0; i < SETTINGS_FILES; i++) {
-		if (f[i].read)
-			install_scan_release(&f[i].sc);
-		free(f[i].fix);
-	}
-}
-
-/* --- OpenCode --- */
-
-static void
-check_opencode(struct doctor *d)
-{
-	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-	const char *project = d->project ? d->project : ".";
-	char *cand[3];
-	struct stat st;
-	size_t i;
-	int found = -1;
-
-	cand[0] = xdg && *xdg == '/' ? path_join(xdg, "opencode") :
-	    home && *home ? path_join(home, ".config/opencode") : NULL;
-	cand[1] = path_join(project, "opencode.json");
-	cand[2] = path_join(project, ".opencode");
-	for (i = 0; i < 3 && found < 0; i++)
-		if (cand[i] && stat(cand[i], &st) == 0)
-			found = (int)i;
-	if (found >= 0)
-		say(d, ST_NOTE, "opencode", xasprintf("OpenCode is configured (%s): "
-		    "this version of clankers does not record OpenCode sessions",
-		    cand[found]), NULL);
-	for (i = 0; i < 3; i++)
-		free(cand[i]);
 }
 
 /* --- the command --- */
@@ -1128,6 +669,7 @@ int
 cmd_doctor(int argc, char **argv, struct ctx *ctx)
 {
 	struct doctor d = {0};
+	const struct agent *a;
 	const char *nc = getenv("NO_COLOR");
 	struct stat st;
 	int i, root;
@@ -1170,8 +712,8 @@ cmd_doctor(int argc, char **argv, struct ctx *ctx)
 		check_spool(&d, ctx->root);
 	check_logs(&d, ctx->log_dir, ctx->root, root);
 	check_prices(&d, ctx->root);
-	check_claude(&d);
-	check_opencode(&d);
+	for (i = 0; (a = agent_at((size_t)i)) != NULL; i++)
+		a->doctor(&d);
 
 	if (d.json) {
 		s = cJSON_Print(d.found);

@@ -67,6 +67,8 @@ hook_args(int argc, char **argv, const struct agent **agent, const char **event)
 	*event = NULL;
 	if (i < argc && agent_find(argv[i]) != NULL)
 		*agent = agent_find(argv[i++]);
+	if ((*agent)->store == NULL)
+		return "this version of clankers does not record this agent's events";
 	if (i < argc)
 		*event = argv[i++];
 	if (i < argc)

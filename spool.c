@@ -230,7 +230,8 @@ spool_header(const cJSON *hdr, struct receipt *r)
 
 	if (version >= 2) {
 		if (!cJSON_IsString(agent) ||
-		    (r->agent = agent_find(agent->valuestring)) == NULL)
+		    (r->agent = agent_find(agent->valuestring)) == NULL ||
+		    r->agent->store == NULL)
 			return -1;
 		v = cJSON_GetObjectItemCaseSensitive(hdr, "context");
 		r->context = cJSON_IsObject(v) ? cJSON_Duplicate(v, 1) : NULL;
