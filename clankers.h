@@ -173,6 +173,7 @@ struct store_session {
 	const char *project_dir;    /* the agent's project folder, when it names one (else cwd) */
 	const char *git_branch;     /* as the agent reports it (else found from the folder) */
 	const char *provider, *permission_mode, *transcript_path, *client_version;
+	const char *parent_id;      /* the session that started this one */
 	const char *event;          /* the event that said this */
 	const char *model;          /* the model it starts with: the latest start's wins */
 	const char *start_source, *agent_type;  /* only a start of the session says these */
@@ -180,30 +181,35 @@ struct store_session {
 #define STORE_SESSION_INIT { .first_at = -1, .last_at = -1 }
 int store_session(struct store *s, const struct store_session *x);
 int store_session_made(struct store *s, const char *sid, int64_t at);
+int store_session_model(struct store *s, const char *sid, const char *model,
+    const char *provider, int64_t at);
 int store_session_start(struct store *s, const char *sid, int64_t at);
 int store_session_end(struct store *s, const char *sid, int64_t at, const char *reason);
 int store_title(struct store *s, const char *sid, const char *title,
     const char *source, int64_t at);
 size_t store_prompt_title(const char *prompt, char *out, size_t outsz);
 
-enum { TEXT_SET, TEXT_ADD, TEXT_FILL };  /* how a message's text meets the stored one */
+/* How a message's text meets the stored one: replaces it, adds to it, fills
+ * it when missing, adds a part to it unless the part is there already. */
+enum { TEXT_SET, TEXT_ADD, TEXT_FILL, TEXT_PART };
 struct store_message {
 	const char *id, *session_id;
 	const char *text;           /* text_len bytes; NULL: none */
 	size_t text_len;
 	int text_mode;              /* TEXT_SET, TEXT_ADD or TEXT_FILL */
-	const char *model, *request_id, *agent_id, *speed, *stop_reason;
+	const char *model, *provider, *request_id, *agent_id, *speed, *stop_reason;
 	int sidechain;
-	int64_t input, output, cache_write, cache_write_1h, cache_read;  /* -1: not said */
+	int64_t input, output, reasoning, cache_write, cache_write_1h, cache_read;  /* -1: not said */
 	double cost_usd;            /* the agent's own figure; -1: price it here */
 	int64_t created_at, completed_at, duration_ms;  /* -1: not said */
 };
-#define STORE_MESSAGE_INIT { .input = -1, .output = -1, .cache_write = -1, \
+#define STORE_MESSAGE_INIT { .input = -1, .output = -1, .reasoning = -1, .cache_write = -1, \
 	.cache_write_1h = -1, .cache_read = -1, .cost_usd = -1, .created_at = -1, \
 	.completed_at = -1, .duration_ms = -1 }
 int store_response(struct store *s, const struct store_message *m);
 int store_prompt(struct store *s, const struct store_message *m);
 int store_turn_duration(struct store *s, const char *prompt_id, int64_t ms);
+int store_message_removed(struct store *s, const char *sid, const char *id);
 
 enum tool_kind {
 	TOOL_START,    /* the call begins (a hook before it, or the agent's record of it) */

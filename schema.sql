@@ -542,3 +542,14 @@ END;
 -- messages (and serves the ON DELETE CASCADE from sessions): a second
 -- index on session_id alone only cost every insert of a message.
 DROP INDEX messages_session;
+
+-- version 5
+-- A second agent (OpenCode): subagent sessions name their parent; a
+-- response keeps its provider, its reasoning tokens (OpenCode counts them
+-- apart from output_tokens) and the cost the agent computed itself; the
+-- session's model follows its latest response (model_at).
+ALTER TABLE sessions ADD COLUMN parent_id TEXT;       -- the session that started this one (a subagent's)
+ALTER TABLE sessions ADD COLUMN model_at INTEGER;     -- when the session's model was last said
+ALTER TABLE messages ADD COLUMN provider TEXT;
+ALTER TABLE messages ADD COLUMN reasoning_tokens INTEGER;  -- not inside output_tokens
+ALTER TABLE messages ADD COLUMN agent_cost_usd REAL;  -- the agent's own figure, the largest seen; NULL: none

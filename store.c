@@ -55,15 +55,16 @@ static const char SQL_SESSION_PROJECT[] =
  * updated_at the latest; a record with no time of its own moves neither.
  */
 static const char SQL_SESSION[] =
-	"INSERT INTO sessions (id, source, project_path, project_name,"
+	"INSERT INTO sessions (id, source, parent_id, project_path, project_name,"
 	" repo_root, git_branch, cwd, hostname, model, provider, permission_mode,"
 	" transcript_path, client_version, start_source, agent_type, last_event,"
 	" created_at, updated_at)"
-	" VALUES (:id, :source, :project_path, :project_name, :repo_root,"
+	" VALUES (:id, :source, :parent, :project_path, :project_name, :repo_root,"
 	" :git_branch, :cwd, :hostname, :model, :provider, :permission_mode,"
 	" :transcript_path, :client_version, :start_source, :agent_type, :event,"
 	" COALESCE(:first, :now), COALESCE(:last, :first, :now))"
 	" ON CONFLICT(id) DO UPDATE SET"
+	" parent_id = COALESCE(sessions.parent_id, excluded.parent_id),"
 	" project_path = COALESCE(sessions.project_path, excluded.project_path),"
 	" project_name = COALESCE(sessions.project_name, excluded.project_name),"
 	" repo_root = COALESCE(sessions.repo_root, excluded.repo_root),"
@@ -141,6 +142,7 @@ store_session(struct store *s, const struct store_session *x)
 	}
 	db_bind_text(st, ":id", x->id);
 	db_bind_text(st, ":source", s->source);
+	db_bind_text(st, ":parent", x->parent_id);
 	db_bind_text(st, ":project_path", dir);
 	db_bind_text(st, ":project_name", proj.name);
 	db_bind_text(st, ":repo_root", proj.root);
@@ -161,6 +163,29 @@ store_session(struct store *s, const struct store_session *x)
 	rc = db_run(s->db, st);
 	project_release(&proj);
 	return rc;
+}
+
+/*
+ * The model the session works with is its latest response's (by that
+ * response's time), whatever order the responses are stored in.
+ */
+static const char SQL_SESSION_MODEL[] =
+	"UPDATE sessions SET model = :model, provider = COALESCE(:provider, provider),"
+	" model_at = :at WHERE id = :id AND (model_at IS NULL OR :at >= model_at)";
+
+int
+store_session_model(struct store *s, const char *sid, const char *model,
+    const char *provider, int64_t at)
+{
+	sqlite3_stmt *st;
+
+	if (model == NULL || (st = db_prepare(s->db, SQL_SESSION_MODEL)) == NULL)
+		return model == NULL ? SQLITE_OK : SQLITE_ERROR;
+	db_bind_text(st, ":id", sid);
+	db_bind_text(st, ":model", model);
+	db_bind_text(st, ":provider", provider);
+	db_bind_int(st, ":at", at);
+	return db_run(s->db, st);
 }
 
 /* Makes the session's row if it has none yet (at: its first time). */
@@ -297,9 +322,9 @@ store_prompt_title(const char *prompt, char *out, size_t outsz)
 
 /* ----------------------------------------------------------- messages */
 
-/* The larger of two values, either of which may be NULL. */
-#define MAXE(col) "MAX(COALESCE(messages." col ", excluded." col "),"\
-	" COALESCE(excluded." col ", messages." col "))"
+/* The larger of two values, either of which may be NULL (m: the stored row). */
+#define MAXE(col) "MAX(COALESCE(m." col ", excluded." col "),"\
+	" COALESCE(excluded." col ", m." col "))"
 #define MAXOF(col) " " col " = " MAXE(col) ","
 
 /*
@@ -307,16 +332,18 @@ store_prompt_title(const char *prompt, char *out, size_t outsz)
  * subagent files and progress lines, updates of one message): it is counted
  * once, with the largest value of each usage field seen for it, so a copy
  * with a partial count never lowers a complete one. Its cost is what the
- * agent computed (:cost) where it gives one, else the price table's.
+ * agent computed where it gives one (the largest figure seen: it only
+ * grows as the response's steps finish), else the price table's.
  */
 static const char SQL_RESPONSE[] =
-	"INSERT INTO messages (id, session_id, role, text_content, model, source,"
-	" request_id, agent_id, input_tokens, output_tokens,"
-	" cache_creation_input_tokens, cache_creation_1h_tokens,"
+	"INSERT INTO messages AS m (id, session_id, role, text_content, model, provider,"
+	" source, request_id, agent_id, input_tokens, output_tokens,"
+	" reasoning_tokens, cache_creation_input_tokens, cache_creation_1h_tokens,"
 	" cache_read_input_tokens, speed, stop_reason, is_sidechain, duration_ms,"
-	" cost_usd, created_at, completed_at)"
-	" VALUES (:id, :sid, 'assistant', :text, :model, :source, :req, :agent,"
-	" :input, :output, :cw, :cw1h, :cr, :speed, :stop, :side, :dur,"
+	" agent_cost_usd, cost_usd, created_at, completed_at)"
+	" VALUES (:id, :sid, 'assistant', :text, :model, :provider, :source, :req,"
+	" :agent, :input, :output, :reasoning, :cw, :cw1h, :cr, :speed, :stop, :side,"
+	" :dur, :cost,"
 	" COALESCE(:cost, clankers_cost(:model, :input, :output, :cw, :cw1h, :cr, :speed)),"
 	" :first, :last)"
 	" ON CONFLICT(id) DO UPDATE SET"
@@ -325,36 +352,43 @@ static const char SQL_RESPONSE[] =
 	 * whole. Copies only fill a text that is missing (TEXT_FILL): they are
 	 * not the response's own lines. A sidechain's replay of a main-thread
 	 * response (/btw) changes neither its text nor its agent. */
-	" text_content = CASE WHEN excluded.is_sidechain > messages.is_sidechain"
-	"   THEN messages.text_content"
+	/* A text part (TEXT_PART) is added once, however often it is told. */
+	" text_content = CASE WHEN excluded.is_sidechain > m.is_sidechain"
+	"   THEN m.text_content"
 	"   WHEN :mode = 0 THEN excluded.text_content"
-	"   WHEN :mode = 2 THEN COALESCE(messages.text_content, excluded.text_content)"
-	"   WHEN messages.text_content IS NULL THEN excluded.text_content"
-	"   WHEN excluded.text_content IS NULL THEN messages.text_content"
-	"   ELSE messages.text_content || char(10, 10) || excluded.text_content END,"
-	" model = COALESCE(messages.model, excluded.model),"
-	" request_id = COALESCE(messages.request_id, excluded.request_id),"
-	" agent_id = CASE WHEN messages.is_sidechain = 0 THEN messages.agent_id"
+	"   WHEN :mode = 2 THEN COALESCE(m.text_content, excluded.text_content)"
+	"   WHEN :mode = 3 AND instr(m.text_content, excluded.text_content) > 0"
+	"   THEN m.text_content"
+	"   WHEN m.text_content IS NULL THEN excluded.text_content"
+	"   WHEN excluded.text_content IS NULL THEN m.text_content"
+	"   ELSE m.text_content || char(10, 10) || excluded.text_content END,"
+	" model = COALESCE(m.model, excluded.model),"
+	" provider = COALESCE(m.provider, excluded.provider),"
+	" request_id = COALESCE(m.request_id, excluded.request_id),"
+	" agent_id = CASE WHEN m.is_sidechain = 0 THEN m.agent_id"
 	"   WHEN excluded.is_sidechain = 0 THEN excluded.agent_id"
-	"   ELSE COALESCE(messages.agent_id, excluded.agent_id) END,"
-	" cost_usd = COALESCE(:cost, clankers_cost(COALESCE(messages.model, excluded.model),"
+	"   ELSE COALESCE(m.agent_id, excluded.agent_id) END,"
+	" agent_cost_usd = " MAXE("agent_cost_usd") ","
+	" cost_usd = COALESCE(" MAXE("agent_cost_usd") ","
+	"   clankers_cost(COALESCE(m.model, excluded.model),"
 	"   " MAXE("input_tokens") ", " MAXE("output_tokens") ","
 	"   " MAXE("cache_creation_input_tokens") ", " MAXE("cache_creation_1h_tokens") ","
-	"   " MAXE("cache_read_input_tokens") ", COALESCE(messages.speed, excluded.speed))),"
+	"   " MAXE("cache_read_input_tokens") ", COALESCE(m.speed, excluded.speed))),"
 	MAXOF("input_tokens")
 	MAXOF("output_tokens")
+	MAXOF("reasoning_tokens")
 	MAXOF("cache_creation_input_tokens")
 	MAXOF("cache_creation_1h_tokens")
 	MAXOF("cache_read_input_tokens")
 	MAXOF("duration_ms")
-	" speed = COALESCE(messages.speed, excluded.speed),"
-	" stop_reason = COALESCE(excluded.stop_reason, messages.stop_reason),"
+	" speed = COALESCE(m.speed, excluded.speed),"
+	" stop_reason = COALESCE(excluded.stop_reason, m.stop_reason),"
 	/* A copy in a sidechain never makes the main thread's response one. */
-	" is_sidechain = MIN(messages.is_sidechain, excluded.is_sidechain),"
-	" created_at = MIN(COALESCE(messages.created_at, excluded.created_at),"
-	"   COALESCE(excluded.created_at, messages.created_at)),"
-	" completed_at = MAX(COALESCE(messages.completed_at, excluded.completed_at),"
-	"   COALESCE(excluded.completed_at, messages.completed_at))";
+	" is_sidechain = MIN(m.is_sidechain, excluded.is_sidechain),"
+	" created_at = MIN(COALESCE(m.created_at, excluded.created_at),"
+	"   COALESCE(excluded.created_at, m.created_at)),"
+	" completed_at = MAX(COALESCE(m.completed_at, excluded.completed_at),"
+	"   COALESCE(excluded.completed_at, m.completed_at))";
 
 /* A prompt's text is its own: a later copy with none keeps it. */
 static const char SQL_PROMPT[] =
@@ -393,7 +427,9 @@ store_response(struct store *s, const struct store_message *m)
 	if ((st = message_prepare(s, SQL_RESPONSE, m)) == NULL)
 		return SQLITE_ERROR;
 	db_bind_text(st, ":model", m->model);
+	db_bind_text(st, ":provider", m->provider);
 	db_bind_text(st, ":req", m->request_id);
+	db_bind_known(st, ":reasoning", m->reasoning);
 	db_bind_known(st, ":input", m->input);
 	db_bind_known(st, ":output", m->output);
 	db_bind_known(st, ":cw", m->cache_write);
@@ -422,6 +458,34 @@ store_prompt(struct store *s, const struct store_message *m)
 		return SQLITE_ERROR;
 	db_bind_known(st, ":at", m->created_at);
 	return db_run(s->db, st);
+}
+
+static const char SQL_MESSAGE_TOOLS_GONE[] =
+	"DELETE FROM tools WHERE message_id = :id AND session_id = :sid";
+static const char SQL_MESSAGE_GONE[] =
+	"DELETE FROM messages WHERE id = :id AND session_id = :sid";
+
+/*
+ * The agent took a message back (an undo): it goes, with the tool calls
+ * it made; the session's totals follow by trigger.
+ */
+int
+store_message_removed(struct store *s, const char *sid, const char *id)
+{
+	static const char *const sql[] = { SQL_MESSAGE_TOOLS_GONE, SQL_MESSAGE_GONE };
+	sqlite3_stmt *st;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < 2; i++) {
+		if ((st = db_prepare(s->db, sql[i])) == NULL)
+			return SQLITE_ERROR;
+		db_bind_text(st, ":id", id);
+		db_bind_text(st, ":sid", sid);
+		if ((rc = db_run(s->db, st)) != SQLITE_OK)
+			return rc;
+	}
+	return SQLITE_OK;
 }
 
 /* The whole turn a prompt started took ms (the client's own figure). */
