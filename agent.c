@@ -14,6 +14,10 @@ static const char *const claude_edit_tools[] = {
 	"Edit", "Write", "MultiEdit", "NotebookEdit", NULL
 };
 
+static const char *const opencode_edit_tools[] = {
+	"edit", "write", "patch", "multiedit", NULL
+};
+
 static const struct agent agents[] = {
 	{
 		.name = "claude",
@@ -29,9 +33,13 @@ static const struct agent agents[] = {
 		.doctor = claude_doctor,
 	},
 	{
-		/* Not recorded yet: install refuses, doctor notes its config. */
 		.name = "opencode",
-		.source = "opencode",
+		.source = SOURCE_OPENCODE,
+		.edit_tools = opencode_edit_tools,
+		.event_of = opencode_event_of,
+		.known = opencode_known,
+		.identify = opencode_identify,
+		.store = opencode_store,
 		.install = opencode_install,
 		.doctor = opencode_doctor,
 	},

@@ -92,6 +92,7 @@ struct db {
 		sqlite3_stmt *st; /* owned */
 	} cache[DB_CACHE];
 	int ncache;
+	int priced;           /* clankers_cost is registered (store_prices) */
 };
 int db_open(struct db *db, const char *path, int budget_ms);
 void db_close(struct db *db);
@@ -165,7 +166,9 @@ int price_skipped(const char **first);  /* lines the last load skipped */
 struct store {
 	struct db *db;        /* borrowed */
 	const char *source;   /* borrowed: sessions.source of the agent, e.g. "claude-code" */
+	const char *root;     /* borrowed: the data root (the user's prices.tsv), or NULL */
 };
+void store_prices(struct db *db, const char *root);
 struct store_session {
 	const char *id;
 	int64_t first_at, last_at;  /* the times this record speaks for; -1: none */
@@ -279,6 +282,13 @@ void claude_receive(struct receipt *r, const cJSON *payload);
 int claude_store(struct event *ev);
 void claude_after(struct event *ev, const char *root, int64_t deadline_us);
 
+/* opencode.c: OpenCode's events to rows */
+#define SOURCE_OPENCODE "opencode"
+int opencode_known(const char *event);
+const char *opencode_event_of(const cJSON *payload);
+const char *opencode_identify(struct event *ev);
+int opencode_store(struct event *ev);
+
 /* transcript.c: Claude Code transcripts into messages, tools and totals */
 struct tstats {
 	int files;           /* files read */
@@ -292,7 +302,6 @@ struct tstats {
 int transcript_update(struct db *db, const char *path, const char *session_id,
     int full, int64_t deadline_us, struct tstats *st, char **err);
 int cmd_session_end(int argc, char **argv, struct ctx *ctx);
-void transcript_prices(const char *root);
 
 /* config.c: an agent's config file, read, edited and written back */
 struct config {
@@ -364,10 +373,10 @@ struct agent {
 	int (*known)(const char *event);  /* 1 for a name the agent documents */
 	/* Fills ev's ids from the payload; NULL, or why the event cannot be used. */
 	const char *(*identify)(struct event *ev);
-	/* Notes what only the moment of receipt can tell (r->context). */
+	/* Notes what only the moment of receipt can tell (r->context); may be NULL. */
 	void (*receive)(struct receipt *r, const cJSON *payload);
 	int (*store)(struct event *ev);  /* the rows; the caller holds the transaction */
-	/* After the event is stored: work that may take its own transactions. */
+	/* After the event is stored: work that may take its own transactions; may be NULL. */
 	void (*after)(struct event *ev, const char *root, int64_t deadline_us);
 	int (*install)(const struct install_req *q);  /* install or uninstall; an exit code */
 	void (*doctor)(struct doctor *d);              /* its checks */
@@ -380,7 +389,8 @@ void receipt_init(struct receipt *r, const struct agent *a, const char *event);
 void receipt_release(struct receipt *r);
 const char *event_identify(struct event *ev, const struct receipt *r,
     cJSON *payload, cJSON *log);
-int event_store(struct db *db, const struct receipt *r, cJSON *payload, cJSON *log);
+int event_store(struct db *db, const char *root, const struct receipt *r,
+    cJSON *payload, cJSON *log);
 void event_after(struct db *db, const char *root, const struct receipt *r,
     cJSON *payload, int64_t deadline_us, cJSON *log);
 

@@ -500,7 +500,7 @@ claude_after(struct event *ev, const char *root, int64_t deadline_us)
 		cJSON_AddStringToObject(log, "transcript", "missing");
 		return;
 	}
-	transcript_prices(root);
+	store_prices(db, root);
 	rc = transcript_update(db, path, ev->session_id, 0, deadline_us, &ts, &err);
 	o = cJSON_AddObjectToObject(log, "transcript");
 	cJSON_AddNumberToObject(o, "files", ts.files);

@@ -68,7 +68,8 @@ static const char SQL_HOOK_EVENT[] =
  * of the event is written.
  */
 int
-event_store(struct db *db, const struct receipt *r, cJSON *payload, cJSON *log)
+event_store(struct db *db, const char *root, const struct receipt *r,
+    cJSON *payload, cJSON *log)
 {
 	struct event ev;
 	sqlite3_stmt *st;
@@ -76,6 +77,7 @@ event_store(struct db *db, const struct receipt *r, cJSON *payload, cJSON *log)
 
 	event_identify(&ev, r, payload, log);
 	ev.store.db = db;
+	ev.store.root = root;
 	if ((rc = db_begin(db)) != SQLITE_OK)
 		return rc;
 	if ((st = db_prepare(db, SQL_HOOK_EVENT)) == NULL) {
@@ -123,5 +125,6 @@ event_after(struct db *db, const char *root, const struct receipt *r,
 		return;
 	event_identify(&ev, r, payload, log);
 	ev.store.db = db;
+	ev.store.root = root;
 	r->agent->after(&ev, root, deadline_us);
 }

@@ -116,7 +116,7 @@ hook_record(struct ctx *ctx, const struct receipt *r, cJSON *payload,
 	if (rc == SQLITE_OK) {
 		/* Half the budget at most, so that this event keeps its time. */
 		spool_ingest(&db, ctx->root, mono_us() + budget * 500LL);
-		rc = event_store(&db, r, payload, rec);
+		rc = event_store(&db, ctx->root, r, payload, rec);
 		if (rc == SQLITE_OK)
 			event_after(&db, ctx->root, r, payload,
 			    ctx->start_us + budget * 1000LL, rec);
@@ -198,7 +198,8 @@ cmd_hook(int argc, char **argv, struct ctx *ctx)
 		goto out;
 	}
 	cJSON_AddStringToObject(rec, "session_id", ev.session_id);
-	agent->receive(&r, payload);
+	if (agent->receive)
+		agent->receive(&r, payload);
 	status = hook_record(ctx, &r, payload, &in, rec);
 out:
 	cJSON_AddNumberToObject(rec, "duration_us", (double)(mono_us() - ctx->start_us));

@@ -329,7 +329,7 @@ spool_ingest(struct db *db, const char *root, int64_t until_us)
 		cJSON_AddStringToObject(rec, "event", r.event);
 		cJSON_AddStringToObject(rec, "invocation", r.invocation);
 		cJSON_AddStringToObject(rec, "source", r.agent->source);
-		rc = event_store(db, &r, payload, rec);
+		rc = event_store(db, root, &r, payload, rec);
 		if (rc == SQLITE_OK) {
 			unlink(claim);
 			done++;

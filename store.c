@@ -14,6 +14,7 @@
  * (triggers in schema.sql), never added to blindly. Each function runs
  * inside the caller's transaction and returns a SQLite result code.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -322,6 +323,36 @@ store_prompt_title(const char *prompt, char *out, size_t outsz)
 
 /* ----------------------------------------------------------- messages */
 
+/*
+ * Makes clankers_cost (the price of a response) callable on db: the
+ * built-in price table with the user's own file over it ($CLANKERS_PRICES,
+ * else <root>/prices.tsv; root NULL: the built-in table alone, unless a
+ * file was loaded already). The table is loaded once per process.
+ */
+void
+store_prices(struct db *db, const char *root)
+{
+	static int loaded;
+	const char *env = getenv("CLANKERS_PRICES");
+	char *path;
+
+	if (!loaded && root) {
+		path = env && *env ? xstrdup(env) : path_join(root, "prices.tsv");
+		if (env && *env && access(path, F_OK) < 0)
+			log_msg(LOG_WARN, "price", "CLANKERS_PRICES=%s: %s; using the "
+			    "built-in prices", path, strerror(errno));
+		if (price_load(path) < 0)
+			log_msg(LOG_WARN, "price", "%s: cannot read: %s; using the "
+			    "built-in prices", path, strerror(errno));
+		free(path);
+		loaded = 1;
+	}
+	if (!db->priced) {
+		price_register(db->h);
+		db->priced = 1;
+	}
+}
+
 /* The larger of two values, either of which may be NULL (m: the stored row). */
 #define MAXE(col) "MAX(COALESCE(m." col ", excluded." col "),"\
 	" COALESCE(excluded." col ", m." col "))"
@@ -396,7 +427,9 @@ static const char SQL_PROMPT[] =
 	" is_sidechain, created_at, completed_at)"
 	" VALUES (:id, :sid, 'user', :text, :source, :agent, :side, :at, :at)"
 	" ON CONFLICT(id) DO UPDATE SET"
-	" text_content = COALESCE(excluded.text_content, messages.text_content)";
+	" text_content = COALESCE(excluded.text_content, messages.text_content),"
+	" created_at = COALESCE(messages.created_at, excluded.created_at),"
+	" completed_at = COALESCE(messages.completed_at, excluded.completed_at)";
 
 static const char SQL_TURN[] =
 	"UPDATE messages SET duration_ms = :dur WHERE id = :id AND role = 'user'";
@@ -424,6 +457,8 @@ store_response(struct store *s, const struct store_message *m)
 {
 	sqlite3_stmt *st;
 
+	if (!s->db->priced)
+		store_prices(s->db, s->root);
 	if ((st = message_prepare(s, SQL_RESPONSE, m)) == NULL)
 		return SQLITE_ERROR;
 	db_bind_text(st, ":model", m->model);

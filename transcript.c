@@ -1335,7 +1335,7 @@ transcript_update(struct db *db, const char *path, const char *session_id,
 	}
 	sid = session_id ? xstrdup(session_id) : session_of(&f);
 	snprintf(st->session, sizeof st->session, "%s", sid);
-	price_register(db->h);
+	store_prices(db, NULL);
 	/* A long read touches many pages of the indexes: 8 MiB of cache. */
 	sqlite3_exec(db->h, "PRAGMA cache_size = -8192", NULL, NULL, NULL);
 	r.db = db;
@@ -1387,22 +1387,6 @@ transcript_update(struct db *db, const char *path, const char *session_id,
 	pending_release(&r.pend);
 	free(sid);
 	return rc;
-}
-
-/* The price table, with the user's own file over it ($CLANKERS_PRICES, else <root>/prices.tsv). */
-void
-transcript_prices(const char *root)
-{
-	const char *env = getenv("CLANKERS_PRICES");
-	char *path = env && *env ? xstrdup(env) : path_join(root, "prices.tsv");
-
-	if (env && *env && access(path, F_OK) < 0)
-		log_msg(LOG_WARN, "price", "CLANKERS_PRICES=%s: %s; using the built-in "
-		    "prices", path, strerror(errno));
-	if (price_load(path) < 0)
-		log_msg(LOG_WARN, "price", "%s: cannot read: %s; using the built-in prices",
-		    path, strerror(errno));
-	free(path);
 }
 
 static void
@@ -1511,7 +1495,7 @@ cmd_session_end(int argc, char **argv, struct ctx *ctx)
 		}
 		path = stored;
 	}
-	transcript_prices(ctx->root);
+	store_prices(&db, ctx->root);
 	rec = log_new(LOG_INFO, "session-end", "");
 	cJSON_AddStringToObject(rec, "transcript", path);
 	rc = transcript_update(&db, path, sid, full, 0, &ts, &err);
