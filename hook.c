@@ -197,7 +197,8 @@ cmd_hook(int argc, char **argv, struct ctx *ctx)
 		status = reject(rec, r.event, err, in.data, in.len);
 		goto out;
 	}
-	cJSON_AddStringToObject(rec, "session_id", ev.session_id);
+	if (ev.session_id)
+		cJSON_AddStringToObject(rec, "session_id", ev.session_id);
 	if (agent->receive)
 		agent->receive(&r, payload);
 	status = hook_record(ctx, &r, payload, &in, rec);

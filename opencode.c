@@ -72,7 +72,9 @@ props(struct event *ev)
 
 /*
  * The session is named in properties.sessionID; older builds give only
- * the info (a session's own id, a message's sessionID) or the part.
+ * the info (a session's own id, a message's sessionID) or the part. An
+ * event of a session or a message must name it; others (a plugin that
+ * forwards more than it needs) may not, and are only counted.
  */
 const char *
 opencode_identify(struct event *ev)
@@ -91,9 +93,10 @@ opencode_identify(struct event *ev)
 		    "id" : "sessionID");
 	if (sid == NULL && part)
 		sid = payload_str(p, part, "sessionID");
-	if (sid == NULL || *sid == '\0')
+	if ((sid == NULL || *sid == '\0') && (strncmp(ev->r->event, "session.", 8) == 0 ||
+	    strncmp(ev->r->event, "message.", 8) == 0))
 		return "no sessionID";
-	ev->session_id = sid;
+	ev->session_id = sid && *sid ? sid : NULL;
 	if (part) {
 		ev->call_id = payload_str(p, part, "callID");
 		ev->prompt_id = payload_str(p, part, "messageID");
@@ -116,14 +119,20 @@ time_of(struct event *ev, const cJSON *obj, const char *name)
 	return v;
 }
 
-/* Refreshes the session row; first_at: the event's own time, else its receipt. */
+/*
+ * Refreshes the session row as of at, the event's own time; with none
+ * (-1), the part event's time, else none at all: a row it makes gets the
+ * receipt time, an existing one keeps its times.
+ */
 static int
 session_touch(struct event *ev, const char *cwd, int64_t at)
 {
 	struct store_session x = STORE_SESSION_INIT;
 
+	if (at < 0)
+		at = time_of(ev, props(ev), "time");
 	x.id = ev->session_id;
-	x.first_at = x.last_at = at >= 0 ? at : ev->r->received_at;
+	x.first_at = x.last_at = at;
 	x.cwd = cwd;
 	x.event = ev->r->event;
 	return store_session(&ev->store, &x);
@@ -372,7 +381,8 @@ on_tool(struct event *ev, const cJSON *part, const char *mid)
 	int64_t code = 0;
 	int rc;
 
-	if (status == NULL)
+	/* Pending: the model is still writing the input ({} so far). */
+	if (status == NULL || strcmp(status, "pending") == 0)
 		return SQLITE_OK;
 	input = cJSON_GetObjectItemCaseSensitive(state, "input");
 	t = payload_obj(p, state, "time");
@@ -498,13 +508,16 @@ static const struct {
 
 /*
  * Stores one OpenCode event; the caller holds the transaction. Other
- * events touch their session. Returns a SQLite result code.
+ * events touch their session; an event of no session stores nothing but
+ * its hook_events row. Returns a SQLite result code.
  */
 int
 opencode_store(struct event *ev)
 {
 	size_t i;
 
+	if (ev->session_id == NULL)
+		return SQLITE_OK;
 	for (i = 0; i < sizeof handlers / sizeof *handlers; i++)
 		if (strcmp(ev->r->event, handlers[i].event) == 0)
 			return handlers[i].fn(ev);

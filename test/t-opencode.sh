@@ -1,0 +1,246 @@
+#!/bin/sh
+# test/t-opencode.sh: OpenCode's events, as the plugin forwards them to
+# `clankers hook opencode`, into the same tables as Claude Code's, with
+# source opencode. Real captures replayed in order, reversed and twice
+# give the same rows; streams built from the 1.18 event shapes check each
+# rule: a stale zero-token copy arriving last, a model that comes only in
+# a later message, a directory only on update, two tool parts sharing one
+# callID, a failed read, a bash exiting 3, a child session, a placeholder
+# title, a removed message, errors, costs.
+. "$(dirname "$0")/lib.sh"
+
+OC=$FIX/opencode
+
+# forwarded FILE: the events of FILE (one bus event a line) that the plugin
+# forwards, in order, each with the folder OpenCode ran in.
+forwarded() {
+	jq -c 'select(
+	  .type == "session.created" or .type == "session.updated" or
+	  .type == "session.deleted" or .type == "session.idle" or
+	  .type == "session.error" or .type == "session.compacted" or
+	  .type == "message.updated" or .type == "message.removed" or
+	  (.type == "message.part.updated" and (.properties.part as $p |
+	    ($p.type == "tool" and ($p.state.status == "completed" or $p.state.status == "error")) or
+	    $p.type == "step-finish" or $p.type == "compaction" or $p.type == "subtask" or
+	    ($p.type == "text" and ($p.time == null or $p.time.end != null)))))
+	  | . + {directory: "/tmp/oc-e2e/out/work"}' "$1"
+}
+
+# send FILE: one `clankers hook opencode` per line of FILE; a hook that
+# fails, prints on stdout or crashes is a failure of its own.
+send() {
+	bad=0
+	while IFS= read -r line; do
+		printf '%s\n' "$line" >"$TMP/one.json"
+		hook opencode "$TMP/one.json"
+		[ "$RC" -eq 0 ] || bad=$((bad + 1))
+	done <"$1"
+	[ "$bad" -eq 0 ] || fail "send $(basename "$1"): $bad hooks exited 1: $(head -c 300 "$ERR")"
+}
+
+# The rows a replay leaves, times of receipt left out.
+rows() {
+	q "SELECT id, source, title, project_path, project_name, model, provider,
+	     parent_id, input_tokens, output_tokens, cache_creation_input_tokens,
+	     cache_read_input_tokens, prompt_tokens, cost_usd, message_count,
+	     tool_call_count, responses, unpriced_responses, status, client_version
+	   FROM sessions ORDER BY id;
+	   SELECT id, session_id, role, text_content, model, provider, source,
+	     input_tokens, output_tokens, reasoning_tokens,
+	     cache_creation_input_tokens, cache_read_input_tokens, agent_cost_usd,
+	     cost_usd, created_at, completed_at, duration_ms, stop_reason
+	   FROM messages ORDER BY id;
+	   SELECT id, session_id, message_id, source, tool_name, tool_input,
+	     tool_output, file_path, status, success, error_message, started_at,
+	     ended_at, duration_ms FROM tools ORDER BY id;
+	   SELECT session_id, error_type, error_message FROM session_errors ORDER BY id;
+	   SELECT session_id, phase, trigger FROM compaction_events ORDER BY id"
+}
+
+SID=ses_df504482bffegkbJJ5pG0OgAw4
+
+# ------------------------------------------------------------ the real run
+forwarded "$OC/e2e-events.jsonl" >"$TMP/e2e.jsonl"
+fresh
+send "$TMP/e2e.jsonl"
+is "e2e: every forwarded event is one hook_events row of source opencode" \
+    "$(wc -l <"$TMP/e2e.jsonl" | tr -d ' ')|opencode" \
+    "$(q "SELECT count(*), group_concat(DISTINCT source) FROM hook_events")"
+is "e2e: the session: title, path, project, model, provider, version" \
+    "$SID|opencode|Mock title|/tmp/oc-e2e/out/work|work|mock-model|mock|1.18.33" \
+    "$(q "SELECT id, source, title, project_path, project_name, model, provider, client_version FROM sessions")"
+# OpenCode's own export of the session: input 6000, output 810, cache read 2010.
+is "e2e: totals equal OpenCode's own (input, output, cache write, cache read, prompt)" \
+    "6000|810|0|2010|8010" \
+    "$(q "SELECT input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens, prompt_tokens FROM sessions")"
+is "e2e: one prompt and four responses, each with its own usage" \
+    "user|||||\"run echo\"
+assistant|mock-model|1500|201|501|I will run echo.
+assistant|mock-model|1500|202|502|
+assistant|mock-model|1500|203|503|Now a failing command.
+assistant|mock-model|1500|204|504|All done. MOCK-FINAL-ANSWER: hello-from-tool" \
+    "$(q "SELECT role, model, input_tokens, output_tokens, cache_read_input_tokens, text_content FROM messages ORDER BY id")"
+is "e2e: counts follow the rows: 5 messages, 4 responses, 4 tool calls" "5|4|4" \
+    "$(q "SELECT message_count, responses, tool_call_count FROM sessions")"
+is "e2e: cost 0 is unknown, not free: four unpriced responses, no session cost" \
+    "4|1|0" "$(q "SELECT unpriced_responses, cost_usd IS NULL, (SELECT count(agent_cost_usd) FROM messages) FROM sessions")"
+is "e2e: the tool calls, keyed by part id: status, error, file, duration" \
+    "bash|ok|1||628|
+read|ok|1||79|/tmp/oc-e2e/out/work/hello.txt
+read|error|0|File not found: /tmp/oc-e2e/out/work/missing.txt|26|/tmp/oc-e2e/out/work/missing.txt
+bash|error|0|exit code 3|63|" \
+    "$(q "SELECT tool_name, status, success, error_message, duration_ms, file_path FROM tools ORDER BY started_at")"
+is "e2e: each tool call names its response" "4" \
+    "$(q "SELECT count(*) FROM tools t JOIN messages m ON m.id = t.message_id AND m.role = 'assistant'")"
+is "e2e: the bash output is kept" "hello-from-tool" \
+    "$(q "SELECT tool_output FROM tools WHERE tool_name = 'bash' AND status = 'ok'")"
+is "e2e: no warn or error line in the log" 0 \
+    "$(log_lines | jq -c 'select(.level == "warn" or .level == "error")' | wc -l | tr -d ' ')"
+rows >"$TMP/e2e-rows"
+
+# Reversed: every upsert is order-free.
+fresh
+awk '{ a[NR] = $0 } END { for (i = NR; i > 0; i--) print a[i] }' "$TMP/e2e.jsonl" >"$TMP/e2e-rev.jsonl"
+send "$TMP/e2e-rev.jsonl"
+rows >"$TMP/rev-rows"
+ok "e2e reversed: the same rows" cmp -s "$TMP/e2e-rows" "$TMP/rev-rows"
+[ -s "$TMP/rev-rows" ] && cmp -s "$TMP/e2e-rows" "$TMP/rev-rows" || diff "$TMP/e2e-rows" "$TMP/rev-rows" | head -20 | sed 's/^/#   /'
+
+# Twice: nothing doubles.
+send "$TMP/e2e.jsonl"
+rows >"$TMP/twice-rows"
+ok "e2e reversed then again in order: the same rows" cmp -s "$TMP/e2e-rows" "$TMP/twice-rows"
+
+# Every event, deltas and running updates included (a plugin that forwards
+# too much): the same rows.
+fresh
+jq -c '. + {directory: "/tmp/oc-e2e/out/work"}' "$OC/e2e-events.jsonl" >"$TMP/all.jsonl"
+send "$TMP/all.jsonl"
+rows >"$TMP/all-rows"
+ok "e2e, every event forwarded: the same rows" cmp -s "$TMP/e2e-rows" "$TMP/all-rows"
+cmp -s "$TMP/e2e-rows" "$TMP/all-rows" || diff "$TMP/e2e-rows" "$TMP/all-rows" | head -20 | sed "s/^/#   /"
+
+# ------------------------------------------------------- another real run
+fresh
+forwarded "$OC/lazyagents-events.jsonl" >"$TMP/lazy.jsonl"
+send "$TMP/lazy.jsonl"
+is "lazyagents: session with its generated title, path, model and totals" \
+    "The command printed fixture.|/work/proj|fake-model|fake|170|14|100|3|2|1" \
+    "$(q "SELECT title, project_path, model, provider, input_tokens, output_tokens, cache_read_input_tokens, message_count, responses, tool_call_count FROM sessions")"
+
+# ------------------------------------------------------ built streams
+# ev TYPE PROPS: one event line on stdout, with an id of its own as 1.18 gives.
+ev() {
+	evn=$((${evn:-0} + 1))
+	jq -nc --arg t "$1" --argjson p "$2" --arg id "evt_built$evn" '{id: $id, type: $t, properties: $p}'
+}
+S=ses_built1
+CHILD=ses_child1
+info_s() {  # session info: $1 id, $2 title, $3 directory (or null), $4 parent (or null)
+	jq -nc --arg id "$1" --arg t "$2" --argjson d "$3" --argjson par "$4" \
+	    '{id: $id, title: $t, version: "1.18.33", time: {created: 1000, updated: 2000}}
+	     + (if $d == null then {} else {directory: $d} end)
+	     + (if $par == null then {} else {parentID: $par} end)'
+}
+asst() {  # assistant info: $1 id, $2 session, $3 model (or ""), $4 input, $5 output, $6 completed (or 0), $7 cost, $8 created
+	jq -nc --arg id "$1" --arg s "$2" --arg m "$3" --argjson i "$4" --argjson o "$5" \
+	    --argjson c "$6" --argjson cost "$7" --argjson at "$8" \
+	    '{id: $id, sessionID: $s, role: "assistant", parentID: "msg_u1", mode: "build",
+	      path: {cwd: "/tmp/built", root: "/tmp/built"}, cost: $cost,
+	      tokens: {input: $i, output: $o, reasoning: 3, cache: {read: 10, write: 5}},
+	      time: ({created: $at} + (if $c > 0 then {completed: $c} else {} end))}
+	     + (if $m == "" then {} else {modelID: $m, providerID: "prov"} end)'
+}
+tool() {  # tool part: $1 part id, $2 message, $3 callID, $4 tool, $5 state JSON
+	jq -nc --arg id "$1" --arg m "$2" --arg c "$3" --arg t "$4" --argjson st "$5" --arg s "$S" \
+	    '{part: {id: $id, sessionID: $s, messageID: $m, type: "tool", callID: $c, tool: $t, state: $st}, sessionID: $s, time: 3500}'
+}
+{
+	ev session.created "{\"sessionID\":\"$S\",\"info\":$(info_s $S 'New session - 2026-12-01T00:00:00.000Z' null null)}"
+	ev session.updated "{\"sessionID\":\"$S\",\"info\":$(info_s $S 'Fix the parser' '"/tmp/built"' null)}"
+	# A stale update with the placeholder title arrives after the real one.
+	ev session.updated "{\"sessionID\":\"$S\",\"info\":$(info_s $S 'New session - 2026-12-01T00:00:00.000Z' '"/tmp/built"' null)}"
+	ev message.updated "{\"sessionID\":\"$S\",\"info\":{\"id\":\"msg_u1\",\"sessionID\":\"$S\",\"role\":\"user\",\"time\":{\"created\":2500}}}"
+	ev message.part.updated "{\"sessionID\":\"$S\",\"part\":{\"id\":\"prt_u1\",\"sessionID\":\"$S\",\"messageID\":\"msg_u1\",\"type\":\"text\",\"text\":\"fix   the\nparser please\"}}"
+	# The first response's model comes only in a later copy of it.
+	ev message.updated "{\"sessionID\":\"$S\",\"info\":$(asst msg_a1 $S '' 0 0 0 0 3000)}"
+	ev message.updated "{\"sessionID\":\"$S\",\"info\":$(asst msg_a1 $S model-one 100 20 3400 0.5 3000)}"
+	# Two tool parts of two responses share callID call_0.
+	tool prt_t1 msg_a1 call_0 read '{"status":"error","input":{"filePath":"/tmp/built/nope.c"},"error":"File not found: /tmp/built/nope.c","time":{"start":3100,"end":3110}}' |
+	    jq -c '{type: "message.part.updated", properties: .}'
+	tool prt_t2 msg_a2 call_0 bash '{"status":"completed","input":{"command":"exit 3"},"output":"","metadata":{"exit":3},"title":"exit 3","time":{"start":3600,"end":3700}}' |
+	    jq -c '{type: "message.part.updated", properties: .}'
+	ev message.updated "{\"sessionID\":\"$S\",\"info\":$(asst msg_a2 $S model-two 200 40 3800 0 3500)}"
+	# A stale zero-token copy of the second response, incomplete, arrives last.
+	ev message.updated "{\"sessionID\":\"$S\",\"info\":$(asst msg_a2 $S model-two 0 0 0 0 3500)}"
+	ev session.error "{\"sessionID\":\"$S\",\"error\":{\"name\":\"APIError\",\"data\":{\"message\":\"rate limited\",\"isRetryable\":true}}}"
+	ev session.compacted "{\"sessionID\":\"$S\"}"
+	# The child session a task call started, with its own response.
+	ev session.created "{\"sessionID\":\"$CHILD\",\"info\":$(info_s $CHILD 'look around (@general subagent)' '"/tmp/built"' "\"$S\"")}"
+	ev message.updated "{\"sessionID\":\"$CHILD\",\"info\":$(asst msg_c1 $CHILD model-two 1000 100 3900 0 3600)}"
+} >"$TMP/built.jsonl"
+fresh
+send "$TMP/built.jsonl"
+is "built: a placeholder title never replaces a real one" "Fix the parser|client" \
+    "$(q "SELECT title, title_source FROM sessions WHERE id = '$S'")"
+is "built: the directory that came only on update is the project path" "/tmp/built" \
+    "$(q "SELECT project_path FROM sessions WHERE id = '$S'")"
+is "built: the session's model is its latest response's" "model-two|prov" \
+    "$(q "SELECT model, provider FROM sessions WHERE id = '$S'")"
+is "built: a model that came only in a later copy is the response's" "model-one|prov" \
+    "$(q "SELECT model, provider FROM messages WHERE id = 'msg_a1'")"
+is "built: the stale zero-token copy changes nothing: tokens by kind" \
+    "200|40|3|5|10|3500|3800|300" \
+    "$(q "SELECT input_tokens, output_tokens, reasoning_tokens, cache_creation_input_tokens, cache_read_input_tokens, created_at, completed_at, duration_ms FROM messages WHERE id = 'msg_a2'")"
+is "built: the agent's own cost is kept; a cost of 0 is unknown" "0.5|0.5|1" \
+    "$(q "SELECT agent_cost_usd, cost_usd, (SELECT cost_usd IS NULL FROM messages WHERE id = 'msg_a2') FROM messages WHERE id = 'msg_a1'")"
+is "built: session totals are the sum of its responses, the child's not in them" \
+    "300|60|10|20|2|1|" \
+    "$(q "SELECT input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens, responses, unpriced_responses, cost_usd FROM sessions WHERE id = '$S'")"
+is "built: two tool parts sharing callID call_0 are two rows" \
+    "prt_t1|read|error|File not found: /tmp/built/nope.c|/tmp/built/nope.c|10
+prt_t2|bash|error|exit code 3||100" \
+    "$(q "SELECT id, tool_name, status, error_message, file_path, duration_ms FROM tools ORDER BY id")"
+is "built: the prompt, its whitespace folded, titles nothing over the client's" \
+    "fix   the
+parser please" "$(q "SELECT text_content FROM messages WHERE id = 'msg_u1'")"
+is "built: session.error is a session_errors row" "APIError|rate limited" \
+    "$(q "SELECT error_type, error_message FROM session_errors WHERE session_id = '$S'")"
+is "built: session.compacted is a compaction row" "post" \
+    "$(q "SELECT phase FROM compaction_events WHERE session_id = '$S'")"
+is "built: the child session names its parent and has its own totals" \
+    "$S|1000|100|look around (@general subagent)" \
+    "$(q "SELECT parent_id, input_tokens, output_tokens, title FROM sessions WHERE id = '$CHILD'")"
+rows >"$TMP/built-rows"
+awk '{ a[NR] = $0 } END { for (i = NR; i > 0; i--) print a[i] }' "$TMP/built.jsonl" >"$TMP/built-rev.jsonl"
+fresh
+send "$TMP/built-rev.jsonl"
+send "$TMP/built-rev.jsonl"
+rows >"$TMP/built-rev-rows"
+ok "built: reversed and twice, the same rows" cmp -s "$TMP/built-rows" "$TMP/built-rev-rows"
+cmp -s "$TMP/built-rows" "$TMP/built-rev-rows" || diff "$TMP/built-rows" "$TMP/built-rev-rows" | head -20 | sed 's/^/#   /'
+
+# An undo takes a message back, with its tool calls; totals follow.
+fresh
+send "$TMP/built.jsonl"
+ev message.removed "{\"sessionID\":\"$S\",\"messageID\":\"msg_a1\"}" >"$TMP/removed.jsonl"
+send "$TMP/removed.jsonl"
+is "built: a removed message goes with its tools; totals follow" "200|40|1|1" \
+    "$(q "SELECT input_tokens, output_tokens, responses, tool_call_count FROM sessions WHERE id = '$S'")"
+
+# ----------------------------------------------------------- bad input
+fresh
+printf '{"type":"session.updated"}' >"$TMP/noprops.json"
+hook opencode "$TMP/noprops.json"
+is "no properties: rejected, exit 1, an error line" "1|rejected" \
+    "$RC|$(log_lines | jq -r 'select(.level == "error") | .outcome')"
+printf '{"type":"session.idle","properties":{}}' >"$TMP/nosid.json"
+hook opencode "$TMP/nosid.json"
+is "no sessionID: rejected with a message saying so" "1" "$RC"
+ok "no sessionID: stderr says why" grep -q "no sessionID" "$ERR"
+printf '{"type":"message.updated","properties":{"sessionID":"s1","info":{"id":7,"role":["x"],"tokens":"many"}}}' >"$TMP/odd.json"
+hook opencode "$TMP/odd.json"
+is "fields of the wrong type: stored, named in the log at warn" "0|warn|1" \
+    "$RC|$(log_lines | jq -r 'select(.event == "message.updated") | .level')|$(q "SELECT count(*) FROM sessions WHERE id = 's1'")"
+
+finish
