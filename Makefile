@@ -47,6 +47,7 @@ clankers: $(OBJS)
 
 db.o: schema.inc
 price.o: prices.inc
+opencode_setup.o: opencode-plugin.inc
 
 $(OBJS): | check-pkgs
 
@@ -58,6 +59,11 @@ schema.inc: schema.sql
 # prices.tsv, the price table, is embedded the same way.
 prices.inc: prices.tsv
 	od -An -v -tx1 prices.tsv | sed -e 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g' > $@.tmp
+	mv $@.tmp $@
+
+# The OpenCode plugin, which install opencode writes out.
+opencode-plugin.inc: opencode-plugin.js
+	od -An -v -tx1 opencode-plugin.js | sed -e 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g' > $@.tmp
 	mv $@.tmp $@
 
 # Says which library is missing and how to get it; `make deps` installs it.
@@ -107,6 +113,6 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/clankers $(DESTDIR)$(MANDIR)/man1/clankers.1
 
 clean:
-	rm -f clankers $(OBJS) schema.inc schema.inc.tmp prices.inc prices.inc.tmp test/unit test/floor test/rss
+	rm -f clankers $(OBJS) schema.inc schema.inc.tmp prices.inc prices.inc.tmp opencode-plugin.inc opencode-plugin.inc.tmp test/unit test/floor test/rss
 
 .PHONY: all check-pkgs deps test check e2e demo bench install uninstall clean

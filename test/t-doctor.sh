@@ -290,26 +290,42 @@ is "... with the hooks in settings too: a warning (each event twice)" "0|warn  h
 	"$RC|$(grep -A1 '^warn' "$OUT")"
 PATH=${PATH#"$HOME/bin:"}
 
-# --- OpenCode: a note, not a failure ---
+# --- OpenCode: configured with no plugin is a warning; the plugin checked ---
 healthy
 mkdir -p "$HOME/.config/opencode"
 run doctor
-is "OpenCode configured: a note, exit 0" \
-	"0|note  OpenCode is configured ($HOME/.config/opencode): this version of clankers does not record OpenCode sessions" \
-	"$RC|$(grep '^note' "$OUT")"
+is "OpenCode configured, no plugin: a warning, exit 0" \
+	"0|warn  OpenCode is configured here but has no clankers plugin: its sessions are not recorded" \
+	"$RC|$(grep '^warn' "$OUT")"
 rm -r "$HOME/.config/opencode"
 echo '{}' >"$P/opencode.json"
 run doctor
 is "... also from the project's opencode.json" \
-	"0|note  OpenCode is configured (./opencode.json): this version of clankers does not record OpenCode sessions" \
-	"$RC|$(grep '^note' "$OUT")"
+	"0|warn  OpenCode is configured here but has no clankers plugin: its sessions are not recorded" \
+	"$RC|$(grep '^warn' "$OUT")"
+rm "$P/opencode.json"
+run install opencode
+run doctor
+is "OpenCode plugin installed: ok, and what it runs" \
+	"0|ok    OpenCode plugin '$HOME/.config/opencode/plugin/clankers.js'" \
+	"$RC|$(grep "^ok    OpenCode plugin" "$OUT")"
+ok "... the binary it runs is checked" grep -q "^ok    hook binary $(cd "$(dirname "$CLANKERS")" && pwd -P)/clankers" "$OUT"
+run install opencode --project
+run doctor
+ok "installed for the user and the project: a warning (each event twice)" \
+	grep -q "^warn  the clankers plugin is installed for the user and the project" "$OUT"
+run uninstall opencode --project
+sed -i 's#^const CLANKERS = .*#const CLANKERS = "/nonexistent/clankers"#' "$HOME/.config/opencode/plugin/clankers.js"
+run doctor
+ok "the plugin's binary is gone: a warning, it falls back to PATH" \
+	grep -q "^warn  the plugin runs /nonexistent/clankers: No such file or directory; it falls back to clankers on PATH" "$OUT"
+run uninstall opencode
 export XDG_CONFIG_HOME=$HOME/xdg
 mkdir -p "$XDG_CONFIG_HOME/opencode"
-rm "$P/opencode.json"
 run doctor
-is "... and from \$XDG_CONFIG_HOME/opencode" \
-	"note  OpenCode is configured ($XDG_CONFIG_HOME/opencode): this version of clankers does not record OpenCode sessions" \
-	"$(grep '^note' "$OUT")"
+is "... and \$XDG_CONFIG_HOME/opencode is where it looks" \
+	"warn  OpenCode is configured here but has no clankers plugin: its sessions are not recorded" \
+	"$(grep '^warn' "$OUT")"
 unset XDG_CONFIG_HOME
 
 # --- nothing recorded yet: doctor creates nothing ---

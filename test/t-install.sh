@@ -235,8 +235,8 @@ is "a file of white space reads as {}" "0|30" "$RC|$(jq '.hooks | length' "$S")"
 # --- the command line ---
 run install
 is "no agent: 64" "64|1" "$RC|$(grep -c "which agent" "$ERR")"
-run install opencode
-is "opencode: not supported yet, 64" "64|clankers: install: 'opencode' is not supported yet (only 'claude' is)" "$RC|$(cat "$ERR")"
+run install nosuch
+is "an agent clankers does not know: 64" "64|clankers: install: 'nosuch' is not supported yet (only 'claude' is)" "$RC|$(cat "$ERR")"
 run install claude --bogus
 is "unknown option: 64" 64 "$RC"
 run install claude --project --settings "$S"
@@ -256,5 +256,51 @@ is "hooks/hooks.json: description and hooks only" "description hooks" "$(jq -r '
 is ".claude-plugin/plugin.json: name, and the binary's version" \
 	"clankers $("$CLANKERS" --version | cut -d' ' -f2)" \
 	"$(jq -r '"\(.name) \(.version)"' "$TOP/.claude-plugin/plugin.json")"
+
+# --- OpenCode: the plugin ---
+fresh
+unset XDG_CONFIG_HOME
+OCP=$HOME/.config/opencode/plugin/clankers.js
+run install opencode
+is "opencode: installed in the user's config folder, exit 0" \
+    "0|clankers: installed the OpenCode plugin '$OCP' (runs $SELF); new file" "$RC|$(cat "$OUT")"
+is "opencode: the plugin is 0600 in a 0700 folder" "600 700" \
+    "$(stat -c %a "$OCP") $(stat -c %a "$(dirname "$OCP")")"
+is "opencode: it runs this binary by its absolute path" "const CLANKERS = \"$SELF\"" \
+    "$(grep '^const CLANKERS = ' "$OCP")"
+is "opencode: the rest is opencode-plugin.js as shipped" "" \
+    "$(grep -v '^const CLANKERS = ' "$OCP" | diff - "$TOP/opencode-plugin.js" | grep '^[<>]' | grep -v 'const CLANKERS = ')"
+before=$(state "$OCP")
+run install opencode
+is "opencode: a second install changes nothing" "0|$before" "$RC|$(state "$OCP")"
+ok "... and says so" grep -q "nothing changed" "$OUT"
+export XDG_CONFIG_HOME=$HOME/xdg
+run install opencode --dry-run
+is "opencode --dry-run: the plugin on stdout, nothing written" "0|absent" \
+    "$RC|$(state "$XDG_CONFIG_HOME/opencode/plugin/clankers.js")"
+ok "... stdout is the plugin" grep -q "^// opencode-plugin.js: the clankers plugin for OpenCode" "$OUT"
+run install opencode
+is "opencode: \$XDG_CONFIG_HOME/opencode when set" "0" "$RC"
+ok "... the file is there" test -f "$XDG_CONFIG_HOME/opencode/plugin/clankers.js"
+unset XDG_CONFIG_HOME
+mkdir -p "$HOME/proj"
+run install opencode --project "$HOME/proj"
+ok "opencode --project DIR: .opencode/plugin/clankers.js" test -f "$HOME/proj/.opencode/plugin/clankers.js"
+printf 'export const Mine = async () => ({})\n' >"$HOME/proj/.opencode/plugin/clankers.js"
+before=$(state "$HOME/proj/.opencode/plugin/clankers.js")
+run install opencode --project "$HOME/proj"
+is "opencode: a clankers.js that is not ours is left alone, exit 1" "1|$before" \
+    "$RC|$(state "$HOME/proj/.opencode/plugin/clankers.js")"
+run uninstall opencode --project "$HOME/proj"
+is "... and uninstall will not remove it either" "1|$before" \
+    "$RC|$(state "$HOME/proj/.opencode/plugin/clankers.js")"
+run install opencode --bogus
+is "opencode: unknown option: 64" 64 "$RC"
+run uninstall opencode --dry-run
+is "uninstall opencode --dry-run: nothing removed" "0|present" "$RC|$(test -f "$OCP" && echo present)"
+run uninstall opencode
+is "uninstall opencode: the plugin is gone" "0|absent" "$RC|$(state "$OCP")"
+run uninstall opencode
+is "uninstall opencode again: nothing to remove, exit 0" "0" "$RC"
 
 finish
