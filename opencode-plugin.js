@@ -10,8 +10,10 @@
 // that is, the event exactly as OpenCode passed it ({id?, type, properties}),
 // with one key added at the top level: `directory`, the absolute directory of
 // the OpenCode instance that loaded the plugin (where opencode was started),
-// absent when OpenCode gave none. The C side takes it as the session's project
-// path when the session's own `info.directory` has not been seen.
+// absent when OpenCode gave none. OpenCode makes one instance per directory
+// and (1.18.33) hands a plugin only its own instance's events, so the C side
+// can take it as the session's project path while the session's own
+// `info.directory` has not been seen.
 //
 // Forwarded: session.created, .updated, .deleted, .idle, .error, .compacted;
 // message.updated and message.removed; message.part.updated only for a
@@ -19,11 +21,22 @@
 // part with time.end or with no time at all (how a user's prompt arrives),
 // compaction and subtask. Everything else is dropped, above all
 // message.part.delta (one per streamed chunk), pending and running tool
-// updates (bash sends one per output chunk) and unfinished text. Reasoning
+// updates (bash sends one per output chunk) and unfinished text (which is
+// also how OpenCode 1.1 and older streamed, a part update per chunk),
+// session.diff (file patches, several per turn) and the rest. Reasoning
 // parts are dropped too: their tokens arrive in step-finish and in the
 // message's info, and clankers stores no reasoning text. session.status is
 // dropped: 1.18.33 still publishes session.idle right after a status of idle,
 // and forwarding both would start the idle repair twice per turn.
+//
+// The child's stdin is a file, not a pipe: the JSON is written to a new file
+// in the temporary folder (mode 0600), which is unlinked at once and handed
+// over open, so the whole event is delivered before spawn returns. A pipe is
+// fed later, by the event loop, and `opencode run` exits without waiting for
+// it: measured with a process that exits right after spawning, Bun 1.3.14
+// (OpenCode 1.18.33's) delivered nothing and Node 20 219 kB of 300 kB, so the
+// child read no JSON or cut JSON. Only when no such file can be made is the
+// pipe used.
 //
 // What it does not do: it never waits for a child, never reads its output,
 // never retries, keeps no state between events and does not look at
@@ -40,7 +53,9 @@
 // named function and nothing else: no default, no helpers.
 
 import { spawn } from "node:child_process"
-import { existsSync } from "node:fs"
+import { closeSync, existsSync, openSync, unlinkSync, writeSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 
 // The clankers binary. `clankers install opencode` replaces the string literal
 // on the next line, quotes included, by the binary's absolute path written as
@@ -62,6 +77,7 @@ const FORWARDED = new Set([
 ])
 
 let warned = false // one warning per process, not per event or per instance
+let files = 0 // makes the names of the stdin files unique within the process
 
 function binary() {
   const env = process.env.CLANKERS_BIN
@@ -119,15 +135,45 @@ function warn(client, bin, err) {
   }
 }
 
-// Starts `BIN hook opencode` with JSON on its stdin and lets it go: its own
+// An open descriptor of an unlinked file that holds json, read from its
+// start; -1 when the file cannot be made. The caller closes it.
+function stdinFile(json) {
+  const path = join(tmpdir(), `clankers-opencode-${process.pid}-${++files}-${Math.random().toString(36).slice(2)}`)
+  let fd = -1
+  try {
+    fd = openSync(path, "wx+", 0o600)
+    unlinkSync(path)
+    // Written at explicit offsets (pwrite): the descriptor's own offset stays
+    // at 0, where the child starts reading.
+    const buf = Buffer.from(json)
+    for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off, off)
+    return fd
+  } catch {
+    if (fd !== -1) {
+      try {
+        unlinkSync(path)
+      } catch {}
+      closeSync(fd)
+    }
+    return -1
+  }
+}
+
+// Starts `BIN hook opencode` with json on its stdin and lets it go: its own
 // process group (a Ctrl-C in OpenCode's terminal does not cut it short),
 // unref'd so that OpenCode never waits for it, output ignored.
 function forward(bin, json, onError) {
-  const child = spawn(bin, ["hook", "opencode"], {
-    stdio: ["pipe", "ignore", "ignore"],
-    detached: true,
-    windowsHide: true,
-  })
+  const fd = stdinFile(json)
+  let child
+  try {
+    child = spawn(bin, ["hook", "opencode"], {
+      stdio: [fd === -1 ? "pipe" : fd, "ignore", "ignore"],
+      detached: true,
+      windowsHide: true,
+    })
+  } finally {
+    if (fd !== -1) closeSync(fd)
+  }
   child.on("error", onError)
   if (child.stdin) {
     // EPIPE when the child is gone before reading: the child's own business.
