@@ -149,11 +149,12 @@ function stdinFile(json) {
     for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off, off)
     return fd
   } catch {
+    // Closed before the unlink, which some systems refuse on an open file.
     if (fd !== -1) {
+      closeSync(fd)
       try {
         unlinkSync(path)
       } catch {}
-      closeSync(fd)
     }
     return -1
   }
