@@ -11,10 +11,14 @@
 
 OC=$FIX/opencode
 
-# forwarded FILE: the events of FILE (one bus event a line) that the plugin
-# forwards, in order, each with the folder OpenCode ran in.
+# events FILE: the bus events of a capture (its event hook's lines), or of
+# a file of bare events, one a line.
+events() { jq -c 'if has("hook") then select(.hook == "event") | .event else . end' "$1"; }
+
+# forwarded FILE: the events of FILE that the plugin forwards, in order,
+# each with the folder OpenCode ran in.
 forwarded() {
-	jq -c 'select(
+	events "$1" | jq -c 'select(
 	  .type == "session.created" or .type == "session.updated" or
 	  .type == "session.deleted" or .type == "session.idle" or
 	  .type == "session.error" or .type == "session.compacted" or
@@ -23,7 +27,7 @@ forwarded() {
 	    ($p.type == "tool" and ($p.state.status == "completed" or $p.state.status == "error")) or
 	    $p.type == "step-finish" or $p.type == "compaction" or $p.type == "subtask" or
 	    ($p.type == "text" and ($p.time == null or $p.time.end != null)))))
-	  | . + {directory: "/tmp/oc-e2e/out/work"}' "$1"
+	  | . + {directory: "/tmp/oc-e2e/out/work"}'
 }
 
 # send FILE: one `clankers hook opencode` per line of FILE; a hook that
@@ -61,6 +65,9 @@ SID=ses_df504482bffegkbJJ5pG0OgAw4
 
 # ------------------------------------------------------------ the real run
 forwarded "$OC/e2e-events.jsonl" >"$TMP/e2e.jsonl"
+is "the replay sends the events the plugin forwards (t-plugin checks the plugin)" \
+    "$(cut -d' ' -f1 "$OC/e2e-forwarded.txt" | LC_ALL=C sort)" \
+    "$(jq -r .id "$TMP/e2e.jsonl" | LC_ALL=C sort)"
 fresh
 send "$TMP/e2e.jsonl"
 is "e2e: every forwarded event is one hook_events row of source opencode" \
@@ -114,7 +121,7 @@ ok "e2e reversed then again in order: the same rows" cmp -s "$TMP/e2e-rows" "$TM
 # Every event, deltas and running updates included (a plugin that forwards
 # too much): the same rows.
 fresh
-jq -c '. + {directory: "/tmp/oc-e2e/out/work"}' "$OC/e2e-events.jsonl" >"$TMP/all.jsonl"
+events "$OC/e2e-events.jsonl" | jq -c '. + {directory: "/tmp/oc-e2e/out/work"}' >"$TMP/all.jsonl"
 send "$TMP/all.jsonl"
 rows >"$TMP/all-rows"
 ok "e2e, every event forwarded: the same rows" cmp -s "$TMP/e2e-rows" "$TMP/all-rows"
