@@ -30,11 +30,14 @@ static const struct command {
 	const char *usage;
 	const char *help;
 } commands[] = {
-	{ "hook", cmd_hook, NEED_ROOT, "hook [EVENT] < payload.json",
-	  "Record one Claude Code hook event read from stdin. EVENT is the hook\n"
-	  "event name (SessionStart, PreToolUse, ...); without it, the payload's\n"
-	  "hook_event_name is used. Prints nothing on stdout. Exits 0 when the\n"
-	  "event was stored or spooled, 1 when it could be neither, never 2." },
+	{ "hook", cmd_hook, NEED_ROOT, "hook [AGENT] [EVENT] < payload.json",
+	  "Record one agent event read from stdin. AGENT is claude (the default)\n"
+	  "or opencode. For Claude Code, EVENT is the hook event name\n"
+	  "(SessionStart, PreToolUse, ...); without it, the payload's\n"
+	  "hook_event_name is used. `hook opencode` is what the OpenCode plugin\n"
+	  "runs: the event's type is in the payload. Prints nothing on stdout.\n"
+	  "Exits 0 when the event was stored or spooled, 1 when it could be\n"
+	  "neither, never 2." },
 	{ "session-end", cmd_session_end, NEED_ROOT,
 	  "session-end --transcript PATH [--session ID] [--full]",
 	  "Bring a Claude Code session up to date from its transcript: one\n"
@@ -117,7 +120,7 @@ static const struct command {
 	  "{check, status (ok, note, warn, fail), message, fix (null if none)}.\n"
 	  "Exits 0 when nothing FAILs (notes and warnings allowed), else 1." },
 	{ "install", cmd_install, 0,
-	  "install claude [--project [DIR]] [--settings FILE] [--shell] [--dry-run]",
+	  "install claude|opencode [--project [DIR]] [--settings FILE] [--shell] [--dry-run]",
 	  "Register the clankers hook for every Claude Code event worth recording\n"
 	  "(all but MessageDisplay, WorktreeCreate and WorktreeRemove) in your\n"
 	  "settings (~/.claude/settings.json, or $CLAUDE_CONFIG_DIR/settings.json;\n"
@@ -130,13 +133,21 @@ static const struct command {
 	  "(exit 1). The hooks run this binary by its absolute path in exec form\n"
 	  "(Claude Code 2.1.139+); --shell writes the shell form older clients\n"
 	  "need. --dry-run prints the file as it would be written (the summary\n"
-	  "goes to stderr) and changes nothing." },
+	  "goes to stderr) and changes nothing.\n"
+	  "\n"
+	  "install opencode [--project [DIR]] [--dry-run] writes the clankers\n"
+	  "plugin for OpenCode, with this binary's absolute path in it, as\n"
+	  "clankers.js into OpenCode's plugin folder: $XDG_CONFIG_HOME/opencode/\n"
+	  "plugin (else ~/.config/opencode/plugin), or DIR/.opencode/plugin. A\n"
+	  "clankers.js that is not ours is left alone (exit 1); ours is replaced\n"
+	  "only when it changes, backed up first." },
 	{ "uninstall", cmd_uninstall, 0,
-	  "uninstall claude [--project [DIR]] [--settings FILE] [--dry-run]",
+	  "uninstall claude|opencode [--project [DIR]] [--settings FILE] [--dry-run]",
 	  "Remove the clankers hooks (any path, either form) from those settings,\n"
 	  "with the matcher groups, events and \"hooks\" they leave empty; every\n"
 	  "other hook and setting stays as it was. Backed up first; --dry-run\n"
-	  "prints the result and changes nothing." },
+	  "prints the result and changes nothing. uninstall opencode removes the\n"
+	  "plugin install opencode wrote (the user's, or --project's)." },
 	{ "help", cmd_help, 0, "help [COMMAND]", "Show help for clankers or a command." },
 	{ "version", cmd_version, 0, "version", "Print the version." },
 };

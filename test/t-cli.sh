@@ -8,10 +8,10 @@ P=$FIX/claude/hooks/single/UserPromptSubmit.seeknal-2026-02.json
 
 fresh
 run --help
-is "--help exits 0 and lists hook" "0|1" "$RC|$(grep -c 'clankers hook \[EVENT\]' "$OUT")"
+is "--help exits 0 and lists hook" "0|1" "$RC|$(grep -c 'clankers hook \[AGENT\] \[EVENT\]' "$OUT")"
 ok "--help documents the exit codes" grep -q 'Never 2' "$OUT"
 run help hook
-is "help hook" "0|usage: clankers hook [EVENT] < payload.json" "$RC|$(head -n 1 "$OUT")"
+is "help hook" "0|usage: clankers hook [AGENT] [EVENT] < payload.json" "$RC|$(head -n 1 "$OUT")"
 run hook --help
 is "hook --help needs no database" "0|no db" "$RC|$([ -e "$DB" ] && echo db || echo 'no db')"
 run --version
