@@ -36,12 +36,7 @@ static const char *const known_events[] = {
 int
 claude_known(const char *event)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof known_events / sizeof *known_events; i++)
-		if (strcmp(event, known_events[i]) == 0)
-			return 1;
-	return 0;
+	return str_in(event, known_events, NELEM(known_events));
 }
 
 /* The idx-th of those names, in the order above; NULL past the last. */
@@ -483,13 +478,9 @@ claude_after(struct event *ev, const char *root, int64_t deadline_us)
 	struct tstats ts;
 	struct stat st;
 	char *err = NULL;
-	size_t i;
 	int rc;
 
-	for (i = 0; i < sizeof events / sizeof *events; i++)
-		if (strcmp(ev->r->event, events[i]) == 0)
-			break;
-	if (i == sizeof events / sizeof *events)
+	if (!str_in(ev->r->event, events, NELEM(events)))
 		return;
 	path = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ev->p.root,
 	    "transcript_path"));

@@ -84,12 +84,7 @@ struct settings_file {
 static int
 skipped(const char *event)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof skipped_events / sizeof *skipped_events; i++)
-		if (strcmp(event, skipped_events[i]) == 0)
-			return 1;
-	return 0;
+	return str_in(event, skipped_events, NELEM(skipped_events));
 }
 
 /*

@@ -49,12 +49,7 @@ static const char *const known_events[] = {
 int
 opencode_known(const char *event)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof known_events / sizeof *known_events; i++)
-		if (strcmp(event, known_events[i]) == 0)
-			return 1;
-	return 0;
+	return str_in(event, known_events, NELEM(known_events));
 }
 
 /* The event's type, borrowed. */

@@ -473,3 +473,15 @@ sh_quote(const char *s, int always)
 	buf_add(&b, "'", 1);
 	return b.data;
 }
+
+/* 1 when s is one of the n strings of list. */
+int
+str_in(const char *s, const char *const *list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(s, list[i]) == 0)
+			return 1;
+	return 0;
+}
