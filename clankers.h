@@ -250,6 +250,15 @@ void store_key(char out[17], const char *const *parts, size_t n);
 int store_error(struct store *s, const struct store_event *e);
 int store_compaction(struct store *s, const struct store_event *e);
 
+struct store_totals {           /* what the database holds of one session */
+	int exists;                 /* 0: no row (the rest 0) */
+	int64_t messages, tools;
+	int64_t input, output, reasoning, cache_read, cache_write;
+	double cost_usd;            /* -1: not priced */
+	uint64_t digest;            /* of every column of its rows, messages and tools */
+};
+int store_totals(struct store *s, const char *sid, struct store_totals *t);
+
 /*
  * One hook event on its way from the command to the rows: what the agent
  * table's functions receive. event.c owns the receipt and the hook_events
@@ -393,6 +402,8 @@ int event_store(struct db *db, const char *root, const struct receipt *r,
     cJSON *payload, cJSON *log);
 void event_after(struct db *db, const char *root, const struct receipt *r,
     cJSON *payload, int64_t deadline_us, cJSON *log);
+int event_apply(struct db *db, const char *root, const struct agent *a,
+    const char *event, int64_t at, cJSON *payload, cJSON *log);
 
 /* spool.c */
 int spool_write(const char *root, const struct receipt *r, const char *payload, size_t n);
