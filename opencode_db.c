@@ -222,14 +222,12 @@ odb_open(struct odb *o, const char *path, int64_t deadline_us)
 	 */
 	if (sqlite3_exec(o->h, "BEGIN; SELECT count(*) FROM sqlite_schema",
 	    NULL, NULL, NULL) != SQLITE_OK) {
-		free(o->err);
 		o->err = xasprintf("cannot open '%s': %s", path, sqlite3_errmsg(o->h));
 		return -1;
 	}
 	o->version = odb_version(o);
 	for (i = 0; i < sizeof needed / sizeof *needed; i++) {
 		const char *t = needed[i][0], *c = needed[i][1];
-
 		char *what;
 
 		if (odb_column(o, t, c))
@@ -446,7 +444,7 @@ count(struct import_stats *st, const struct store_totals *before,
 }
 
 /*
- * One session, the row st stands on, in one transaction: kept, or with
+ * One session, the row row stands on, in one transaction: kept, or with
  * dry_run rolled back once counted. 0, -1 (r->o->err), or a SQLite code.
  */
 static int
