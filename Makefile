@@ -33,8 +33,8 @@ PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm -pthread
 
 LIBOBJS = util.o log.o db.o payload.o project.o jscan.o price.o store.o config.o check.o \
-	claude.o transcript.o opencode.o claude_setup.o opencode_setup.o agent.o event.o spool.o hook.o \
-	query.o install.o report.o doctor.o
+	claude.o transcript.o opencode.o opencode_db.o claude_setup.o opencode_setup.o agent.o event.o spool.o hook.o \
+	query.o install.o import.o report.o doctor.o
 OBJS = clankers.o $(LIBOBJS)
 
 all: clankers

@@ -40,8 +40,10 @@ static const struct agent agents[] = {
 		.known = opencode_known,
 		.identify = opencode_identify,
 		.store = opencode_store,
+		.after = opencode_after,
 		.install = opencode_install,
 		.doctor = opencode_doctor,
+		.import = opencode_import,
 	},
 };
 

@@ -148,6 +148,22 @@ static const struct command {
 	  "other hook and setting stays as it was. Backed up first; --dry-run\n"
 	  "prints the result and changes nothing. uninstall opencode removes the\n"
 	  "plugin install opencode wrote (the user's, or --project's)." },
+	{ "import", cmd_import, NEED_ROOT,
+	  "import opencode [--db PATH] [--session ID] [--dry-run] [--json]",
+	  "Record the sessions OpenCode kept before clankers did, from its own\n"
+	  "database (read-only; it may be in use): --db PATH, else $OPENCODE_DB\n"
+	  "(absolute, or in OpenCode's data folder), else opencode.db in\n"
+	  "$XDG_DATA_HOME/opencode (~/.local/share/opencode), else the one\n"
+	  "opencode-<channel>.db there. The rows are those OpenCode's events\n"
+	  "would have made, so running it again, or after the events, changes\n"
+	  "nothing; one transaction per session, so an interrupted import keeps\n"
+	  "what it did. --session ID: that session alone. --dry-run counts and\n"
+	  "keeps nothing. Prints one line (sessions new, updated, unchanged;\n"
+	  "messages, tool calls, tokens and cost they hold), or with --json one\n"
+	  "object. A database whose tables lack what is read is refused with\n"
+	  "OpenCode's version, never read half. OpenCode's JSON storage (before\n"
+	  "1.2) and Claude Code's transcripts are not imported yet. Exit 0 when\n"
+	  "imported, 1 when a database could not be read or written." },
 	{ "help", cmd_help, 0, "help [COMMAND]", "Show help for clankers or a command." },
 	{ "version", cmd_version, 0, "version", "Print the version." },
 };

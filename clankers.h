@@ -252,6 +252,15 @@ void store_key(char out[17], const char *const *parts, size_t n);
 int store_error(struct store *s, const struct store_event *e);
 int store_compaction(struct store *s, const struct store_event *e);
 
+struct store_totals {           /* what the database holds of one session */
+	int exists;                 /* 0: no row (the rest 0) */
+	int64_t messages, tools;
+	int64_t input, output, reasoning, cache_read, cache_write;
+	double cost_usd;            /* -1: not priced */
+	uint64_t digest;            /* of every column of its rows, messages and tools */
+};
+int store_totals(struct store *s, const char *sid, struct store_totals *t);
+
 /*
  * One hook event on its way from the command to the rows: what the agent
  * table's functions receive. event.c owns the receipt and the hook_events
@@ -358,6 +367,30 @@ struct install_req {
 int claude_install(const struct install_req *q);
 void claude_doctor(struct doctor *d);
 
+/* import.c reads the command line; each agent's reader does the rest */
+struct import_stats {
+	int64_t sessions;           /* read from the agent's records */
+	int64_t made, changed, same;  /* of them: new here, updated, unchanged */
+	int64_t messages, tools;    /* the rows those sessions have here */
+	int64_t input, output, reasoning, cache_read, cache_write;
+	double cost_usd;            /* of the priced ones */
+	int64_t bad;                /* records that could not be read (skipped) */
+};
+struct import_req {
+	const char *from;           /* borrowed; --db PATH: the agent's store, or NULL */
+	const char *session_id;     /* borrowed; --session ID, or NULL: every session */
+	int dry_run;                /* --dry-run: count what would change, keep nothing */
+	int64_t deadline_us;        /* mono_us() past which waiting gives up; 0: none */
+	/* Called after each session when not NULL (progress on a terminal). */
+	void (*progress)(const struct import_stats *st, int64_t total);
+};
+
+/* opencode_db.c: OpenCode's own database into rows (import, repair at idle) */
+char *opencode_db_path(char **err);  /* owned, or NULL with *err (owned) */
+int opencode_import(struct db *db, const char *root, const struct agent *a,
+    const struct import_req *q, struct import_stats *st, char **err);
+void opencode_after(struct event *ev, const char *root, int64_t deadline_us);
+
 /* opencode_setup.c: OpenCode's (install refuses: not recorded yet) */
 int opencode_install(const struct install_req *q);
 void opencode_doctor(struct doctor *d);
@@ -382,6 +415,9 @@ struct agent {
 	void (*after)(struct event *ev, const char *root, int64_t deadline_us);
 	int (*install)(const struct install_req *q);  /* install or uninstall; an exit code */
 	void (*doctor)(struct doctor *d);              /* its checks */
+	/* Its history from its own records (import_req); NULL: none yet. */
+	int (*import)(struct db *db, const char *root, const struct agent *a,
+	    const struct import_req *q, struct import_stats *st, char **err);
 };
 const struct agent *agent_find(const char *name);  /* NULL when unknown */
 const struct agent *agent_at(size_t i);            /* NULL past the last */
@@ -395,6 +431,8 @@ int event_store(struct db *db, const char *root, const struct receipt *r,
     cJSON *payload, cJSON *log);
 void event_after(struct db *db, const char *root, const struct receipt *r,
     cJSON *payload, int64_t deadline_us, cJSON *log);
+int event_apply(struct db *db, const char *root, const struct agent *a,
+    const char *event, int64_t at, cJSON *payload, cJSON *log);
 
 /* spool.c */
 int spool_write(const char *root, const struct receipt *r, const char *payload, size_t n);
@@ -419,6 +457,9 @@ int cmd_report(int argc, char **argv, struct ctx *ctx);
 /* install.c */
 int cmd_install(int argc, char **argv, struct ctx *ctx);
 int cmd_uninstall(int argc, char **argv, struct ctx *ctx);
+
+/* import.c */
+int cmd_import(int argc, char **argv, struct ctx *ctx);
 
 /* project.c */
 struct project {

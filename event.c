@@ -5,6 +5,9 @@
  * keeps beside the payload. event_store writes the event's hook_events
  * row and the agent's rows in one transaction; event_after runs what the
  * agent does once the event is stored (Claude Code: read the transcript).
+ * event_apply stores an event that no hook received (one an import
+ * rebuilt from the agent's own records) through the same mapper, inside
+ * the caller's transaction and with no hook_events row.
  * Which rows an event makes is the agent's mapper's business, reached
  * through the agent table; nothing here names an agent.
  */
@@ -109,6 +112,32 @@ event_store(struct db *db, const char *root, const struct receipt *r,
 fail:
 	db_rollback(db);
 	return rc;
+}
+
+/*
+ * Stores an event no hook received (an import rebuilds it from the agent's
+ * own records) through agent a's mapper, as if received at at (ms): the
+ * same rows a hook would make, inside the caller's transaction, and no
+ * hook_events row, which stands for a hook invocation only. log (may be
+ * NULL) receives the fields the mapper adds. An event the agent cannot
+ * identify stores nothing. Returns a SQLite result code.
+ */
+int
+event_apply(struct db *db, const char *root, const struct agent *a,
+    const char *event, int64_t at, cJSON *payload, cJSON *log)
+{
+	struct receipt r = {0};
+	struct event ev;
+
+	/* Borrowed, never released: no invocation, no context, nothing owned. */
+	r.agent = a;
+	r.event = (char *)event;
+	r.received_at = at;
+	if (event_identify(&ev, &r, payload, log) != NULL)
+		return SQLITE_OK;
+	ev.store.db = db;
+	ev.store.root = root;
+	return a->store(&ev);
 }
 
 /*

@@ -833,3 +833,83 @@ store_compaction(struct store *s, const struct store_event *e)
 	db_bind_text(st, ":summary", e->message);
 	return db_run(s->db, st);
 }
+
+/* ------------------------------------------------------------ reading */
+
+static const char SQL_TOTALS[] =
+	"SELECT message_count, tool_call_count, input_tokens, output_tokens,"
+	" cache_read_input_tokens, cache_creation_input_tokens, cost_usd,"
+	" (SELECT sum(reasoning_tokens) FROM messages WHERE session_id = :id)"
+	" FROM sessions WHERE id = :id";
+static const char SQL_ROWS_SESSION[] = "SELECT * FROM sessions WHERE id = :id";
+static const char SQL_ROWS_MESSAGES[] =
+	"SELECT * FROM messages WHERE session_id = :id ORDER BY id";
+static const char SQL_ROWS_TOOLS[] =
+	"SELECT * FROM tools WHERE session_id = :id ORDER BY id";
+
+/* Adds every column of every row st gives to the hash *h. */
+static int
+digest_rows(struct store *s, sqlite3_stmt *st, uint64_t *h)
+{
+	int rc, i, n;
+
+	while ((rc = db_step(s->db, st)) == SQLITE_ROW) {
+		n = sqlite3_column_count(st);
+		for (i = 0; i < n; i++) {
+			int type = sqlite3_column_type(st, i);
+			const void *p = sqlite3_column_blob(st, i);
+			int len = sqlite3_column_bytes(st, i);
+
+			*h = fnv1a(*h, &type, sizeof type);
+			*h = fnv1a(*h, &len, sizeof len);
+			if (len > 0)
+				*h = fnv1a(*h, p, (size_t)len);
+		}
+	}
+	db_reset(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/*
+ * What the database holds of session sid: its totals, and a digest of
+ * every column of its row, its messages and its tools, which tells
+ * whether anything of it changed between two calls. t->exists is 0 (the
+ * rest 0) when it has no row. Returns a SQLite result code.
+ */
+int
+store_totals(struct store *s, const char *sid, struct store_totals *t)
+{
+	static const char *const rows[] = { SQL_ROWS_SESSION, SQL_ROWS_MESSAGES,
+	    SQL_ROWS_TOOLS };
+	sqlite3_stmt *st;
+	size_t i;
+	int rc;
+
+	memset(t, 0, sizeof *t);
+	t->cost_usd = -1;
+	if ((st = db_prepare(s->db, SQL_TOTALS)) == NULL)
+		return SQLITE_ERROR;
+	db_bind_text(st, ":id", sid);
+	if ((rc = db_step(s->db, st)) != SQLITE_ROW)
+		return rc == SQLITE_DONE ? SQLITE_OK : rc;
+	t->exists = 1;
+	t->messages = sqlite3_column_int64(st, 0);
+	t->tools = sqlite3_column_int64(st, 1);
+	t->input = sqlite3_column_int64(st, 2);
+	t->output = sqlite3_column_int64(st, 3);
+	t->cache_read = sqlite3_column_int64(st, 4);
+	t->cache_write = sqlite3_column_int64(st, 5);
+	if (sqlite3_column_type(st, 6) != SQLITE_NULL)
+		t->cost_usd = sqlite3_column_double(st, 6);
+	t->reasoning = sqlite3_column_int64(st, 7);
+	db_reset(st);
+	t->digest = FNV_SEED;
+	for (i = 0; i < sizeof rows / sizeof *rows; i++) {
+		if ((st = db_prepare(s->db, rows[i])) == NULL)
+			return SQLITE_ERROR;
+		db_bind_text(st, ":id", sid);
+		if ((rc = digest_rows(s, st, &t->digest)) != SQLITE_OK)
+			return rc;
+	}
+	return SQLITE_OK;
+}

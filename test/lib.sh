@@ -10,6 +10,8 @@
 #   is TITLE EXPECTED ACTUAL equality, with a diff when it fails
 #   ok TITLE CMD...          passes when CMD succeeds
 #   log_lines                the data root's log lines
+#   send FILE                clankers hook opencode, once per line of FILE
+#   rows                     the shared rows, times of receipt left out
 set -u
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,7 +24,8 @@ trap 'rm -rf "$TMP"' EXIT
 n=0 passed=0 failed=0 cases=0
 
 unset CLANKERS_DATA_PATH CLANKERS_DB_PATH CLANKERS_LOG_PATH CLANKERS_LOG_LEVEL \
-	CLANKERS_TIMEOUT_MS CLANKERS_OUTPUT_LIMIT CLAUDE_PROJECT_DIR XDG_DATA_HOME
+	CLANKERS_TIMEOUT_MS CLANKERS_OUTPUT_LIMIT CLAUDE_PROJECT_DIR XDG_DATA_HOME \
+	OPENCODE_DB
 
 # Under valgrind a hook runs tens of times slower: give it time to wait for
 # the database and to ingest the spool, as a real run has.
@@ -82,6 +85,37 @@ ok() {
 }
 
 log_lines() { cat "$ROOT"/clankers-*.jsonl 2>/dev/null; }
+
+# send FILE: one `clankers hook opencode` per line of FILE; a hook that
+# fails, prints on stdout or crashes is a failure of its own.
+send() {
+	bad=0
+	while IFS= read -r line; do
+		printf '%s\n' "$line" >"$TMP/one.json"
+		hook opencode "$TMP/one.json"
+		[ "$RC" -eq 0 ] || bad=$((bad + 1))
+	done <"$1"
+	[ "$bad" -eq 0 ] || fail "send $(basename "$1"): $bad hooks exited 1: $(head -c 300 "$ERR")"
+}
+
+# The rows a replay leaves, times of receipt left out.
+rows() {
+	q "SELECT id, source, title, project_path, project_name, model, provider,
+	     parent_id, input_tokens, output_tokens, cache_creation_input_tokens,
+	     cache_read_input_tokens, prompt_tokens, cost_usd, message_count,
+	     tool_call_count, responses, unpriced_responses, status, client_version
+	   FROM sessions ORDER BY id;
+	   SELECT id, session_id, role, text_content, model, provider, source,
+	     input_tokens, output_tokens, reasoning_tokens,
+	     cache_creation_input_tokens, cache_read_input_tokens, agent_cost_usd,
+	     cost_usd, created_at, completed_at, duration_ms, stop_reason
+	   FROM messages ORDER BY id;
+	   SELECT id, session_id, message_id, source, tool_name, tool_input,
+	     tool_output, file_path, status, success, error_message, started_at,
+	     ended_at, duration_ms FROM tools ORDER BY id;
+	   SELECT session_id, error_type, error_message FROM session_errors ORDER BY id;
+	   SELECT session_id, phase, trigger FROM compaction_events ORDER BY id"
+}
 
 # hold_db SQL: another process (the sqlite3 shell) opens $DB, runs SQL (with
 # BEGIN IMMEDIATE it then holds the write lock) and keeps the database open;

@@ -30,37 +30,6 @@ forwarded() {
 	  | . + {directory: "/tmp/oc-e2e/out/work"}'
 }
 
-# send FILE: one `clankers hook opencode` per line of FILE; a hook that
-# fails, prints on stdout or crashes is a failure of its own.
-send() {
-	bad=0
-	while IFS= read -r line; do
-		printf '%s\n' "$line" >"$TMP/one.json"
-		hook opencode "$TMP/one.json"
-		[ "$RC" -eq 0 ] || bad=$((bad + 1))
-	done <"$1"
-	[ "$bad" -eq 0 ] || fail "send $(basename "$1"): $bad hooks exited 1: $(head -c 300 "$ERR")"
-}
-
-# The rows a replay leaves, times of receipt left out.
-rows() {
-	q "SELECT id, source, title, project_path, project_name, model, provider,
-	     parent_id, input_tokens, output_tokens, cache_creation_input_tokens,
-	     cache_read_input_tokens, prompt_tokens, cost_usd, message_count,
-	     tool_call_count, responses, unpriced_responses, status, client_version
-	   FROM sessions ORDER BY id;
-	   SELECT id, session_id, role, text_content, model, provider, source,
-	     input_tokens, output_tokens, reasoning_tokens,
-	     cache_creation_input_tokens, cache_read_input_tokens, agent_cost_usd,
-	     cost_usd, created_at, completed_at, duration_ms, stop_reason
-	   FROM messages ORDER BY id;
-	   SELECT id, session_id, message_id, source, tool_name, tool_input,
-	     tool_output, file_path, status, success, error_message, started_at,
-	     ended_at, duration_ms FROM tools ORDER BY id;
-	   SELECT session_id, error_type, error_message FROM session_errors ORDER BY id;
-	   SELECT session_id, phase, trigger FROM compaction_events ORDER BY id"
-}
-
 SID=ses_df504482bffegkbJJ5pG0OgAw4
 
 # ------------------------------------------------------------ the real run
