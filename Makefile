@@ -3,8 +3,8 @@
 #   make            build ./clankers
 #   make demo       replay a built-in example session and show what was stored
 #   make test       unit tests and shell tests through the real binary
-#   make e2e        only the end-to-end test with the real Claude Code
-#                   (test/t-e2e.sh, which make test runs too)
+#   make e2e        only the end-to-end tests with the real Claude Code and
+#                   OpenCode (test/t-e2e*.sh, which make test runs too)
 #   make bench      hook cost against a minimal-insert floor (not a test)
 #   make install    the binary and clankers.1; PREFIX=/usr/local DESTDIR=
 #
@@ -87,7 +87,7 @@ test check: deps
 
 e2e: deps
 	@$(MAKE) --no-print-directory clankers
-	@VALGRIND=$(VALGRIND) sh test/run.sh test/t-e2e.sh
+	@VALGRIND=$(VALGRIND) sh test/run.sh test/t-e2e.sh test/t-e2e-opencode.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory clankers
