@@ -78,6 +78,7 @@ void log_set_level(cJSON *rec, enum log_level level);
 void log_set_message(cJSON *rec, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void log_set_error(cJSON *rec, const char *msg);
+int log_file_date(const char *name, char date[11]);  /* clankers-YYYY-MM-DD.jsonl: 1 */
 
 /* db.c */
 #define DB_CACHE 64
@@ -133,6 +134,12 @@ int hook_bool(struct hook *h, const cJSON *obj, const char *name, int *out);
 cJSON *hook_parse(char *data, size_t n, const char **err);
 int hook_store(struct db *db, const struct receipt *r, cJSON *payload, cJSON *log);
 int cmd_hook(int argc, char **argv, struct ctx *ctx);
+/* The outcome of a hook invocation, as its log line says it ("outcome"). */
+#define OUTCOME_STORED "stored"      /* in the database */
+#define OUTCOME_SPOOLED "spooled"    /* in the spool: the next hook that can write takes it in */
+#define OUTCOME_LOST "lost"          /* neither stored nor spooled */
+#define OUTCOME_REJECTED "rejected"  /* a payload that could not be read */
+#define OUTCOME_DUPLICATE "duplicate"  /* a field, true: stored before (a retry), kept once */
 void hook_transcript(struct db *db, const char *root, const char *event,
     cJSON *payload, int64_t deadline_us, cJSON *log);
 

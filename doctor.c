@@ -579,8 +579,9 @@ out:
 static int
 is_log_name(const char *n)
 {
-	return strlen(n) == strlen("clankers-YYYY-MM-DD.jsonl") &&
-	    strncmp(n, "clankers-", 9) == 0 && strcmp(n + 19, ".jsonl") == 0;
+	char date[11];
+
+	return log_file_date(n, date);
 }
 
 /* The log files' owner and mode: how many there are, or -1 after a FAIL. */

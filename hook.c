@@ -177,7 +177,7 @@ hook_store(struct db *db, const struct receipt *r, cJSON *payload, cJSON *log)
 	if ((rc = db_run(db, st)) != SQLITE_OK)
 		goto fail;
 	if (sqlite3_changes(db->h) == 0) {
-		cJSON_AddBoolToObject(log, "duplicate", 1);
+		cJSON_AddBoolToObject(log, OUTCOME_DUPLICATE, 1);
 		db_rollback(db);
 		return SQLITE_OK;
 	}
@@ -268,7 +268,7 @@ reject(cJSON *rec, const char *event, const char *why, const char *data, size_t 
 	error("hook %s: %s: event not recorded", event, why);
 	log_set_level(rec, LOG_ERROR);
 	log_set_message(rec, "%s rejected", event);
-	cJSON_AddStringToObject(rec, "outcome", "rejected");
+	cJSON_AddStringToObject(rec, "outcome", OUTCOME_REJECTED);
 	log_set_error(rec, why);
 	cJSON_AddNumberToObject(rec, "payload_bytes", (double)n);
 	if (n > 0) {
@@ -381,13 +381,13 @@ cmd_hook(int argc, char **argv, struct ctx *ctx)
 			    ctx->start_us + budget * 1000LL, rec);
 	}
 	if (rc == SQLITE_OK) {
-		cJSON_AddStringToObject(rec, "outcome", "stored");
+		cJSON_AddStringToObject(rec, "outcome", OUTCOME_STORED);
 		log_set_message(rec, "%s stored", r.event);
 	} else if (spool_write(ctx->root, &r, text, n) == 0) {
 		/* Not lost: the next invocation that can write ingests it. */
 		error("hook %s: %s: event spooled", r.event, db.err ? db.err : "database unavailable");
 		log_set_level(rec, LOG_WARN);
-		cJSON_AddStringToObject(rec, "outcome", "spooled");
+		cJSON_AddStringToObject(rec, "outcome", OUTCOME_SPOOLED);
 		log_set_message(rec, "%s spooled", r.event);
 		log_set_error(rec, db.err ? db.err : "database unavailable");
 	} else {
@@ -396,7 +396,7 @@ cmd_hook(int argc, char **argv, struct ctx *ctx)
 
 		error("hook %s: %s: event lost", r.event, why);
 		log_set_level(rec, LOG_ERROR);
-		cJSON_AddStringToObject(rec, "outcome", "lost");
+		cJSON_AddStringToObject(rec, "outcome", OUTCOME_LOST);
 		log_set_message(rec, "%s lost", r.event);
 		log_set_error(rec, why);
 		free(why);
