@@ -108,6 +108,10 @@ int db_step(struct db *db, sqlite3_stmt *st);
 int db_run(struct db *db, sqlite3_stmt *st);
 void db_reset(sqlite3_stmt *st);
 int db_schema_version(void);
+#define DB_RO_IMMUTABLE 1  /* db_open_readonly: the file alone, no locks, no side files */
+#define DB_RO_SHM 2        /* db_open_readonly: reads an existing -shm, never writes it */
+int db_open_readonly(sqlite3 **h, const char *path, unsigned flags, int busy_ms,
+    char **err);
 
 /* hook.c: what one hook invocation received, and the event dispatch */
 struct receipt {

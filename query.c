@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "clankers.h"
@@ -720,13 +719,14 @@ query_hint(struct query *q, const char *msg, const char *sql)
 }
 
 /*
- * Reports SQLite's error after rc: the message, with a hint at the tables
- * and columns, or at the file when the file is what failed.
+ * Reports SQLite's error rc, what: the message, with a hint at the tables
+ * and columns, or at the file when the file is what failed (with no
+ * connection: it could not be opened).
  */
 static void
-query_error(struct query *q, int rc, const char *sql)
+query_fail(struct query *q, int rc, const char *what, const char *sql)
 {
-	char *msg = clean_dup(sqlite3_errmsg(q->h));
+	char *msg = clean_dup(what);
 
 	switch (rc & 0xff) {
 	case SQLITE_READONLY:
@@ -744,52 +744,43 @@ query_error(struct query *q, int rc, const char *sql)
 	case SQLITE_CORRUPT:
 	case SQLITE_IOERR:
 	case SQLITE_PERM:
-		error("query: cannot read '%s': %s", q->path, msg);
+		error("query: cannot %s '%s': %s", q->h == NULL &&
+		    (rc & 0xff) == SQLITE_CANTOPEN ? "open" : "read", q->path, msg);
 		break;
 	default:
 		error("query: %s", msg);
-		query_hint(q, msg, sql);
+		if (q->h)
+			query_hint(q, msg, sql);
 	}
 	free(msg);
 }
 
+static void
+query_error(struct query *q, int rc, const char *sql)
+{
+	query_fail(q, rc, sqlite3_errmsg(q->h), sql);
+}
+
 /* --- the command ------------------------------------------------------------ */
 
-/* Opens the database read-only; EXIT_OK or EXIT_FAIL, reported. */
+/*
+ * Opens the database read-only (db_open_readonly), with the authorizer;
+ * EXIT_OK or EXIT_FAIL, reported.
+ */
 static int
 query_open(struct query *q)
 {
-	struct stat sb;
+	char *err = NULL;
 	int rc;
 
-	if (stat(q->path, &sb) < 0) {
-		if (errno == ENOENT)
-			error("query: no database at '%s' (nothing recorded yet?)", q->path);
-		else
-			error("query: cannot open '%s': %s", q->path, strerror(errno));
+	rc = db_open_readonly(&q->h, q->path, 0, QUERY_BUSY_MS, &err);
+	if (rc == SQLITE_NOTFOUND) {
+		error("query: no database at '%s' (nothing recorded yet?)", q->path);
 		return EXIT_FAIL;
 	}
-	rc = sqlite3_open_v2(q->path, &q->h, SQLITE_OPEN_READONLY |
-	    SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
-		int e = q->h ? sqlite3_system_errno(q->h) : 0;
-
-		error("query: cannot open '%s': %s", q->path,
-		    e ? strerror(e) : q->h ? sqlite3_errmsg(q->h) : sqlite3_errstr(rc));
-		return EXIT_FAIL;
-	}
-	sqlite3_extended_result_codes(q->h, 1);
-	/* Readers never wait in WAL mode; a rollback journal's writer may. */
-	sqlite3_busy_timeout(q->h, QUERY_BUSY_MS);
-	sqlite3_db_config(q->h, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
-	sqlite3_db_config(q->h, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
-#ifdef SQLITE_DBCONFIG_TRUSTED_SCHEMA
-	/* A view of a database from elsewhere runs no function with side effects. */
-	sqlite3_db_config(q->h, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
-#endif
-	/* A second guard, for the temp schema too, which READONLY leaves writable. */
-	if ((rc = sqlite3_exec(q->h, "PRAGMA query_only=1", NULL, NULL, NULL)) != SQLITE_OK) {
-		query_error(q, rc, "");
+		query_fail(q, rc, err, "");
+		free(err);
 		return EXIT_FAIL;
 	}
 	sqlite3_set_authorizer(q->h, query_auth, q);
