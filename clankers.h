@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include <cjson/cJSON.h>
@@ -65,6 +66,31 @@ int mkdir_p(const char *path, mode_t mode);
 char *path_join(const char *dir, const char *name);  /* owned result */
 int64_t days_from_civil(int64_t y, int m, int d);
 char *sh_quote(const char *s, int always);
+
+/* table.c: aligned tables, CSV, TSV and JSON strings; one display-width rule */
+struct table_cell {
+	char *s;            /* owned; fit for a terminal; NULL in a rule */
+	size_t width;       /* display columns */
+	const char *color;  /* borrowed escape sequence, or NULL */
+	int rule;           /* a line of dashes, not text */
+};
+struct table {
+	int ncol;
+	size_t *width;             /* owned; per column, its widest cell */
+	unsigned char *right;      /* owned; per column, set by the caller: aligned right */
+	struct table_cell *cells;  /* owned; row after row, the header first */
+	size_t ncell, cap;
+};
+char *table_fit(const char *s, size_t n, size_t max, int keep_end, size_t *width);
+void table_init(struct table *t, int ncol);
+void table_add(struct table *t, const char *s, size_t n, size_t max, int keep_end,
+    const char *color);
+void table_rule(struct table *t);
+void table_print(struct table *t, const char *head_style, FILE *out);
+void table_release(struct table *t);
+void table_csv_field(const char *s, size_t n, int null, FILE *out);
+void table_tsv_field(const char *s, size_t n, FILE *out);
+void table_json_string(const char *s, size_t n, FILE *out);
 
 /* log.c */
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
