@@ -34,8 +34,8 @@ PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm -pthread
 
 LIBOBJS = util.o log.o db.o hook.o spool.o claude.o project.o jscan.o transcript.o price.o \
 	query.o install.o report.o doctor.o
-# what query and report share
-LIBOBJS += table.o
+# report's parts, and what query and report share (table.c, fmt.c, map.c)
+LIBOBJS += section.o audit.o usage.o tools.o logread.o table.o fmt.o map.o
 OBJS = clankers.o $(LIBOBJS)
 
 all: clankers

@@ -307,8 +307,8 @@ replayed
 q "update sessions set title = 'first line' || char(10) || 'then' || char(9) || 'more ' || printf('%.60c', 'x');
 	update tools set file_path = '/a/long/path/' || printf('%.60c', 'z') || '/end.txt' where tool_name = 'Write'"
 tbl --by session --section usage,files
-is "table: a title's line break and tab as spaces, cut at 48 columns" \
-	"first line then more xxxxxxxxxxxxxxxxxxxxxxxxxx…" \
+is "table: a title's line break and tab escaped (as query shows them), cut at 48 columns" \
+	'first line\nthen\tmore xxxxxxxxxxxxxxxxxxxxxxxx…' \
 	"$(awk '/^a125bd5f/' "$OUT" | cut -c11- | sed 's/  .*//')"
 is "table: a long path keeps its end, 48 columns in all" "…$(printf '%039d' 0 | tr 0 z)/end.txt" \
 	"$(awk '/end\.txt/ { print $1 }' "$OUT")"
