@@ -66,3 +66,18 @@ agent_at(size_t i)
 {
 	return i < sizeof agents / sizeof *agents ? &agents[i] : NULL;
 }
+
+/* 1 when an agent lists tool among its tools that change a file. */
+int
+agent_edit_tool(const char *tool)
+{
+	const struct agent *a;
+	const char *const *t;
+	size_t i;
+
+	for (i = 0; (a = agent_at(i)) != NULL; i++)
+		for (t = a->edit_tools; t && *t; t++)
+			if (strcmp(*t, tool) == 0)
+				return 1;
+	return 0;
+}

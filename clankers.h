@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include <cjson/cJSON.h>
@@ -69,6 +70,70 @@ char *sh_quote(const char *s, int always);
 int str_in(const char *s, const char *const *list, size_t n);
 #define NELEM(a) (sizeof (a) / sizeof *(a))
 
+/* map.c: the general containers */
+struct strmap {  /* string -> int; all zero is an empty map */
+	char **keys;      /* owned array; slot order, NULL for a free slot; keys in the arena */
+	int *vals;        /* owned; the value given, per slot */
+	uint64_t *hashes; /* owned; each key's hash, per slot: a probe compares bytes only on a match */
+	size_t cap, n;    /* cap a power of two, or 0; n keys */
+	char *arena;      /* owned: the newest block of keys, which starts with the one before */
+	char *free_at;    /* where the next key goes in it */
+	size_t left;      /* bytes free there */
+};
+int strmap_get(const struct strmap *m, const char *k, size_t n);
+int strmap_put(struct strmap *m, const char *k, size_t n, int v);
+void strmap_release(struct strmap *m);
+
+struct idmap {  /* 16-byte id -> the order it was added in; all zero is empty */
+	unsigned char (*ids)[16];  /* owned; in the order added */
+	size_t n, cap;
+	uint32_t *slots;  /* owned; index + 1 into ids, 0 for a free slot */
+	size_t nslots;
+};
+int idmap_get(const struct idmap *m, const unsigned char id[16]);
+int idmap_add(struct idmap *m, const unsigned char id[16]);
+void idmap_release(struct idmap *m);
+
+struct series {  /* a growing list of int64, for percentiles */
+	int64_t *v;  /* owned */
+	size_t n, cap;
+};
+void series_add(struct series *s, int64_t v);
+void series_sort(struct series *s);
+int64_t series_pct(const struct series *s, int p);
+
+/* fmt.c: numbers, money and times for people */
+int fmt_when(const char *s, int until, int64_t now, int64_t *out);  /* 0, or -1 */
+void fmt_thousands(int64_t v, char out[32]);
+void fmt_dollars(double v, char out[40]);
+cJSON *fmt_json_time(int64_t ms);
+void fmt_day(int64_t days, char out[32]);  /* days since the epoch -> YYYY-MM-DD */
+
+/* table.c: aligned tables, CSV, TSV and JSON strings; one display-width rule */
+struct table_cell {
+	char *s;            /* owned; fit for a terminal; NULL in a rule */
+	size_t width;       /* display columns */
+	const char *color;  /* borrowed escape sequence, or NULL */
+	int rule;           /* a line of dashes, not text */
+};
+struct table {
+	int ncol;
+	size_t *width;             /* owned; per column, its widest cell */
+	unsigned char *right;      /* owned; per column, set by the caller: aligned right */
+	struct table_cell *cells;  /* owned; row after row, the header first */
+	size_t ncell, cap;
+};
+char *table_fit(const char *s, size_t n, size_t max, int keep_end, size_t *width);
+void table_init(struct table *t, int ncol);
+void table_add(struct table *t, const char *s, size_t n, size_t max, int keep_end,
+    const char *color);
+void table_rule(struct table *t);
+void table_print(struct table *t, const char *head_style, FILE *out);
+void table_release(struct table *t);
+void table_csv_field(const char *s, size_t n, int null, FILE *out);
+void table_tsv_field(const char *s, size_t n, FILE *out);
+void table_json_string(const char *s, size_t n, FILE *out);
+
 /* log.c */
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 void log_open(const char *dir);
@@ -81,6 +146,7 @@ void log_set_level(cJSON *rec, enum log_level level);
 void log_set_message(cJSON *rec, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void log_set_error(cJSON *rec, const char *msg);
+int log_file_date(const char *name, char date[11]);  /* clankers-YYYY-MM-DD.jsonl: 1 */
 
 /* db.c */
 #define DB_CACHE 64
@@ -113,6 +179,10 @@ int db_step(struct db *db, sqlite3_stmt *st);
 int db_run(struct db *db, sqlite3_stmt *st);
 void db_reset(sqlite3_stmt *st);
 int db_schema_version(void);
+#define DB_RO_IMMUTABLE 1  /* db_open_readonly: the file alone, no locks, no side files */
+#define DB_RO_SHM 2        /* db_open_readonly: reads an existing -shm, never writes it */
+int db_open_readonly(sqlite3 **h, const char *path, unsigned flags, int busy_ms,
+    char **err);
 
 /* payload.c: reading what an agent sent, for every mapper */
 struct payload {
@@ -421,6 +491,7 @@ struct agent {
 };
 const struct agent *agent_find(const char *name);  /* NULL when unknown */
 const struct agent *agent_at(size_t i);            /* NULL past the last */
+int agent_edit_tool(const char *tool);
 
 /* event.c */
 void receipt_init(struct receipt *r, const struct agent *a, const char *event);
@@ -451,8 +522,147 @@ int cmd_doctor(int argc, char **argv, struct ctx *ctx);
 /* query.c */
 int cmd_query(int argc, char **argv, struct ctx *ctx);
 
-/* report.c */
+/* report.c: the command; section.c: what the report's sections share */
 int cmd_report(int argc, char **argv, struct ctx *ctx);
+
+enum by { BY_DAY, BY_MODEL, BY_PROJECT, BY_SESSION };  /* usage rows */
+enum report_fmt { OUT_TABLE, OUT_JSON, OUT_CSV };
+#define NSECTIONS 8   /* tables gaps log usage tools mcp files overhead */
+#define GAP_ITEMS 10  /* ids listed per gap; the count covers all */
+struct report {
+	sqlite3 *h;               /* owned */
+	sqlite3 *h2;              /* owned, or NULL: at h's snapshot, for the tool pass's thread */
+	struct ctx *ctx;          /* borrowed */
+	enum by by;
+	enum report_fmt fmt;
+	int color;
+	long limit;               /* rows of usage by project or session; 0: all */
+	int64_t since, until;     /* ms, [since, until); INT64_MIN/MAX when open */
+	const char *since_arg, *until_arg;  /* borrowed: argv */
+	const char *source;       /* borrowed: argv, or NULL */
+	char *project;            /* owned, or NULL; a folder without its trailing / */
+	char *session;            /* owned; the full id --session named */
+	unsigned sections;        /* bit per section_name() */
+	int64_t now;
+	cJSON *out;               /* owned; the report */
+	struct logscan *log;      /* owned */
+};
+
+/*
+ * The sessions filter, for a query that has sessions as s. The SQL is
+ * built from these constant pieces only; values are bound (section_prepare).
+ */
+#define SESSION_FILTER \
+	"(:source IS NULL OR s.source = :source) AND " \
+	"(:project IS NULL OR s.project_name = :project OR s.project_path = :project " \
+	"  OR substr(s.project_path, 1, length(:project) + 1) = :project || '/') AND " \
+	"(:session IS NULL OR s.id = :session)"
+
+const char *section_name(size_t i);  /* NULL past the last */
+int section_wanted(const struct report *r, const char *section);
+int section_open(struct report *r, int second);
+sqlite3_stmt *section_prepare(struct report *r, const char *sql);
+int section_done(struct report *r, sqlite3_stmt *st, int rc);
+int section_filtered(const struct report *r);
+int section_session(struct report *r, const char *arg);
+cJSON *section_json_col(sqlite3_stmt *st, int i);
+void section_add_int(cJSON *o, const char *key, int64_t v);
+int64_t section_get_int(const cJSON *o, const char *key);
+void section_percentiles(cJSON *o, struct series *s, double unit);
+struct ranked {
+	const char *name;  /* borrowed */
+	int64_t calls;
+	int i;
+};
+int section_cmp_ranked(const void *a, const void *b);
+struct ranked *section_ranked(const struct strmap *m,
+    const int64_t *(*calls)(const void *, int), const void *arr);
+
+/* logread.c: the JSONL logs of a period, read back */
+enum inv_outcome { INV_NONE, INV_STORED, INV_SPOOLED, INV_LOST, INV_REJECTED };
+struct invocation {  /* one hook invocation's log line */
+	int64_t time;
+	int event;             /* index into logscan.events */
+	int session;           /* index into logscan.sessions, -1 when none */
+	unsigned char outcome; /* enum inv_outcome */
+	unsigned char in_db;   /* a hook_events row has its id */
+};
+struct logmsg {  /* a warn or error message of the logs, counted */
+	char *level, *component, *message, *error;  /* owned */
+	int64_t count, last;
+};
+struct logscan {
+	int files;
+	int64_t lines, bad, warns, errors;
+	int64_t first, last;        /* times of the first and last line read */
+	int write_errors, transcript_errors;  /* error lines, by what they write */
+	struct idmap ids;           /* invocation id (logread_key) -> index into inv */
+	struct invocation *inv;     /* owned */
+	size_t ninv, capinv;
+	struct strmap event_ids;    /* event name -> index in events */
+	char **events;              /* owned, each owned */
+	struct series *durations;   /* owned; per event, duration_us */
+	size_t nevents;
+	struct strmap sessions;     /* session id of a hook line -> index */
+	struct strmap msg_ids;      /* level\tcomponent\tmessage\terror -> index */
+	struct logmsg *msgs;        /* owned */
+	size_t nmsgs;
+};
+struct logscan *logread_scan(const char *who, const char *dir, int64_t since,
+    int64_t until, const char *session);
+void logread_free(struct logscan *ls);
+void logread_key(const char *s, size_t n, unsigned char out[16]);
+struct invocation *logread_find(const struct logscan *ls, const unsigned char id[16]);
+
+/* audit.c: the report's tables, gaps, log and overhead sections */
+int audit_tables(struct report *r);
+int audit_gaps(struct report *r);
+void audit_log(struct report *r);
+void audit_overhead(struct report *r);
+
+/* usage.c: the report's usage section */
+struct usage {
+	struct strmap keys;       /* group key -> index into g (by session: none, see sid_group) */
+	struct group *g;          /* owned */
+	size_t ng, capg;
+	struct strmap sids;       /* session id -> index */
+	int *sid_group;           /* owned; by project or session: the group of each session, or -1 */
+	size_t nsids, capsids;
+	int single;               /* by project or session: each session is in one group */
+	uint64_t *pairs;          /* owned; (group + 1) << 32 | sid + 1, open addressing */
+	size_t npairs, cappairs;
+	unsigned char *seen;      /* owned; per sid: counted in the total */
+	int64_t total_sessions;
+	int preloaded;            /* sids holds exactly the sessions the filter lets in */
+	/* Rows come in session order and mostly one day at a time: the last answers. */
+	struct buf last_sid;
+	int last_s;               /* its index */
+	int64_t *days;            /* owned; open addressing, day -> its group in day_g */
+	int *day_g;               /* owned; -1: a free slot */
+	size_t ndays, capdays;
+};
+const char *usage_by_name(size_t by);  /* NULL past the last */
+void usage_init(struct usage *u, enum by by);
+void usage_view(struct usage *view, const struct usage *u);
+void usage_view_release(struct usage *view);
+int usage_preload(struct report *r, struct usage *u);
+int usage_sid(struct usage *u, const char *sid, size_t n);
+void usage_tool(struct report *r, struct usage *u, int sid, int64_t t);
+int usage_days(struct report *r, struct usage *u);
+int usage_messages(struct report *r, struct usage *u);
+int usage_section(struct report *r, struct usage *u);
+void usage_release(struct usage *u);
+
+/* tools.c: the report's tools, mcp and files sections */
+struct toolstats {
+	struct strmap tools, servers, files;  /* name -> index into ts, ss, fs */
+	struct toolstat *ts, *ss;  /* owned; per tool, per MCP server */
+	struct filestat *fs;       /* owned; per file path */
+	size_t nts, nss, nfs;
+};
+int tools_scan(struct report *r, struct usage *u, struct toolstats *x, int count_usage);
+void tools_sections(struct report *r, struct toolstats *x);
+void tools_release(struct toolstats *x);
 
 /* install.c */
 int cmd_install(int argc, char **argv, struct ctx *ctx);

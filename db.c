@@ -3,15 +3,18 @@
  * synchronous=NORMAL and foreign keys; brings the schema forward from the
  * embedded schema.sql; wraps each event in BEGIN IMMEDIATE with a bounded,
  * jittered retry; keeps prepared statements for the life of the handle.
- * It knows nothing about agents: callers bring the SQL.
+ * It knows nothing about agents: callers bring the SQL. The commands that
+ * only read open it through db_open_readonly, the one read-only open.
  *
  * Every function that fails leaves a message in db->err (with the SQL it
  * was running) and returns the SQLite result code; none of them exits.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -456,4 +459,93 @@ db_reset(sqlite3_stmt *st)
 {
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
+}
+
+/*
+ * A URI for path (its bytes that mean something in a URI escaped) with
+ * query; owned. A path that starts with // would read as an authority.
+ */
+static char *
+db_uri(const char *path, const char *query)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	struct buf b = {0};
+	const unsigned char *p;
+
+	buf_add(&b, "file:", 5);
+	if (path[0] == '/' && path[1] == '/')
+		buf_add(&b, "//localhost", 11);
+	for (p = (const unsigned char *)path; *p; p++) {
+		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789/._~-", *p)) {
+			buf_add(&b, p, 1);
+		} else {
+			char e[3] = { '%', hex[*p >> 4], hex[*p & 15] };
+
+			buf_add(&b, e, 3);
+		}
+	}
+	buf_add(&b, "?", 1);
+	buf_add(&b, query, strlen(query));
+	return b.data;
+}
+
+/*
+ * Opens the database at path read-only, for the commands that only read
+ * (report, query, doctor): SQLITE_OPEN_READONLY and PRAGMA query_only (a
+ * second guard, for the temp schema too, which READONLY leaves writable),
+ * no extension loading, the defensive flag, a schema whose views and
+ * triggers run no function with side effects, extended result codes, and
+ * busy_ms of waiting for a writer. It never creates the file. Of flags,
+ * DB_RO_IMMUTABLE reads the file alone (no locks, no -wal or -shm read or
+ * made) and DB_RO_SHM reads an existing -shm without writing to it; with
+ * neither, SQLite reads as usual (a database in WAL mode may get its -wal
+ * and -shm files made, and read marks written into the -shm).
+ *
+ * Returns SQLITE_OK with *h open; SQLITE_NOTFOUND when there is no file at
+ * path; else SQLite's (extended) code and, in *err, an owned message (the
+ * system's reason when there is one). On an error *h is NULL. Nothing is
+ * reported: each command words its own message.
+ */
+int
+db_open_readonly(sqlite3 **h, const char *path, unsigned flags, int busy_ms, char **err)
+{
+	struct stat sb;
+	char *uri = NULL;
+	int rc, e;
+
+	*h = NULL;
+	*err = NULL;
+	if (stat(path, &sb) < 0) {
+		if (errno == ENOENT)
+			return SQLITE_NOTFOUND;
+		*err = xstrdup(strerror(errno));
+		return SQLITE_CANTOPEN;
+	}
+	if (flags & (DB_RO_IMMUTABLE | DB_RO_SHM))
+		uri = db_uri(path, flags & DB_RO_IMMUTABLE ? "immutable=1" : "readonly_shm=1");
+	rc = sqlite3_open_v2(uri ? uri : path, h, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX |
+	    (uri ? SQLITE_OPEN_URI : 0), NULL);
+	free(uri);
+	if (rc != SQLITE_OK) {
+		e = *h ? sqlite3_system_errno(*h) : 0;
+		*err = xstrdup(e ? strerror(e) : *h ? sqlite3_errmsg(*h) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_extended_result_codes(*h, 1);
+	/* Readers never wait in WAL mode; a rollback journal's writer may. */
+	sqlite3_busy_timeout(*h, busy_ms);
+	sqlite3_db_config(*h, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
+	sqlite3_db_config(*h, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+#ifdef SQLITE_DBCONFIG_TRUSTED_SCHEMA
+	/* A view of a database from elsewhere runs no function with side effects. */
+	sqlite3_db_config(*h, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+#endif
+	if ((rc = sqlite3_exec(*h, "PRAGMA query_only=1", NULL, NULL, NULL)) == SQLITE_OK)
+		return SQLITE_OK;
+	*err = xstrdup(sqlite3_errmsg(*h));
+fail:
+	sqlite3_close(*h);
+	*h = NULL;
+	return rc;
 }

@@ -136,35 +136,6 @@ stamp_same(const struct stamp *a, const struct stamp *b)
 	    a->mtime_ns == b->mtime_ns;
 }
 
-/*
- * A URI for path (its bytes that mean something in a URI escaped) with
- * query; owned. A path that starts with // would read as an authority.
- */
-static char *
-db_uri(const char *path, const char *query)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	struct buf b = {0};
-	const unsigned char *p;
-
-	buf_add(&b, "file:", 5);
-	if (path[0] == '/' && path[1] == '/')
-		buf_add(&b, "//localhost", 11);
-	for (p = (const unsigned char *)path; *p; p++) {
-		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		    "0123456789/._~-", *p)) {
-			buf_add(&b, p, 1);
-		} else {
-			char e[3] = { '%', hex[*p >> 4], hex[*p & 15] };
-
-			buf_add(&b, e, 3);
-		}
-	}
-	buf_add(&b, "?", 1);
-	buf_add(&b, query, strlen(query));
-	return b.data;
-}
-
 /* Runs a read-only pragma; each row's first column goes to row(). */
 static int
 db_pragma(sqlite3 *h, const char *sql, struct dbfacts *f,
@@ -218,18 +189,13 @@ db_read(const char *path, struct dbfacts *f)
 	char *wal = xasprintf("%s-wal", path), *shm = xasprintf("%s-shm", path);
 	int shared = access(wal, F_OK) == 0 && access(shm, F_OK) == 0, rc;
 	sqlite3 *h = NULL;
-	char *uri;
+	char *err = NULL;
 
 	free(wal);
 	free(shm);
 again:
-	uri = db_uri(path, shared ? "readonly_shm=1" : "immutable=1");
-	rc = sqlite3_open_v2(uri, &h, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
-	    SQLITE_OPEN_NOMUTEX, NULL);
-	free(uri);
+	rc = db_open_readonly(&h, path, shared ? DB_RO_SHM : DB_RO_IMMUTABLE, DB_BUSY_MS, &err);
 	if (rc == SQLITE_OK) {
-		sqlite3_extended_result_codes(h, 1);
-		sqlite3_busy_timeout(h, DB_BUSY_MS);
 		f->version = 0;
 		f->nproblems = 0;
 		free(f->problem);
@@ -242,12 +208,17 @@ again:
 		/* A -shm we may not read, or one left unusable: the file alone. */
 		sqlite3_close(h);
 		h = NULL;
+		free(err);
+		err = NULL;
 		shared = 0;
 		goto again;
 	}
 	f->rc = rc;
 	if (rc != SQLITE_OK)
-		f->err = xstrdup(h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
+		f->err = err ? err : xstrdup(h ? sqlite3_errmsg(h) : rc == SQLITE_NOTFOUND ?
+		    strerror(ENOENT) : sqlite3_errstr(rc));
+	else
+		free(err);
 	sqlite3_close(h);
 }
 
@@ -468,8 +439,9 @@ out:
 static int
 is_log_name(const char *n)
 {
-	return strlen(n) == strlen("clankers-YYYY-MM-DD.jsonl") &&
-	    strncmp(n, "clankers-", 9) == 0 && strcmp(n + 19, ".jsonl") == 0;
+	char date[11];
+
+	return log_file_date(n, date);
 }
 
 /* The log files' owner and mode: how many there are, or -1 after a FAIL. */

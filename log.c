@@ -60,11 +60,37 @@ log_close(void)
 	lg.dir = NULL;
 }
 
-/* Removes clankers-YYYY-MM-DD.jsonl files dated more than LOG_KEEP_DAYS ago. */
+/* A log file's name: LOG_PREFIX, its UTC date YYYY-MM-DD, LOG_SUFFIX. */
+#define LOG_PREFIX "clankers-"
+#define LOG_SUFFIX ".jsonl"
+
+/*
+ * Is name the name of a log file, clankers-YYYY-MM-DD.jsonl? Returns 1
+ * with its date in date (YYYY-MM-DD), else 0. The one place that knows the
+ * pattern, for whoever lists the log folder (the sweep, report, doctor).
+ */
+int
+log_file_date(const char *name, char date[11])
+{
+	size_t np = strlen(LOG_PREFIX), i;
+
+	if (strlen(name) != np + 10 + strlen(LOG_SUFFIX) ||
+	    strncmp(name, LOG_PREFIX, np) != 0 || strcmp(name + np + 10, LOG_SUFFIX) != 0)
+		return 0;
+	for (i = 0; i < 10; i++)
+		if (i == 4 || i == 7 ? name[np + i] != '-' :
+		    name[np + i] < '0' || name[np + i] > '9')
+			return 0;
+	memcpy(date, name + np, 10);
+	date[10] = '\0';
+	return 1;
+}
+
+/* Removes the log files dated more than LOG_KEEP_DAYS ago. */
 static void
 log_sweep(int64_t now)
 {
-	char cutoff[11];
+	char cutoff[11], date[11];
 	struct dirent *de;
 	DIR *d;
 
@@ -74,12 +100,10 @@ log_sweep(int64_t now)
 	while ((de = readdir(d)) != NULL) {
 		const char *n = de->d_name;
 
-		if (strlen(n) != strlen("clankers-YYYY-MM-DD.jsonl") ||
-		    strncmp(n, "clankers-", 9) != 0 ||
-		    strcmp(n + 19, ".jsonl") != 0)
+		if (!log_file_date(n, date))
 			continue;
 		/* ISO dates compare as strings. */
-		if (strncmp(n + 9, cutoff, 10) < 0) {
+		if (strcmp(date, cutoff) < 0) {
 			char *p = path_join(lg.dir, n);
 
 			unlink(p);
@@ -104,7 +128,7 @@ log_fd(int64_t now)
 	lg.fd = -1;
 	if (lg.dir == NULL || mkdir_p(lg.dir, 0700) < 0)
 		return -1;
-	snprintf(name, sizeof name, "clankers-%s.jsonl", date);
+	snprintf(name, sizeof name, LOG_PREFIX "%s" LOG_SUFFIX, date);
 	path = path_join(lg.dir, name);
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd >= 0)

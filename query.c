@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "clankers.h"
@@ -48,14 +47,6 @@ struct query {
 struct column {
 	char *name;             /* owned; valid UTF-8 */
 	char *key;              /* owned; JSON key: name, made unique */
-	int numeric;            /* table: every non-NULL value is a number */
-	size_t width;           /* table: display columns */
-};
-
-/* One table cell, ready to print. */
-struct cell {
-	char *s;                /* owned; NULL for SQL NULL */
-	size_t width;
 };
 
 static void
@@ -191,42 +182,6 @@ clean_dup(const char *s)
 
 /* --- JSON ---------------------------------------------------------------- */
 
-/* Writes s[0..n), valid UTF-8, as a JSON string. */
-static void
-json_string(const char *s, size_t n, FILE *out)
-{
-	size_t i, run = 0;
-
-	putc('"', out);
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		const char *esc = NULL;
-		char u[8];
-
-		switch (c) {
-		case '"': esc = "\\\""; break;
-		case '\\': esc = "\\\\"; break;
-		case '\n': esc = "\\n"; break;
-		case '\r': esc = "\\r"; break;
-		case '\t': esc = "\\t"; break;
-		case '\b': esc = "\\b"; break;
-		case '\f': esc = "\\f"; break;
-		default:
-			if (c < 0x20) {
-				snprintf(u, sizeof u, "\\u%04x", c);
-				esc = u;
-			}
-		}
-		if (esc == NULL)
-			continue;
-		fwrite(s + run, 1, i - run, out);
-		fputs(esc, out);
-		run = i + 1;
-	}
-	fwrite(s + run, 1, n - run, out);
-	putc('"', out);
-}
-
 /* Writes the current row as one compact JSON object. */
 static void
 json_row(sqlite3_stmt *st, const struct column *cols, int ncol, struct buf *b,
@@ -238,7 +193,7 @@ json_row(sqlite3_stmt *st, const struct column *cols, int ncol, struct buf *b,
 	for (i = 0; i < ncol; i++) {
 		if (i)
 			putc(',', out);
-		json_string(cols[i].key, strlen(cols[i].key), out);
+		table_json_string(cols[i].key, strlen(cols[i].key), out);
 		putc(':', out);
 		b->len = 0;
 		type = value_text(st, i, b);
@@ -248,251 +203,52 @@ json_row(sqlite3_stmt *st, const struct column *cols, int ncol, struct buf *b,
 		else if (type == SQLITE_INTEGER || type == SQLITE_FLOAT)
 			fwrite(b->data, 1, b->len, out);
 		else
-			json_string(b->data, b->len, out);
+			table_json_string(b->data, b->len, out);
 	}
 	putc('}', out);
 }
 
-/* --- CSV and tab-separated ------------------------------------------------ */
-
-/*
- * RFC 4180: quoted when it holds a comma, quote or line break, quotes
- * doubled. An empty string is "" so that it differs from NULL (nothing),
- * as PostgreSQL's CSV does.
- */
-static void
-csv_field(const char *s, size_t n, int null, FILE *out)
-{
-	size_t i;
-
-	if (null)
-		return;
-	if (n > 0 && strcspn(s, ",\"\r\n") == n) {
-		fwrite(s, 1, n, out);
-		return;
-	}
-	putc('"', out);
-	for (i = 0; i < n; i++) {
-		if (s[i] == '"')
-			putc('"', out);
-		putc(s[i], out);
-	}
-	putc('"', out);
-}
-
-/* One line per row: tab, line breaks and backslash written \t \n \r \\. */
-static void
-tsv_field(const char *s, size_t n, FILE *out)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		switch (s[i]) {
-		case '\t': fputs("\\t", out); break;
-		case '\n': fputs("\\n", out); break;
-		case '\r': fputs("\\r", out); break;
-		case '\\': fputs("\\\\", out); break;
-		default: putc(s[i], out);
-		}
-	}
-}
-
 /* --- the table -------------------------------------------------------------- */
-
-/* Display columns of a code point: 0 for combining marks, 2 for wide ones. */
-static int
-cp_width(uint32_t c)
-{
-	static const uint32_t zero[][2] = {
-		{ 0x0300, 0x036f }, { 0x1ab0, 0x1aff }, { 0x1dc0, 0x1dff },
-		{ 0x200b, 0x200f }, { 0x20d0, 0x20ff }, { 0xfe00, 0xfe0f },
-		{ 0xfe20, 0xfe2f }, { 0xe0100, 0xe01ef },
-	};
-	static const uint32_t wide[][2] = {
-		{ 0x1100, 0x115f }, { 0x2e80, 0x303e }, { 0x3041, 0x33ff },
-		{ 0x3400, 0x4dbf }, { 0x4e00, 0x9fff }, { 0xa000, 0xa4cf },
-		{ 0xac00, 0xd7a3 }, { 0xf900, 0xfaff }, { 0xfe30, 0xfe4f },
-		{ 0xff00, 0xff60 }, { 0xffe0, 0xffe6 }, { 0x1f300, 0x1f64f },
-		{ 0x1f900, 0x1f9ff }, { 0x20000, 0x3fffd },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof zero / sizeof *zero; i++)
-		if (c >= zero[i][0] && c <= zero[i][1])
-			return 0;
-	for (i = 0; i < sizeof wide / sizeof *wide; i++)
-		if (c >= wide[i][0] && c <= wide[i][1])
-			return 2;
-	return 1;
-}
-
-/*
- * Makes s[0..n), valid UTF-8, fit for a terminal cell: control characters
- * are shown as escapes (\n, \t, \x1b, \u009b: a stored escape sequence must
- * not drive the terminal), and past CELL_MAX display columns it is cut and
- * ends with an ellipsis. Returns an owned string, its width in *width.
- */
-static char *
-cell_text(const char *s, size_t n, size_t *width)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	struct buf b = {0};
-	size_t i = 0, k, w = 0, keep = 0, keep_w = 0;
-
-	buf_add(&b, "", 0);
-	while (i < n) {
-		char esc[8];
-		size_t len = 1, tw;
-		uint32_t c = u[i];
-
-		if (c >= 0xf0)
-			len = 4, c &= 0x07;
-		else if (c >= 0xe0)
-			len = 3, c &= 0x0f;
-		else if (c >= 0xc0)
-			len = 2, c &= 0x1f;
-		if (i + len > n)
-			len = n - i;
-		for (k = 1; k < len; k++)
-			c = c << 6 | (u[i + k] & 0x3f);
-		esc[0] = '\0';
-		if (c == '\n' || c == '\t' || c == '\r')
-			snprintf(esc, sizeof esc, "\\%c", c == '\n' ? 'n' : c == '\t' ? 't' : 'r');
-		else if (c < 0x20 || c == 0x7f)
-			snprintf(esc, sizeof esc, "\\x%02x", (unsigned)c);
-		else if (c >= 0x80 && c < 0xa0)
-			snprintf(esc, sizeof esc, "\\u%04x", (unsigned)c);
-		tw = *esc ? strlen(esc) : (size_t)cp_width(c);
-		if (w + tw > CELL_MAX) {
-			b.len = keep;
-			buf_add(&b, "\xe2\x80\xa6", 3);  /* … */
-			w = keep_w + 1;
-			break;
-		}
-		if (*esc)
-			buf_add(&b, esc, strlen(esc));
-		else
-			buf_add(&b, s + i, len);
-		w += tw;
-		if (w <= CELL_MAX - 1)
-			keep = b.len, keep_w = w;
-		i += len;
-	}
-	*width = w;
-	return b.data;
-}
-
-static void
-pad(struct buf *b, size_t n)
-{
-	while (n--)
-		buf_add(b, " ", 1);
-}
-
-/*
- * Prints one line of the table: cells separated by two spaces, numbers
- * right-aligned, no trailing blanks. line is scratch space.
- */
-static void
-table_line(const struct column *cols, int ncol, const struct cell *cells,
-    struct buf *line, FILE *out)
-{
-	int i;
-
-	line->len = 0;
-	for (i = 0; i < ncol; i++) {
-		const char *s = cells[i].s ? cells[i].s : "";
-		size_t gap = cols[i].width - cells[i].width;
-
-		if (i)
-			pad(line, 2);
-		if (cols[i].numeric)
-			pad(line, gap);
-		buf_add(line, s, strlen(s));
-		if (!cols[i].numeric)
-			pad(line, gap);
-	}
-	while (line->len > 0 && line->data[line->len - 1] == ' ')
-		line->len--;
-	fwrite(line->data, 1, line->len, out);
-	putc('\n', out);
-}
 
 /*
  * Reads every row (the widths need them all; each cell is at most
  * CELL_MAX columns, so that is small), then prints the header, a line of
- * dashes under each name, and the rows.
+ * dashes under each name, and the rows; a column whose values are all
+ * numbers (NULL aside) is aligned right.
  */
 static int
-table_print(sqlite3_stmt *st, struct column *cols, int ncol, FILE *out)
+query_table(sqlite3_stmt *st, struct column *cols, int ncol, FILE *out)
 {
-	struct cell *cells = NULL, *head;
+	struct table t;
 	struct buf b = {0};
-	size_t nrow = 0, cap = 0, r;
 	int i, rc, *seen_num, *seen_text;
 
 	seen_num = xmalloc(sizeof *seen_num * (size_t)ncol);
 	seen_text = xmalloc(sizeof *seen_text * (size_t)ncol);
-	head = xmalloc(sizeof *head * (size_t)ncol);
+	table_init(&t, ncol);
 	for (i = 0; i < ncol; i++) {
-		head[i].s = cell_text(cols[i].name, strlen(cols[i].name), &head[i].width);
-		cols[i].width = head[i].width;
+		table_add(&t, cols[i].name, strlen(cols[i].name), CELL_MAX, 0, NULL);
 		seen_num[i] = seen_text[i] = 0;
 	}
+	table_rule(&t);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (nrow == cap) {
-			cap = cap ? cap * 2 : 64;
-			cells = xrealloc(cells, sizeof *cells * cap * (size_t)ncol);
-		}
 		for (i = 0; i < ncol; i++) {
-			struct cell *c = &cells[nrow * (size_t)ncol + (size_t)i];
 			int type;
 
 			b.len = 0;
 			type = value_text(st, i, &b);
-			if (type == SQLITE_NULL) {
-				c->s = NULL;
-				c->width = 0;
-				continue;
-			}
 			if (type == SQLITE_INTEGER || type == SQLITE_FLOAT)
 				seen_num[i] = 1;
-			else
+			else if (type != SQLITE_NULL)
 				seen_text[i] = 1;
-			c->s = cell_text(b.data, b.len, &c->width);
-			if (c->width > cols[i].width)
-				cols[i].width = c->width;
+			table_add(&t, type == SQLITE_NULL ? NULL : b.data, b.len, CELL_MAX, 0, NULL);
 		}
-		nrow++;
 	}
 	for (i = 0; i < ncol; i++)
-		cols[i].numeric = seen_num[i] && !seen_text[i];
-	if (rc == SQLITE_DONE) {
-		struct cell *dash = xmalloc(sizeof *dash * (size_t)ncol);
-
-		for (i = 0; i < ncol; i++)
-			if (cols[i].width == 0)
-				cols[i].width = 1;  /* a dash even under an empty name */
-		table_line(cols, ncol, head, &b, out);
-		for (i = 0; i < ncol; i++) {
-			dash[i].s = xmalloc(cols[i].width + 1);
-			memset(dash[i].s, '-', cols[i].width);
-			dash[i].s[cols[i].width] = '\0';
-			dash[i].width = cols[i].width;
-		}
-		table_line(cols, ncol, dash, &b, out);
-		for (i = 0; i < ncol; i++)
-			free(dash[i].s);
-		free(dash);
-		for (r = 0; r < nrow; r++)
-			table_line(cols, ncol, cells + r * (size_t)ncol, &b, out);
-	}
-	for (r = 0; r < nrow * (size_t)ncol; r++)
-		free(cells[r].s);
-	for (i = 0; i < ncol; i++)
-		free(head[i].s);
-	free(cells);
-	free(head);
+		t.right[i] = seen_num[i] && !seen_text[i];
+	if (rc == SQLITE_DONE)
+		table_print(&t, NULL, out);
+	table_release(&t);
 	free(seen_num);
 	free(seen_text);
 	buf_release(&b);
@@ -542,7 +298,7 @@ query_print(struct query *q, sqlite3_stmt *st, FILE *out)
 	struct buf b = {0};
 
 	if (q->fmt == FMT_TABLE) {
-		rc = table_print(st, cols, ncol, out);
+		rc = query_table(st, cols, ncol, out);
 		columns_free(cols, ncol);
 		return rc;
 	}
@@ -555,9 +311,9 @@ query_print(struct query *q, sqlite3_stmt *st, FILE *out)
 			if (i)
 				putc(q->fmt == FMT_CSV ? ',' : '\t', out);
 			if (q->fmt == FMT_CSV)
-				csv_field(cols[i].name, strlen(cols[i].name), 0, out);
+				table_csv_field(cols[i].name, strlen(cols[i].name), 0, out);
 			else
-				tsv_field(cols[i].name, strlen(cols[i].name), out);
+				table_tsv_field(cols[i].name, strlen(cols[i].name), out);
 		}
 		fputs(q->fmt == FMT_CSV ? "\r\n" : "\n", out);
 	}
@@ -583,9 +339,9 @@ query_print(struct query *q, sqlite3_stmt *st, FILE *out)
 				if (i)
 					putc(q->fmt == FMT_CSV ? ',' : '\t', out);
 				if (q->fmt == FMT_CSV)
-					csv_field(b.data, b.len, type == SQLITE_NULL, out);
+					table_csv_field(b.data, b.len, type == SQLITE_NULL, out);
 				else
-					tsv_field(b.data, b.len, out);
+					table_tsv_field(b.data, b.len, out);
 			}
 			fputs(q->fmt == FMT_CSV ? "\r\n" : "\n", out);
 			break;
@@ -720,13 +476,14 @@ query_hint(struct query *q, const char *msg, const char *sql)
 }
 
 /*
- * Reports SQLite's error after rc: the message, with a hint at the tables
- * and columns, or at the file when the file is what failed.
+ * Reports SQLite's error rc, what: the message, with a hint at the tables
+ * and columns, or at the file when the file is what failed (with no
+ * connection: it could not be opened).
  */
 static void
-query_error(struct query *q, int rc, const char *sql)
+query_fail(struct query *q, int rc, const char *what, const char *sql)
 {
-	char *msg = clean_dup(sqlite3_errmsg(q->h));
+	char *msg = clean_dup(what);
 
 	switch (rc & 0xff) {
 	case SQLITE_READONLY:
@@ -744,52 +501,43 @@ query_error(struct query *q, int rc, const char *sql)
 	case SQLITE_CORRUPT:
 	case SQLITE_IOERR:
 	case SQLITE_PERM:
-		error("query: cannot read '%s': %s", q->path, msg);
+		error("query: cannot %s '%s': %s", q->h == NULL &&
+		    (rc & 0xff) == SQLITE_CANTOPEN ? "open" : "read", q->path, msg);
 		break;
 	default:
 		error("query: %s", msg);
-		query_hint(q, msg, sql);
+		if (q->h)
+			query_hint(q, msg, sql);
 	}
 	free(msg);
 }
 
+static void
+query_error(struct query *q, int rc, const char *sql)
+{
+	query_fail(q, rc, sqlite3_errmsg(q->h), sql);
+}
+
 /* --- the command ------------------------------------------------------------ */
 
-/* Opens the database read-only; EXIT_OK or EXIT_FAIL, reported. */
+/*
+ * Opens the database read-only (db_open_readonly), with the authorizer;
+ * EXIT_OK or EXIT_FAIL, reported.
+ */
 static int
 query_open(struct query *q)
 {
-	struct stat sb;
+	char *err = NULL;
 	int rc;
 
-	if (stat(q->path, &sb) < 0) {
-		if (errno == ENOENT)
-			error("query: no database at '%s' (nothing recorded yet?)", q->path);
-		else
-			error("query: cannot open '%s': %s", q->path, strerror(errno));
+	rc = db_open_readonly(&q->h, q->path, 0, QUERY_BUSY_MS, &err);
+	if (rc == SQLITE_NOTFOUND) {
+		error("query: no database at '%s' (nothing recorded yet?)", q->path);
 		return EXIT_FAIL;
 	}
-	rc = sqlite3_open_v2(q->path, &q->h, SQLITE_OPEN_READONLY |
-	    SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
-		int e = q->h ? sqlite3_system_errno(q->h) : 0;
-
-		error("query: cannot open '%s': %s", q->path,
-		    e ? strerror(e) : q->h ? sqlite3_errmsg(q->h) : sqlite3_errstr(rc));
-		return EXIT_FAIL;
-	}
-	sqlite3_extended_result_codes(q->h, 1);
-	/* Readers never wait in WAL mode; a rollback journal's writer may. */
-	sqlite3_busy_timeout(q->h, QUERY_BUSY_MS);
-	sqlite3_db_config(q->h, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
-	sqlite3_db_config(q->h, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
-#ifdef SQLITE_DBCONFIG_TRUSTED_SCHEMA
-	/* A view of a database from elsewhere runs no function with side effects. */
-	sqlite3_db_config(q->h, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
-#endif
-	/* A second guard, for the temp schema too, which READONLY leaves writable. */
-	if ((rc = sqlite3_exec(q->h, "PRAGMA query_only=1", NULL, NULL, NULL)) != SQLITE_OK) {
-		query_error(q, rc, "");
+		query_fail(q, rc, err, "");
+		free(err);
 		return EXIT_FAIL;
 	}
 	sqlite3_set_authorizer(q->h, query_auth, q);

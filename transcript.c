@@ -40,12 +40,6 @@
 #define HASH_SPAN 4096
 #define SUBAGENT_DEPTH 3
 
-/* A set of strings: the responses met in one read of one file. */
-struct idset {
-	char **v;
-	size_t n, cap;
-};
-
 struct tfile {
 	char *path;           /* owned; resolved */
 	char *agent;          /* owned; from agent-<id>.jsonl, else NULL */
@@ -59,7 +53,7 @@ struct tfile {
 	int64_t last_at;
 	char *open_msg;       /* owned; the response of the last assistant line */
 	char *prompt_id;      /* owned; the last prompt, for the turn's duration */
-	struct idset seen;
+	struct strmap seen;   /* the responses met in this read of the file */
 };
 
 /*
@@ -159,49 +153,6 @@ ensure_session(struct reader *r, int64_t at)
 	if ((rc = store_session_made(&r->store, r->sid, at)) == SQLITE_OK)
 		r->session_made = 1;
 	return rc;
-}
-
-static int
-idset_add(struct idset *s, const char *id)
-{
-	size_t i, mask;
-	uint64_t h = fnv1a(FNV_SEED, id, strlen(id));
-
-	if (s->n * 2 >= s->cap) {
-		struct idset t = { NULL, 0, s->cap ? s->cap * 2 : 256 };
-
-		t.v = xmalloc(t.cap * sizeof *t.v);
-		memset(t.v, 0, t.cap * sizeof *t.v);
-		for (i = 0; i < s->cap; i++)
-			if (s->v[i]) {
-				size_t j = fnv1a(FNV_SEED, s->v[i], strlen(s->v[i])) & (t.cap - 1);
-
-				while (t.v[j])
-					j = (j + 1) & (t.cap - 1);
-				t.v[j] = s->v[i];
-			}
-		free(s->v);
-		t.n = s->n;
-		*s = t;
-	}
-	mask = s->cap - 1;
-	for (i = h & mask; s->v[i]; i = (i + 1) & mask)
-		if (strcmp(s->v[i], id) == 0)
-			return 0;
-	s->v[i] = xstrdup(id);
-	s->n++;
-	return 1;
-}
-
-static void
-idset_clear(struct idset *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->cap; i++)
-		free(s->v[i]);
-	free(s->v);
-	memset(s, 0, sizeof *s);
 }
 
 static void
@@ -423,7 +374,7 @@ flush_response(struct reader *r, struct tfile *f)
 	m.session_id = r->sid;
 	m.text = p->text.len ? p->text.data : NULL;
 	m.text_len = p->text.len;
-	m.text_mode = p->copy ? TEXT_FILL : idset_add(&f->seen, p->id.data) ?
+	m.text_mode = p->copy ? TEXT_FILL : strmap_put(&f->seen, p->id.data, p->id.len, 0) ?
 	    TEXT_SET : TEXT_ADD;
 	m.model = p->model.len ? p->model.data : NULL;
 	m.request_id = p->req.len ? p->req.data : NULL;
@@ -1056,9 +1007,9 @@ read_turn(struct reader *r, struct tfile *f, int full, const char *main_path, in
 	    != SQLITE_OK || (rc = state_load(r, f, full)) != SQLITE_OK)
 		goto fail;
 	if (f->offset == 0)
-		idset_clear(&f->seen);
+		strmap_release(&f->seen);
 	else if (f->open_msg && f->seen.n == 0)
-		idset_add(&f->seen, f->open_msg);  /* its next line continues it */
+		strmap_put(&f->seen, f->open_msg, strlen(f->open_msg), 0);  /* its next line continues it */
 	facts_clear(r);
 	r->session_made = 0;
 	changes = sqlite3_total_changes64(r->db->h);
@@ -1221,7 +1172,7 @@ file_close(struct tfile *f)
 	free(f->agent);
 	free(f->open_msg);
 	free(f->prompt_id);
-	idset_clear(&f->seen);
+	strmap_release(&f->seen);
 }
 
 static int
