@@ -557,25 +557,34 @@ store_turn_duration(struct store *s, const char *prompt_id, int64_t ms)
 #define TOOL_OPEN "(tools.status = 'running' OR tools.not_run = 1)"
 #define TOOL_FAILED "(excluded.status = 'error' OR (tools.status = 'error'" \
 	" AND tools.not_run = 0))"
-#define TOOL_FIRST(col) " " col " = COALESCE(tools." col ", excluded." col "),"
+#define TOOL_FIRST(col) " " col " = COALESCE(tools." col ", excluded." col ")"
+/* What the call is: the first value known of each stays. */
+#define TOOL_KNOWN TOOL_FIRST("message_id") "," TOOL_FIRST("agent_id") "," \
+	TOOL_FIRST("tool_name") "," TOOL_FIRST("tool_input") "," TOOL_FIRST("file_path")
 
+/* A start with its time (a hook before the call, a running tool part). */
 static const char SQL_TOOL_START[] =
 	"INSERT INTO tools (id, session_id, message_id, source, agent_id, tool_name,"
 	" tool_input, file_path, status, started_at, created_at)"
 	" VALUES (:id, :sid, :msg, :source, :agent_id, :name, :input, :file_path,"
 	" 'running', :started, :now)"
-	" ON CONFLICT(id) DO UPDATE SET"
-	TOOL_FIRST("message_id")
-	TOOL_FIRST("agent_id")
-	TOOL_FIRST("tool_name")
-	TOOL_FIRST("tool_input")
-	TOOL_FIRST("file_path")
-	" started_at = CASE WHEN :timed = 0 THEN tools.started_at"
-	"   WHEN excluded.started_at > tools.ended_at"
+	" ON CONFLICT(id) DO UPDATE SET" TOOL_KNOWN ","
+	" started_at = CASE WHEN excluded.started_at > tools.ended_at"
 	"   THEN tools.started_at ELSE MIN(COALESCE(tools.started_at,"
 	"   excluded.started_at), excluded.started_at) END,"
-	" created_at = CASE WHEN :timed = 0 THEN tools.created_at"
-	"   ELSE MIN(tools.created_at, excluded.created_at) END";
+	" created_at = MIN(tools.created_at, excluded.created_at)";
+
+/*
+ * The agent's record of a call with no time of its own (a transcript's
+ * tool_use block): it makes the row, with the record's time, but on a row
+ * that exists it only fills what is known of the call; its times stay.
+ */
+static const char SQL_TOOL_SEEN[] =
+	"INSERT INTO tools (id, session_id, message_id, source, agent_id, tool_name,"
+	" tool_input, file_path, status, started_at, created_at)"
+	" VALUES (:id, :sid, :msg, :source, :agent_id, :name, :input, :file_path,"
+	" 'running', :now, :now)"
+	" ON CONFLICT(id) DO UPDATE SET" TOOL_KNOWN;
 
 static const char SQL_TOOL_END[] =
 	"INSERT INTO tools (id, session_id, message_id, source, agent_id, tool_name,"
@@ -585,12 +594,7 @@ static const char SQL_TOOL_END[] =
 	" VALUES (:id, :sid, :msg, :source, :agent_id, :name, :input, :file_path,"
 	" :status, :status = 'ok', :output, :output_bytes, :truncated, :error,"
 	" :interrupt, :started, :ended, :duration, :now)"
-	" ON CONFLICT(id) DO UPDATE SET"
-	TOOL_FIRST("message_id")
-	TOOL_FIRST("agent_id")
-	TOOL_FIRST("tool_name")
-	TOOL_FIRST("tool_input")
-	TOOL_FIRST("file_path")
+	" ON CONFLICT(id) DO UPDATE SET" TOOL_KNOWN ","
 	" status = CASE WHEN " TOOL_FAILED " THEN 'error' ELSE 'ok' END,"
 	" success = CASE WHEN " TOOL_FAILED " THEN 0 ELSE 1 END,"
 	" not_run = 0,"
@@ -638,7 +642,7 @@ static const char SQL_TOOL_RESULT[] =
 	" VALUES (:id, :sid, :source, :agent_id, :output, :output_bytes, :truncated,"
 	" :status, :status = 'ok', :error, :ended, :now)"
 	" ON CONFLICT(id) DO UPDATE SET"
-	TOOL_FIRST("agent_id")
+	TOOL_FIRST("agent_id") ","
 	" error_message = CASE WHEN " TOOL_OPEN
 	"   THEN excluded.error_message ELSE tools.error_message END,"
 	" success = CASE WHEN " TOOL_OPEN
@@ -688,17 +692,18 @@ bind_output(sqlite3_stmt *st, const struct store_tool *t)
 	db_bind_int(st, ":truncated", keep < t->output_len);
 }
 
+/* Binds what the kind's SQL takes of the call itself (its own fields aside). */
 static void
 bind_tool(sqlite3_stmt *st, struct store *s, const struct store_tool *t)
 {
 	db_bind_text(st, ":id", t->id);
 	db_bind_text(st, ":sid", t->session_id);
 	db_bind_text(st, ":source", s->source);
-	if (sqlite3_bind_parameter_index(st, ":agent_id"))
+	if (t->kind != TOOL_NOT_RUN)
 		db_bind_text(st, ":agent_id", t->agent_id);
-	if (sqlite3_bind_parameter_index(st, ":msg"))
+	if (t->kind == TOOL_START || t->kind == TOOL_END)
 		db_bind_text(st, ":msg", t->message_id);
-	if (sqlite3_bind_parameter_index(st, ":name")) {
+	if (t->kind != TOOL_RESULT) {
 		db_bind_text(st, ":name", t->name);
 		db_bind_text(st, ":input", t->input);
 		db_bind_text(st, ":file_path", t->file_path);
@@ -720,15 +725,14 @@ store_tool(struct store *s, const struct store_tool *t)
 	int64_t at = t->at >= 0 ? t->at : now_ms();
 	sqlite3_stmt *st;
 
-	if ((st = db_prepare(s->db, sql[t->kind])) == NULL)
+	if ((st = db_prepare(s->db, t->kind == TOOL_START && t->started_at < 0 ?
+	    SQL_TOOL_SEEN : sql[t->kind])) == NULL)
 		return SQLITE_ERROR;
 	bind_tool(st, s, t);
 	switch (t->kind) {
 	case TOOL_START:
-		/* A start with no time of its own (a transcript's tool_use)
-		 * makes the row with its time but never moves a hook's. */
-		db_bind_int(st, ":started", t->started_at >= 0 ? t->started_at : at);
-		db_bind_int(st, ":timed", t->started_at >= 0);
+		if (t->started_at >= 0)
+			db_bind_int(st, ":started", t->started_at);
 		break;
 	case TOOL_END:
 		db_bind_text(st, ":status", t->failed ? "error" : "ok");
