@@ -14,8 +14,8 @@
  *
  * Doctor says where the plugin is, whether it is ours and current, whether
  * the binary it runs is there, when it is installed twice (every event
- * then reaches clankers twice: stored once, counted twice), and what
- * turns plugins off.
+ * then reaches clankers twice: stored once, counted twice), what turns
+ * plugins off, and where OpenCode's own database is (opencode_db.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -254,6 +254,27 @@ check_plugin(struct doctor *d, const char *dir, const char *fix)
 	return found > 0;
 }
 
+/* OpenCode's own database, which import and the repair at idle read. */
+static void
+check_database(struct doctor *d)
+{
+	char *err = NULL, *path = opencode_db_path(&err);
+	struct stat st;
+
+	if (path == NULL)
+		check_say(d, CHECK_WARN, "opencode_db", err, xstrdup("set OPENCODE_DB "
+		    "to the one OpenCode uses"));
+	else if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+		check_say(d, CHECK_OK, "opencode_db", xasprintf("OpenCode's database "
+		    "%s (clankers import opencode, and the repair at idle, read it)",
+		    path), NULL);
+	else
+		check_say(d, CHECK_NOTE, "opencode_db", xasprintf("no OpenCode "
+		    "database at %s yet: OpenCode writes it at its first session; "
+		    "until then a lost event is not repaired", path), NULL);
+	free(path);
+}
+
 /*
  * The plugin where OpenCode looks (the user's config folder, the
  * project's .opencode), what it runs, and what keeps OpenCode from
@@ -291,6 +312,8 @@ opencode_doctor(struct doctor *d)
 	if (n > 0)
 		check_say(d, CHECK_NOTE, "opencode_plugin", xstrdup("`opencode --pure` "
 		    "loads no plugin: such runs are not recorded"), NULL);
+	if (n > 0 || configured)
+		check_database(d);
 	if (n > 0 && off && *off)
 		check_say(d, CHECK_NOTE, "opencode_plugin", xstrdup(
 		    "OPENCODE_DISABLE_DEFAULT_PLUGINS is set: it turns off OpenCode's "

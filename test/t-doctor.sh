@@ -310,6 +310,22 @@ is "OpenCode plugin installed: ok, and what it runs" \
 	"0|ok    OpenCode plugin '$HOME/.config/opencode/plugin/clankers.js'" \
 	"$RC|$(grep "^ok    OpenCode plugin" "$OUT")"
 ok "... the binary it runs is checked" grep -q "^ok    hook binary $(cd "$(dirname "$CLANKERS")" && pwd -P)/clankers" "$OUT"
+is "... and no OpenCode database yet: a note" \
+	"note  no OpenCode database at $HOME/.local/share/opencode/opencode.db yet: OpenCode writes it at its first session; until then a lost event is not repaired" \
+	"$(grep '^note  no OpenCode database' "$OUT")"
+mkdir -p "$HOME/.local/share/opencode"
+sqlite3 "$HOME/.local/share/opencode/opencode.db" 'create table t (x)'
+run doctor
+is "... OpenCode's database found: ok" \
+	"ok    OpenCode's database $HOME/.local/share/opencode/opencode.db (clankers import opencode, and the repair at idle, read it)" \
+	"$(grep "^ok    OpenCode's database" "$OUT")"
+sqlite3 "$HOME/.local/share/opencode/opencode-beta.db" 'create table t (x)'
+rm "$HOME/.local/share/opencode/opencode.db"
+sqlite3 "$HOME/.local/share/opencode/opencode-dev.db" 'create table t (x)'
+run doctor
+ok "... two channel databases and no opencode.db: a warning, set OPENCODE_DB" \
+	grep -q "fix: set OPENCODE_DB" "$OUT"
+rm -r "$HOME/.local/share/opencode"
 run install opencode --project
 run doctor
 ok "installed for the user and the project: a warning (each event twice)" \
