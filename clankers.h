@@ -191,7 +191,7 @@ struct payload {
 	int warned;   /* a field had the wrong type (named in log's bad_fields) */
 };
 cJSON *payload_parse(char *data, size_t n, const char **err);
-/* The getters read obj's field (obj NULL: the root); wrong types read as absent. */
+/* The getters read obj's field (obj NULL: none); wrong types read as absent. */
 const char *payload_str(struct payload *p, const cJSON *obj, const char *name);
 int payload_num(struct payload *p, const cJSON *obj, const char *name, int64_t *out);
 int payload_real(struct payload *p, const cJSON *obj, const char *name, double *out);

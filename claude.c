@@ -64,9 +64,9 @@ claude_identify(struct event *ev)
 	if (!cJSON_IsString(v) || v->valuestring[0] == '\0')
 		return v ? "session_id is not a non-empty string" : "no session_id";
 	ev->session_id = v->valuestring;
-	ev->call_id = payload_str(&ev->p, NULL, "tool_use_id");
-	ev->agent_id = payload_str(&ev->p, NULL, "agent_id");
-	ev->prompt_id = payload_str(&ev->p, NULL, "prompt_id");
+	ev->call_id = payload_str(&ev->p, ev->p.root, "tool_use_id");
+	ev->agent_id = payload_str(&ev->p, ev->p.root, "agent_id");
+	ev->prompt_id = payload_str(&ev->p, ev->p.root, "prompt_id");
 	return NULL;
 }
 
@@ -123,21 +123,21 @@ on_any(struct event *ev)
 
 	x.id = ev->session_id;
 	x.first_at = x.last_at = ev->r->received_at;
-	x.cwd = payload_str(p, NULL, "cwd");
+	x.cwd = payload_str(p, p->root, "cwd");
 	x.project_dir = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
 	    ev->r->context, "project_dir"));
-	x.model = payload_str(p, NULL, "model");
-	x.permission_mode = payload_str(p, NULL, "permission_mode");
-	x.transcript_path = payload_str(p, NULL, "transcript_path");
+	x.model = payload_str(p, p->root, "model");
+	x.permission_mode = payload_str(p, p->root, "permission_mode");
+	x.transcript_path = payload_str(p, p->root, "transcript_path");
 	x.event = event;
 	if (strcmp(event, "SessionStart") == 0) {
-		x.start_source = payload_str(p, NULL, "source");
+		x.start_source = payload_str(p, p->root, "source");
 		/* On other events agent_type names a subagent, not the session. */
-		x.agent_type = payload_str(p, NULL, "agent_type");
+		x.agent_type = payload_str(p, p->root, "agent_type");
 	}
 	if ((rc = store_session(&ev->store, &x)) != SQLITE_OK)
 		return rc;
-	if ((client_title = payload_str(p, NULL, "session_title")) != NULL) {
+	if ((client_title = payload_str(p, p->root, "session_title")) != NULL) {
 		size_t n = utf8_cut(client_title, strlen(client_title), sizeof title - 1);
 
 		memcpy(title, client_title, n);
@@ -146,7 +146,7 @@ on_any(struct event *ev)
 		    ev->r->received_at);
 	}
 	if (strcmp(event, "UserPromptSubmit") == 0 &&
-	    (prompt = payload_str(p, NULL, "prompt")) != NULL &&
+	    (prompt = payload_str(p, p->root, "prompt")) != NULL &&
 	    store_prompt_title(prompt, title, sizeof title) > 0)
 		return store_title(&ev->store, ev->session_id, title, "prompt",
 		    ev->r->received_at);
@@ -162,7 +162,7 @@ on_session_start(struct event *ev)
 static int
 on_session_end(struct event *ev)
 {
-	const char *reason = payload_str(&ev->p, NULL, "reason");
+	const char *reason = payload_str(&ev->p, ev->p.root, "reason");
 	int rc = store_session_end(&ev->store, ev->session_id, ev->r->received_at,
 	    reason);
 
@@ -216,7 +216,7 @@ tool_error(struct event *ev, int failed, int denied)
 	const char *why;
 
 	if (denied) {
-		why = payload_str(&ev->p, NULL, "reason");
+		why = payload_str(&ev->p, ev->p.root, "reason");
 		return xasprintf("permission denied%s%s", why ? ": " : "",
 		    why ? why : "");
 	}
@@ -238,7 +238,7 @@ on_tool(struct event *ev)
 	char *input_text = payload_text(input), *id, *output = NULL, *errmsg = NULL;
 	int rc;
 
-	t.name = payload_str(p, NULL, "tool_name");
+	t.name = payload_str(p, p->root, "tool_name");
 	t.id = id = tool_id(ev, t.name, input_text);
 	cJSON_AddStringToObject(p->log, "tool_use_id", id);
 	if (t.name)
@@ -259,8 +259,8 @@ on_tool(struct event *ev)
 		t.output_len = output ? strlen(output) : 0;
 		t.failed = failed || denied;
 		t.error = errmsg = tool_error(ev, failed, denied);
-		payload_bool(p, NULL, "is_interrupt", &t.interrupt);
-		payload_num(p, NULL, "duration_ms", &t.duration_ms);
+		payload_bool(p, p->root, "is_interrupt", &t.interrupt);
+		payload_num(p, p->root, "duration_ms", &t.duration_ms);
 	}
 	rc = store_tool(&ev->store, &t);  /* tool_call_count follows by trigger */
 	free(input_text);
@@ -283,7 +283,7 @@ on_tool_batch(struct event *ev)
 	int rc = SQLITE_OK, closed = 0;
 
 	if (calls && !cJSON_IsArray(calls)) {
-		payload_str(&ev->p, NULL, "tool_calls");  /* records the odd type */
+		payload_str(&ev->p, ev->p.root, "tool_calls");  /* records the odd type */
 		return SQLITE_OK;
 	}
 	cJSON_ArrayForEach(c, calls) {
@@ -321,8 +321,8 @@ on_stop_failure(struct event *ev)
 	struct payload *p = &ev->p;
 	char *details = payload_text(cJSON_GetObjectItemCaseSensitive(p->root,
 	    "error_details"));
-	const char *type = payload_str(p, NULL, "error");
-	const char *msg = payload_str(p, NULL, "last_assistant_message");
+	const char *type = payload_str(p, p->root, "error");
+	const char *msg = payload_str(p, p->root, "last_assistant_message");
 	struct store_event e = {0};
 	char size[24], key[17];
 	const char *parts[5];
@@ -351,7 +351,7 @@ static int
 on_compact(struct event *ev)
 {
 	struct payload *p = &ev->p;
-	const char *trigger = payload_str(p, NULL, "trigger");
+	const char *trigger = payload_str(p, p->root, "trigger");
 	struct store_event e = {0};
 	char size[24], key[17];
 	const char *parts[4];
@@ -365,8 +365,8 @@ on_compact(struct event *ev)
 	e.key = key;
 	e.kind = strcmp(ev->r->event, "PostCompact") == 0 ? "post" : "pre";
 	e.trigger = trigger;
-	e.details = payload_str(p, NULL, "custom_instructions");
-	e.message = payload_str(p, NULL, "compact_summary");
+	e.details = payload_str(p, p->root, "custom_instructions");
+	e.message = payload_str(p, p->root, "compact_summary");
 	e.at = ev->r->received_at;
 	if (trigger)
 		cJSON_AddStringToObject(p->log, "trigger", trigger);
@@ -376,7 +376,7 @@ on_compact(struct event *ev)
 static int
 on_notification(struct event *ev)
 {
-	const char *type = payload_str(&ev->p, NULL, "notification_type");
+	const char *type = payload_str(&ev->p, ev->p.root, "notification_type");
 
 	if (type)
 		cJSON_AddStringToObject(ev->p.log, "notification_type", type);
@@ -386,7 +386,7 @@ on_notification(struct event *ev)
 static int
 on_subagent(struct event *ev)
 {
-	const char *type = payload_str(&ev->p, NULL, "agent_type");
+	const char *type = payload_str(&ev->p, ev->p.root, "agent_type");
 
 	if (type)
 		cJSON_AddStringToObject(ev->p.log, "agent_type", type);

@@ -67,8 +67,6 @@ hook_args(int argc, char **argv, const struct agent **agent, const char **event)
 	*event = NULL;
 	if (i < argc && agent_find(argv[i]) != NULL)
 		*agent = agent_find(argv[i++]);
-	if ((*agent)->store == NULL)
-		return "this version of clankers does not record this agent's events";
 	if (i < argc)
 		*event = argv[i++];
 	if (i < argc)
@@ -160,7 +158,7 @@ cmd_hook(int argc, char **argv, struct ctx *ctx)
 	int status = EXIT_OK;
 
 	bad = hook_args(argc, argv, &agent, &named);
-	receipt_init(&r, agent, named ? named : argc >= 2 ? argv[1] : "");
+	receipt_init(&r, agent, named ? named : "");
 	rec = log_new(LOG_INFO, "hook", "");
 	cJSON_AddStringToObject(rec, "event", r.event);
 	cJSON_AddStringToObject(rec, "source", agent->source);

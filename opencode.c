@@ -44,7 +44,6 @@ static const char *const known_events[] = {
 	"permission.replied", "todo.updated", "command.executed",
 };
 
-#define PLACEHOLDER_TITLE "New session - "
 
 int
 opencode_known(const char *event)
@@ -88,7 +87,9 @@ opencode_identify(struct event *ev)
 		    "id" : "sessionID");
 	if (sid == NULL && part)
 		sid = payload_str(p, part, "sessionID");
-	if ((sid == NULL || *sid == '\0') && (strncmp(ev->r->event, "session.", 8) == 0 ||
+	/* A plugin that fails to load is a session.error of no session. */
+	if ((sid == NULL || *sid == '\0') && strcmp(ev->r->event, "session.error") != 0 &&
+	    (strncmp(ev->r->event, "session.", 8) == 0 ||
 	    strncmp(ev->r->event, "message.", 8) == 0))
 		return "no sessionID";
 	ev->session_id = sid && *sid ? sid : NULL;
@@ -129,8 +130,39 @@ session_touch(struct event *ev, const char *cwd, int64_t at)
 	x.id = ev->session_id;
 	x.first_at = x.last_at = at;
 	x.cwd = cwd;
+	/* Where OpenCode runs (the plugin's), while no event of the session said. */
+	x.project_dir = cwd ? cwd : payload_str(&ev->p, ev->p.root, "directory");
 	x.event = ev->r->event;
 	return store_session(&ev->store, &x);
+}
+
+/*
+ * The titles OpenCode gives a session before it has one: "New session - "
+ * or, for a subagent's, "Child session - " and an ISO time (OpenCode's
+ * isDefaultTitle), and "Untitled". A real title that starts the same way
+ * is a real title.
+ */
+static int
+placeholder_title(const char *t)
+{
+	static const char *const prefix[] = { "New session - ", "Child session - " };
+	static const char iso[] = "dddd-dd-ddTdd:dd:dd.dddZ";
+	size_t i, j, n;
+
+	if (strcmp(t, "Untitled") == 0)
+		return 1;
+	for (i = 0; i < NELEM(prefix); i++) {
+		n = strlen(prefix[i]);
+		if (strncmp(t, prefix[i], n) != 0 || strlen(t + n) != sizeof iso - 1)
+			continue;
+		for (j = 0; j < sizeof iso - 1; j++)
+			if (iso[j] == 'd' ? t[n + j] < '0' || t[n + j] > '9' :
+			    t[n + j] != iso[j])
+				break;
+		if (j == sizeof iso - 1)
+			return 1;
+	}
+	return 0;
 }
 
 /* session.created/updated/deleted: what the session's info says. */
@@ -160,8 +192,7 @@ on_session(struct event *ev)
 	if ((rc = store_session(&ev->store, &x)) != SQLITE_OK)
 		return rc;
 	title = payload_str(p, info, "title");
-	if (title && *title && strncmp(title, PLACEHOLDER_TITLE,
-	    strlen(PLACEHOLDER_TITLE)) != 0 &&
+	if (title && *title && !placeholder_title(title) &&
 	    (rc = store_title(&ev->store, ev->session_id, title, "client", at)) != SQLITE_OK)
 		return rc;
 	if (strcmp(ev->r->event, "session.deleted") == 0)
@@ -169,9 +200,16 @@ on_session(struct event *ev)
 	return SQLITE_OK;
 }
 
-/* Errors are { name, data: { message, ... } }; the whole of it is the details. */
+/*
+ * Errors are { name, data: { message, ... } }; the whole of it is the
+ * details. OpenCode tells one error twice, on the response it ended
+ * (info.error) and as session.error, which names no response: a row is
+ * one distinct error of the session, keyed by what it says, so that the
+ * two meet in either order (two identical errors of one session are one
+ * row).
+ */
 static int
-record_error(struct event *ev, const cJSON *err, const char *key_part, int64_t at)
+record_error(struct event *ev, const cJSON *err, int64_t at)
 {
 	struct payload *p = &ev->p;
 	const cJSON *data = payload_obj(p, err, "data");
@@ -179,23 +217,31 @@ record_error(struct event *ev, const cJSON *err, const char *key_part, int64_t a
 	const char *msg = payload_str(p, data, "message");
 	char *details = payload_text(err), key[17];
 	struct store_event e = {0};
-	const char *parts[4];
+	const char *parts[3];
 	int rc;
 
+	if (name)
+		cJSON_AddStringToObject(p->log, "error_type", name);
+	if (ev->session_id == NULL) {
+		/* No session to hang it on (a plugin failed to load): the log has it. */
+		if (msg)
+			cJSON_AddStringToObject(p->log, "error_message", msg);
+		log_set_level(p->log, LOG_WARN);
+		free(details);
+		return SQLITE_OK;
+	}
 	parts[0] = ev->session_id;
 	parts[1] = name;
 	parts[2] = msg;
-	parts[3] = key_part;
-	store_key(key, parts, 4);
+	store_key(key, parts, 3);
 	e.session_id = ev->session_id;
 	e.key = key;
 	e.kind = name ? name : "unknown";
 	e.message = msg ? msg : name;
 	e.details = details;
 	e.at = at;
+	/* The earliest telling is when it happened. */
 	rc = store_error(&ev->store, &e);
-	if (name)
-		cJSON_AddStringToObject(p->log, "error_type", name);
 	free(details);
 	return rc;
 }
@@ -217,12 +263,11 @@ static int
 on_session_error(struct event *ev)
 {
 	const cJSON *err = payload_obj(&ev->p, props(ev), "error");
-	char buf[24];
 	int rc;
 
-	if ((rc = session_touch(ev, NULL, -1)) != SQLITE_OK)
+	if (ev->session_id && (rc = session_touch(ev, NULL, -1)) != SQLITE_OK)
 		return rc;
-	return record_error(ev, err, event_key_part(ev, buf), ev->r->received_at);
+	return record_error(ev, err, ev->r->received_at);
 }
 
 static int
@@ -308,7 +353,7 @@ on_message(struct event *ev)
 	    m.provider, m.created_at >= 0 ? m.created_at : ev->r->received_at)) != SQLITE_OK)
 		return rc;
 	if ((err = payload_obj(p, info, "error")) != NULL)
-		return record_error(ev, err, m.id, m.completed_at >= 0 ?
+		return record_error(ev, err, m.completed_at >= 0 ?
 		    m.completed_at : ev->r->received_at);
 	return SQLITE_OK;
 }
@@ -512,7 +557,8 @@ opencode_store(struct event *ev)
 	size_t i;
 
 	if (ev->session_id == NULL)
-		return SQLITE_OK;
+		return strcmp(ev->r->event, "session.error") == 0 ?
+		    on_session_error(ev) : SQLITE_OK;
 	for (i = 0; i < sizeof handlers / sizeof *handlers; i++)
 		if (strcmp(ev->r->event, handlers[i].event) == 0)
 			return handlers[i].fn(ev);

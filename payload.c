@@ -76,13 +76,14 @@ bad_field(struct payload *p, const char *name)
 }
 
 /*
- * The string field name of obj (the payload's root when obj is NULL),
- * borrowed; NULL when absent, null, or of another type (noted for the log).
+ * The string field name of obj, borrowed; NULL when absent, null, or of
+ * another type (noted for the log). An obj that is NULL (an object the
+ * payload lacks) has no fields: chains of getters need no checks between.
  */
 const char *
 payload_str(struct payload *p, const cJSON *obj, const char *name)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj ? obj : p->root, name);
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
 
 	if (v == NULL || cJSON_IsNull(v))
 		return NULL;
@@ -97,7 +98,7 @@ payload_str(struct payload *p, const cJSON *obj, const char *name)
 int
 payload_num(struct payload *p, const cJSON *obj, const char *name, int64_t *out)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj ? obj : p->root, name);
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
 
 	if (v == NULL || cJSON_IsNull(v))
 		return 0;
@@ -114,7 +115,7 @@ payload_num(struct payload *p, const cJSON *obj, const char *name, int64_t *out)
 int
 payload_real(struct payload *p, const cJSON *obj, const char *name, double *out)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj ? obj : p->root, name);
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
 
 	if (v == NULL || cJSON_IsNull(v))
 		return 0;
@@ -130,7 +131,7 @@ payload_real(struct payload *p, const cJSON *obj, const char *name, double *out)
 int
 payload_bool(struct payload *p, const cJSON *obj, const char *name, int *out)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj ? obj : p->root, name);
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
 
 	if (v == NULL || cJSON_IsNull(v))
 		return 0;
@@ -146,7 +147,7 @@ payload_bool(struct payload *p, const cJSON *obj, const char *name, int *out)
 const cJSON *
 payload_obj(struct payload *p, const cJSON *obj, const char *name)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj ? obj : p->root, name);
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
 
 	if (v == NULL || cJSON_IsNull(v))
 		return NULL;

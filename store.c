@@ -362,7 +362,8 @@ store_prices(struct db *db, const char *root)
  * A response may be seen many times (a line per content block, copies in
  * subagent files and progress lines, updates of one message): it is counted
  * once, with the largest value of each usage field seen for it, so a copy
- * with a partial count never lowers a complete one. Its cost is what the
+ * with a partial count never lowers a complete one. Reasoning tokens
+ * (counted apart from output by OpenCode) are paid as output. Its cost is what the
  * agent computed where it gives one (the largest figure seen: it only
  * grows as the response's steps finish), else the price table's.
  */
@@ -375,7 +376,8 @@ static const char SQL_RESPONSE[] =
 	" VALUES (:id, :sid, 'assistant', :text, :model, :provider, :source, :req,"
 	" :agent, :input, :output, :reasoning, :cw, :cw1h, :cr, :speed, :stop, :side,"
 	" :dur, :cost,"
-	" COALESCE(:cost, clankers_cost(:model, :input, :output, :cw, :cw1h, :cr, :speed)),"
+	" COALESCE(:cost, clankers_cost(:model, :input, COALESCE(:output, 0) +"
+	" COALESCE(:reasoning, 0), :cw, :cw1h, :cr, :speed)),"
 	" :first, :last)"
 	" ON CONFLICT(id) DO UPDATE SET"
 	/* The first text of a response met in a read sets it (TEXT_SET), the
@@ -402,7 +404,8 @@ static const char SQL_RESPONSE[] =
 	" agent_cost_usd = " MAXE("agent_cost_usd") ","
 	" cost_usd = COALESCE(" MAXE("agent_cost_usd") ","
 	"   clankers_cost(COALESCE(m.model, excluded.model),"
-	"   " MAXE("input_tokens") ", " MAXE("output_tokens") ","
+	"   " MAXE("input_tokens") ", COALESCE(" MAXE("output_tokens") ", 0) + COALESCE("
+	MAXE("reasoning_tokens") ", 0),"
 	"   " MAXE("cache_creation_input_tokens") ", " MAXE("cache_creation_1h_tokens") ","
 	"   " MAXE("cache_read_input_tokens") ", COALESCE(m.speed, excluded.speed))),"
 	MAXOF("input_tokens")

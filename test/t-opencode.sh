@@ -219,4 +219,70 @@ hook opencode "$TMP/odd.json"
 is "fields of the wrong type: stored, named in the log at warn" "0|warn|1" \
     "$RC|$(log_lines | jq -r 'select(.event == "message.updated") | .level')|$(q "SELECT count(*) FROM sessions WHERE id = 's1'")"
 
+# A plugin that fails to load: a session.error of no session. Stored as its
+# hook_events row, the error in the log line (warn), exit 0.
+fresh
+printf '{"id":"evt_x1","type":"session.error","properties":{"error":{"name":"UnknownError","data":{"message":"plugin failed to load"}}}}' >"$TMP/nosess.json"
+hook opencode "$TMP/nosess.json"
+is "session.error of no session: exit 0, no session row, the error at warn in the log" \
+    "0|0|1|warn|UnknownError|plugin failed to load" \
+    "$RC|$(q "SELECT count(*) FROM sessions")|$(q "SELECT count(*) FROM hook_events")|$(log_lines | jq -r 'select(.event == "session.error") | "\(.level)|\(.error_type)|\(.error_message)"')"
+
+# One API error, told on the response it ended and as session.error, in
+# either order: one row.
+for order in msg-first err-first; do
+	fresh
+	M=$(ev message.updated "{\"sessionID\":\"$S\",\"info\":$(asst msg_e1 $S model-one 10 1 3100 0 3000 | jq -c '. + {error: {name: "APIError", data: {message: "overloaded", isRetryable: true}}}')}")
+	E=$(ev session.error "{\"sessionID\":\"$S\",\"error\":{\"name\":\"APIError\",\"data\":{\"message\":\"overloaded\",\"isRetryable\":true}}}")
+	if [ $order = msg-first ]; then printf '%s\n%s\n' "$M" "$E"; else printf '%s\n%s\n' "$E" "$M"; fi >"$TMP/err.jsonl"
+	send "$TMP/err.jsonl"
+	is "an error on the response and as session.error ($order): one row" "1|APIError|overloaded" \
+	    "$(q "SELECT count(*), error_type, error_message FROM session_errors")"
+done
+
+# Reasoning tokens are paid as output when clankers prices a response (a
+# cost of 0 from OpenCode: a subscription).
+fresh
+ev message.updated "{\"sessionID\":\"$S\",\"info\":$(asst msg_r1 $S claude-sonnet-4-5 1000 100 3100 0 3000 | jq -c '.tokens.reasoning = 5000 | .tokens.cache = {read: 0, write: 0}')}" >"$TMP/reason.jsonl"
+send "$TMP/reason.jsonl"
+is "reasoning tokens priced as output: (1000 x 3 + 5100 x 15) / 1e6" "0.0795|5000|100" \
+    "$(q "SELECT printf('%.4f', cost_usd), reasoning_tokens, output_tokens FROM messages")"
+
+# OpenCode's other placeholders are no titles either; a real title that
+# only starts like one is.
+fresh
+{
+	ev session.created "{\"sessionID\":\"$CHILD\",\"info\":$(info_s $CHILD 'Child session - 2026-12-01T00:00:00.000Z' '"/tmp/built"' "\"$S\"")}"
+	ev session.created "{\"sessionID\":\"ses_u\",\"info\":$(info_s ses_u 'Untitled' '"/tmp/built"' null)}"
+	ev session.created "{\"sessionID\":\"ses_r\",\"info\":$(info_s ses_r 'New session - make it fast' '"/tmp/built"' null)}"
+} >"$TMP/titles.jsonl"
+send "$TMP/titles.jsonl"
+is "Child session - <time> and Untitled are no titles; 'New session - make it fast' is one" \
+    "$CHILD|
+ses_r|New session - make it fast
+ses_u|" "$(q "SELECT id, title FROM sessions ORDER BY id")"
+
+# Where OpenCode runs (the plugin's directory) is the project path of a
+# session whose own events were lost.
+fresh
+jq -nc --arg s "$S" '{type: "message.part.updated", directory: "/tmp/built/dir",
+    properties: {sessionID: $s, time: 4000, part: {id: "prt_s1", sessionID: $s,
+    messageID: "msg_x", type: "step-finish", tokens: {input: 1, output: 1, reasoning: 0,
+    cache: {read: 0, write: 0}}, cost: 0}}}' >"$TMP/dir.jsonl"
+send "$TMP/dir.jsonl"
+is "the plugin's directory is the project path when no session event came" "/tmp/built/dir" \
+    "$(q "SELECT project_path FROM sessions")"
+
+# No type, and for Claude Code no hook_event_name: no event to store it as
+# (the agent's name is not one).
+fresh
+printf '{"properties":{"sessionID":"s1"}}' >"$TMP/notype.json"
+hook opencode "$TMP/notype.json"
+is "hook opencode, no type: rejected, no event named opencode" "1|0" \
+    "$RC|$(q "SELECT count(*) FROM hook_events" 2>/dev/null || echo 0)"
+printf '{"session_id":"abc"}' >"$TMP/noname.json"
+hook claude "$TMP/noname.json"
+is "hook claude, no hook_event_name: rejected, no event named claude" "1|0" \
+    "$RC|$(q "SELECT count(*) FROM hook_events" 2>/dev/null || echo 0)"
+
 finish
