@@ -303,31 +303,19 @@ log_sessions_pass(struct report *r, const struct logscan *ls, unsigned char **pa
 }
 
 /*
- * The logs against hook_events, over the time both cover: a stored event
- * with no log line is Not logged; a logged event with no row (lost,
- * rejected, spooled and not yet taken in, or "stored" with no row) is Not
- * saved. The last LOG_GRACE_MS are left out: a hook logs after it commits.
+ * The Not logged gap: the hook_events rows of [from, to], of the sessions
+ * the filter lets in, with no log line. Every row from a little before
+ * from marks its invocation in the log as in_db. 0, or -1 on an error
+ * (reported).
  */
 static int
-gaps_log(struct report *r, cJSON *gaps)
+gaps_not_logged(struct report *r, cJSON *gaps, int64_t from, int64_t to)
 {
 	struct logscan *ls = r->log;
-	int64_t from, to;
 	sqlite3_stmt *st;
-	cJSON *nolog, *lost, *spooled, *rejected, *norow;
-	unsigned char *pass = NULL;
-	size_t i;
+	cJSON *nolog;
 	int rc;
 
-	if (ls->lines == 0)
-		return 0;
-	from = ls->first > r->since ? ls->first : r->since;
-	to = ls->last < r->until ? ls->last : r->until;
-	/* A hook logs after it commits: a line may fall past --until or now. */
-	if (to > r->now - LOG_GRACE_MS)
-		to = r->now - LOG_GRACE_MS;
-	if (r->until != INT64_MAX && to > r->until - LOG_GRACE_MS)
-		to = r->until - LOG_GRACE_MS;
 	/*
 	 * Rows from a little before the span: their lines are written after
 	 * receipt. Every row marks its line; only those of the sessions the
@@ -361,8 +349,22 @@ gaps_log(struct report *r, cJSON *gaps)
 			free(item);
 		}
 	}
-	if (section_done(r, st, rc) < 0)
-		return -1;
+	return section_done(r, st, rc);
+}
+
+/*
+ * The Not saved gaps: the invocations the log has in [from, to] with no
+ * row (after gaps_not_logged marked those with one), by what the log says
+ * became of them. 0, or -1 on an error (reported).
+ */
+static int
+gaps_not_saved(struct report *r, cJSON *gaps, int64_t from, int64_t to)
+{
+	struct logscan *ls = r->log;
+	cJSON *lost, *spooled, *rejected, *norow;
+	unsigned char *pass = NULL;
+	size_t i;
+
 	if (section_filtered(r) && log_sessions_pass(r, ls, &pass) < 0)
 		return -1;
 	lost = gap_new(gaps, "not_saved", "lost",
@@ -396,6 +398,32 @@ gaps_log(struct report *r, cJSON *gaps)
 	}
 	free(pass);
 	return 0;
+}
+
+/*
+ * The logs against hook_events, over the time both cover: a stored event
+ * with no log line is Not logged; a logged event with no row (lost,
+ * rejected, spooled and not yet taken in, or "stored" with no row) is Not
+ * saved. The last LOG_GRACE_MS are left out: a hook logs after it commits.
+ */
+static int
+gaps_log(struct report *r, cJSON *gaps)
+{
+	struct logscan *ls = r->log;
+	int64_t from, to;
+
+	if (ls->lines == 0)
+		return 0;
+	from = ls->first > r->since ? ls->first : r->since;
+	to = ls->last < r->until ? ls->last : r->until;
+	/* A hook logs after it commits: a line may fall past --until or now. */
+	if (to > r->now - LOG_GRACE_MS)
+		to = r->now - LOG_GRACE_MS;
+	if (r->until != INT64_MAX && to > r->until - LOG_GRACE_MS)
+		to = r->until - LOG_GRACE_MS;
+	if (gaps_not_logged(r, gaps, from, to) < 0)
+		return -1;
+	return gaps_not_saved(r, gaps, from, to);
 }
 
 /*

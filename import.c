@@ -62,6 +62,53 @@ add_stats(cJSON *obj, const struct import_stats *st)
 	cJSON_AddNumberToObject(obj, "bad_records", (double)st->bad);
 }
 
+/* The --json output: the agent, whether it was a dry run, and st's counts. */
+static void
+put_json(const char *agent, const struct import_stats *st, int dry_run)
+{
+	cJSON *out = cJSON_CreateObject();
+	char *text;
+
+	cJSON_AddStringToObject(out, "agent", agent);
+	cJSON_AddBoolToObject(out, "dry_run", dry_run);
+	add_stats(out, st);
+	text = cJSON_PrintUnformatted(out);
+	puts(text);
+	free(text);
+	cJSON_Delete(out);
+}
+
+/*
+ * The options after the agent word into q (values borrowed from argv) and
+ * *json. EXIT_OK, or EXIT_USAGE reported.
+ */
+static int
+import_args(int argc, char **argv, struct import_req *q, int *json)
+{
+	int i;
+
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
+			q->from = argv[++i];
+		else if (strncmp(argv[i], "--db=", 5) == 0)
+			q->from = argv[i] + 5;
+		else if (strcmp(argv[i], "--session") == 0 && i + 1 < argc)
+			q->session_id = argv[++i];
+		else if (strncmp(argv[i], "--session=", 10) == 0)
+			q->session_id = argv[i] + 10;
+		else if (strcmp(argv[i], "--dry-run") == 0)
+			q->dry_run = 1;
+		else if (strcmp(argv[i], "--json") == 0)
+			*json = 1;
+		else {
+			error("import: unknown option '%s'", argv[i]);
+			fprintf(stderr, "%s\n", IMPORT_USAGE);
+			return EXIT_USAGE;
+		}
+	}
+	return EXIT_OK;
+}
+
 /*
  * clankers import AGENT [--db PATH] [--session ID] [--dry-run] [--json]:
  * 0 when imported, 1 when the agent's store or clankers' database could
@@ -75,9 +122,9 @@ cmd_import(int argc, char **argv, struct ctx *ctx)
 	struct import_req q = {0};
 	struct import_stats st;
 	struct db db = {0};
-	cJSON *rec, *out;
-	char *err = NULL, *text;
-	int i, json = 0, rc, status = EXIT_OK;
+	cJSON *rec;
+	char *err = NULL;
+	int json = 0, rc, status = EXIT_OK;
 
 	if (argc < 2 || argv[1][0] == '-') {
 		error("import: which agent? 'clankers import opencode'");
@@ -87,25 +134,8 @@ cmd_import(int argc, char **argv, struct ctx *ctx)
 		error("import: '%s' is not supported yet (only 'opencode' is)", argv[1]);
 		return EXIT_USAGE;
 	}
-	for (i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
-			q.from = argv[++i];
-		else if (strncmp(argv[i], "--db=", 5) == 0)
-			q.from = argv[i] + 5;
-		else if (strcmp(argv[i], "--session") == 0 && i + 1 < argc)
-			q.session_id = argv[++i];
-		else if (strncmp(argv[i], "--session=", 10) == 0)
-			q.session_id = argv[i] + 10;
-		else if (strcmp(argv[i], "--dry-run") == 0)
-			q.dry_run = 1;
-		else if (strcmp(argv[i], "--json") == 0)
-			json = 1;
-		else {
-			error("import: unknown option '%s'", argv[i]);
-			fprintf(stderr, "%s\n", IMPORT_USAGE);
-			return EXIT_USAGE;
-		}
-	}
+	if (import_args(argc, argv, &q, &json) != EXIT_OK)
+		return EXIT_USAGE;
 	if (!json && isatty(STDERR_FILENO))
 		q.progress = progress;
 	if (db_open(&db, ctx->db_path, 10000) != SQLITE_OK) {
@@ -137,14 +167,7 @@ cmd_import(int argc, char **argv, struct ctx *ctx)
 	if (q.dry_run)
 		cJSON_AddBoolToObject(rec, "dry_run", 1);
 	if (json && rc == 0) {
-		out = cJSON_CreateObject();
-		cJSON_AddStringToObject(out, "agent", a->name);
-		cJSON_AddBoolToObject(out, "dry_run", q.dry_run);
-		add_stats(out, &st);
-		text = cJSON_PrintUnformatted(out);
-		puts(text);
-		free(text);
-		cJSON_Delete(out);
+		put_json(a->name, &st, q.dry_run);
 	} else if (rc == 0) {
 		put_summary(a->name, &st, q.dry_run);
 	}

@@ -612,19 +612,16 @@ query_prepare(struct query *q, const char *sql)
 }
 
 /*
- * clankers query: prints the rows of read-only SQL. Exits 0 (also with no
- * rows), 1 on an SQL error or a refused statement, 64 on a bad command
- * line. The help text in clankers.c says what each format prints.
+ * The command line of clankers query: *sql gets the one SQL argument,
+ * *fmt the --format value or NULL (both borrowed from argv). EXIT_OK, or
+ * EXIT_USAGE reported.
  */
-int
-cmd_query(int argc, char **argv, struct ctx *ctx)
+static int
+query_args(int argc, char **argv, const char **sql, const char **fmt)
 {
-	struct query q = {0};
-	struct buf in = {0};
-	const char *sql = NULL, *fmt = NULL;
-	int i, j, opts = 1, status = EXIT_OK, rc, printed = 0;
-	size_t len;
+	int i, opts = 1;
 
+	*sql = *fmt = NULL;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -634,10 +631,10 @@ cmd_query(int argc, char **argv, struct ctx *ctx)
 				opts = 0;
 				continue;
 			} else if (strcmp(a, "--format") == 0 && i + 1 < argc) {
-				fmt = argv[++i];
+				*fmt = argv[++i];
 				continue;
 			} else if (strncmp(a, "--format=", 9) == 0) {
-				fmt = a + 9;
+				*fmt = a + 9;
 				continue;
 			} else if (strcmp(a, "--format") == 0) {
 				error("query: --format needs a value: table, tsv, csv, json or ndjson");
@@ -647,30 +644,93 @@ cmd_query(int argc, char **argv, struct ctx *ctx)
 			query_usage(stderr);
 			return EXIT_USAGE;
 		}
-		if (sql) {
+		if (*sql) {
 			error("query: one SQL argument expected, got another: '%s' "
 			    "(quote the SQL)", a);
 			query_usage(stderr);
 			return EXIT_USAGE;
 		}
-		sql = a;
+		*sql = a;
 	}
-	if (sql == NULL) {
+	if (*sql == NULL) {
 		error("query: no SQL given");
 		query_usage(stderr);
 		return EXIT_USAGE;
 	}
-	q.fmt = isatty(STDOUT_FILENO) ? FMT_TABLE : FMT_TSV;
-	if (fmt) {
-		for (j = 0; j < (int)(sizeof format_names / sizeof *format_names); j++)
-			if (strcmp(fmt, format_names[j]) == 0)
-				break;
-		if (j == (int)(sizeof format_names / sizeof *format_names)) {
-			error("query: unknown format '%s': table, tsv, csv, json or ndjson", fmt);
-			return EXIT_USAGE;
-		}
-		q.fmt = (enum format)j;
+	return EXIT_OK;
+}
+
+/*
+ * q->fmt from the --format value fmt, or when NULL a table on a terminal
+ * and tab-separated values elsewhere. EXIT_OK, or EXIT_USAGE reported.
+ */
+static int
+query_format(struct query *q, const char *fmt)
+{
+	int j;
+
+	q->fmt = isatty(STDOUT_FILENO) ? FMT_TABLE : FMT_TSV;
+	if (fmt == NULL)
+		return EXIT_OK;
+	for (j = 0; j < (int)(sizeof format_names / sizeof *format_names); j++)
+		if (strcmp(fmt, format_names[j]) == 0)
+			break;
+	if (j == (int)(sizeof format_names / sizeof *format_names)) {
+		error("query: unknown format '%s': table, tsv, csv, json or ndjson", fmt);
+		return EXIT_USAGE;
 	}
+	q->fmt = (enum format)j;
+	return EXIT_OK;
+}
+
+/*
+ * Runs the statements query_prepare made, in order, printing the rows of
+ * the one that returns rows; stops at the first error (reported, with
+ * sql). EXIT_OK or EXIT_FAIL.
+ */
+static int
+query_run(struct query *q, const char *sql)
+{
+	int i, rc, printed = 0;
+
+	for (i = 0; i < q->nst; i++) {
+		sqlite3_stmt *st = q->st[i];
+
+		if (sqlite3_column_count(st) > 0) {
+			rc = query_print(q, st, stdout);
+			printed = 1;
+		} else {
+			while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+				;
+		}
+		if (rc != SQLITE_DONE) {
+			query_error(q, sqlite3_extended_errcode(q->h), sql);
+			return EXIT_FAIL;
+		}
+	}
+	/* JSON is always one document, even of no result. */
+	if (!printed && q->fmt == FMT_JSON)
+		fputs("[]\n", stdout);
+	return EXIT_OK;
+}
+
+/*
+ * clankers query: prints the rows of read-only SQL. Exits 0 (also with no
+ * rows), 1 on an SQL error or a refused statement, 64 on a bad command
+ * line. The help text in clankers.c says what each format prints.
+ */
+int
+cmd_query(int argc, char **argv, struct ctx *ctx)
+{
+	struct query q = {0};
+	struct buf in = {0};
+	const char *sql, *fmt;
+	int status;
+	size_t len;
+
+	if ((status = query_args(argc, argv, &sql, &fmt)) != EXIT_OK ||
+	    (status = query_format(&q, fmt)) != EXIT_OK)
+		return status;
 	if (strcmp(sql, "-") == 0) {
 		if (buf_read_fd(&in, STDIN_FILENO) < 0) {
 			error("query: cannot read the SQL from stdin: %s", strerror(errno));
@@ -690,27 +750,8 @@ cmd_query(int argc, char **argv, struct ctx *ctx)
 	}
 	q.path = ctx->db_path;
 	if ((status = query_open(&q)) == EXIT_OK &&
-	    (status = query_prepare(&q, sql)) == EXIT_OK) {
-		for (i = 0; i < q.nst; i++) {
-			sqlite3_stmt *st = q.st[i];
-
-			if (sqlite3_column_count(st) > 0) {
-				rc = query_print(&q, st, stdout);
-				printed = 1;
-			} else {
-				while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-					;
-			}
-			if (rc != SQLITE_DONE) {
-				query_error(&q, sqlite3_extended_errcode(q.h), sql);
-				status = EXIT_FAIL;
-				break;
-			}
-		}
-		/* JSON is always one document, even of no result. */
-		if (status == EXIT_OK && !printed && q.fmt == FMT_JSON)
-			fputs("[]\n", stdout);
-	}
+	    (status = query_prepare(&q, sql)) == EXIT_OK)
+		status = query_run(&q, sql);
 	query_release(&q);
 	buf_release(&in);
 	return status;

@@ -405,54 +405,44 @@ pending_release(struct pending *p)
 	buf_release(&p->text);
 }
 
-static int
-response(struct reader *r, const struct origin *o, struct jspan *k, int64_t at,
-    int side)
+/* Starts gathering the response keyed r->key: nothing of it seen yet. */
+static void
+pending_start(struct reader *r, int side)
 {
-	static const char *const mkeys[] = { "id", "model", "usage", "content",
-	    "stop_reason" };
-	static const char *const ukeys[] = { "input_tokens", "output_tokens",
-	    "cache_creation_input_tokens", "cache_read_input_tokens",
-	    "cache_creation", "speed" };
-	static const char *const ckeys[] = { "ephemeral_5m_input_tokens",
-	    "ephemeral_1h_input_tokens" };
-	struct jspan m[5], u[6] = {{0}}, c[2], block, type;
+	struct pending *p = &r->pend;
+
+	p->active = 1;
+	buf_set(&p->id, r->key.data, r->key.len);
+	p->model.len = p->req.len = p->agent.len = p->speed.len = 0;
+	p->stop.len = p->text.len = 0;
+	p->input = p->output = p->cw = p->cw1h = p->cr = -1;
+	p->first_at = p->last_at = p->dur = -1;
+	p->side = side;
+	p->copy = 1;
+}
+
+/*
+ * What an assistant line says of the pending response besides usage and
+ * content: the first model, request and agent met, the last stop reason,
+ * the lowest sidechain flag, its times. model and stop are the message's.
+ */
+static void
+pending_line(struct reader *r, const struct origin *o, struct jspan *k,
+    struct jspan model, struct jspan stop, int64_t at, int side)
+{
 	struct pending *p = &r->pend;
 	struct tfile *f = o->f;
-	const char *agent, *it = NULL;
-	int64_t v, e5 = 0, e1h = 0;
-	int rc;
+	const char *agent;
 
-	if (jscan_object(k[K_MSG], mkeys, 5, m, NULL) < 0)
-		return -1;
-	if (!(decode(m[0], &r->key) == 0 && r->key.len) &&
-	    !(decode(k[K_REQ], &r->key) == 0 && r->key.len) &&
-	    !(decode(k[K_UUID], &r->key) == 0 && r->key.len))
-		return SQLITE_OK;  /* nothing to key it by */
-	if (p->active && (p->id.len != r->key.len ||
-	    memcmp(p->id.data, r->key.data, r->key.len) != 0)) {
-		if ((rc = flush_response(r, f)) != SQLITE_OK)
-			return rc;
-	}
-	if (!p->active) {
-		p->active = 1;
-		buf_set(&p->id, r->key.data, r->key.len);
-		p->model.len = p->req.len = p->agent.len = p->speed.len = 0;
-		p->stop.len = p->text.len = 0;
-		p->input = p->output = p->cw = p->cw1h = p->cr = -1;
-		p->first_at = p->last_at = p->dur = -1;
-		p->side = side;
-		p->copy = 1;
-	}
 	if (!o->copy)
 		p->copy = 0;
-	if (p->model.len == 0 && decode(m[1], &r->tmp) == 0)
+	if (p->model.len == 0 && decode(model, &r->tmp) == 0)
 		buf_set(&p->model, r->tmp.data, r->tmp.len);
 	if (p->req.len == 0 && decode(k[K_REQ], &r->tmp) == 0)
 		buf_set(&p->req, r->tmp.data, r->tmp.len);
 	if (p->agent.len == 0 && (agent = entry_agent(r, o, k)) != NULL)
 		buf_set(&p->agent, agent, strlen(agent));
-	if (decode(m[4], &r->tmp) == 0 && r->tmp.len)
+	if (decode(stop, &r->tmp) == 0 && r->tmp.len)
 		buf_set(&p->stop, r->tmp.data, r->tmp.len);
 	if (side < p->side)
 		p->side = side;
@@ -464,44 +454,75 @@ response(struct reader *r, const struct origin *o, struct jspan *k, int64_t at,
 		if (!o->copy && f->request_at >= 0 && at >= f->request_at)
 			count_max(&p->dur, at - f->request_at);
 	}
+}
 
-	/* Every line repeats the usage; output_tokens grows: keep each maximum. */
-	if (m[2].p && jscan_object(m[2], ukeys, 6, u, NULL) == 0) {
-		if (jscan_int(u[0], &v))
-			count_max(&p->input, v);
-		if (jscan_int(u[1], &v))
-			count_max(&p->output, v);
-		if (jscan_int(u[3], &v))
-			count_max(&p->cr, v);
-		v = -1;
-		jscan_int(u[2], &v);
-		/* Before 2.1.152 the total could read 0 beside a real breakdown. */
-		if (u[4].p && jscan_object(u[4], ckeys, 2, c, NULL) == 0) {
-			int64_t n;
+/*
+ * The message's usage object into the pending response. Every line
+ * repeats the usage; output_tokens grows: keep each maximum.
+ */
+static void
+pending_usage(struct reader *r, struct jspan usage)
+{
+	static const char *const ukeys[] = { "input_tokens", "output_tokens",
+	    "cache_creation_input_tokens", "cache_read_input_tokens",
+	    "cache_creation", "speed" };
+	static const char *const ckeys[] = { "ephemeral_5m_input_tokens",
+	    "ephemeral_1h_input_tokens" };
+	struct jspan u[6] = {{0}}, c[2];
+	struct pending *p = &r->pend;
+	int64_t v, e5 = 0, e1h = 0;
 
-			if (jscan_int(c[0], &n))
-				e5 = n;
-			if (jscan_int(c[1], &n))
-				e1h = n;
-			if (e5 + e1h > v)
-				v = e5 + e1h;
-			count_max(&p->cw1h, e1h);
-		}
-		count_max(&p->cw, v);
-		if (p->speed.len == 0 && decode(u[5], &r->tmp) == 0)
-			buf_set(&p->speed, r->tmp.data, r->tmp.len);
+	if (jscan_object(usage, ukeys, 6, u, NULL) != 0)
+		return;
+	if (jscan_int(u[0], &v))
+		count_max(&p->input, v);
+	if (jscan_int(u[1], &v))
+		count_max(&p->output, v);
+	if (jscan_int(u[3], &v))
+		count_max(&p->cr, v);
+	v = -1;
+	jscan_int(u[2], &v);
+	/* Before 2.1.152 the total could read 0 beside a real breakdown. */
+	if (u[4].p && jscan_object(u[4], ckeys, 2, c, NULL) == 0) {
+		int64_t n;
+
+		if (jscan_int(c[0], &n))
+			e5 = n;
+		if (jscan_int(c[1], &n))
+			e1h = n;
+		if (e5 + e1h > v)
+			v = e5 + e1h;
+		count_max(&p->cw1h, e1h);
 	}
+	count_max(&p->cw, v);
+	if (p->speed.len == 0 && decode(u[5], &r->tmp) == 0)
+		buf_set(&p->speed, r->tmp.data, r->tmp.len);
+}
 
-	/* The text of this line's blocks, and its tool calls. */
-	if (m[3].p && m[3].p[0] == '"') {
-		if (decode(m[3], &r->tmp) == 0 && r->tmp.len) {
+/*
+ * The text of the message's content (a string, or its text blocks) added
+ * to the pending response, and its tool_use blocks stored. A list of
+ * blocks outside a copy makes the response the file's open one; a string
+ * leaves that as it was. Returns a SQLite code.
+ */
+static int
+pending_content(struct reader *r, const struct origin *o, struct jspan content,
+    int64_t at)
+{
+	struct pending *p = &r->pend;
+	struct jspan block, type;
+	const char *it = NULL;
+	int rc;
+
+	if (content.p && content.p[0] == '"') {
+		if (decode(content, &r->tmp) == 0 && r->tmp.len) {
 			if (p->text.len)
 				buf_add(&p->text, "\n\n", 2);
 			buf_add(&p->text, r->tmp.data, r->tmp.len);
 		}
 		return SQLITE_OK;
 	}
-	while (jscan_next(m[3], &it, &block)) {
+	while (jscan_next(content, &it, &block)) {
 		if (!jscan_get(block, "type", &type))
 			continue;
 		if (jscan_streq(type, "text")) {
@@ -519,8 +540,43 @@ response(struct reader *r, const struct origin *o, struct jspan *k, int64_t at,
 		}
 	}
 	if (!o->copy)
-		set_str(&f->open_msg, p->id.data);
+		set_str(&o->f->open_msg, p->id.data);
 	return SQLITE_OK;
+}
+
+/*
+ * An assistant line: its response, keyed by message.id (else requestId,
+ * else uuid), gathered into r->pend; a line of another response first
+ * writes the one gathered. Returns a SQLite code, or -1 for a message
+ * that is not a JSON object.
+ */
+static int
+response(struct reader *r, const struct origin *o, struct jspan *k, int64_t at,
+    int side)
+{
+	static const char *const mkeys[] = { "id", "model", "usage", "content",
+	    "stop_reason" };
+	struct jspan m[5];
+	struct pending *p = &r->pend;
+	int rc;
+
+	if (jscan_object(k[K_MSG], mkeys, 5, m, NULL) < 0)
+		return -1;
+	if (!(decode(m[0], &r->key) == 0 && r->key.len) &&
+	    !(decode(k[K_REQ], &r->key) == 0 && r->key.len) &&
+	    !(decode(k[K_UUID], &r->key) == 0 && r->key.len))
+		return SQLITE_OK;  /* nothing to key it by */
+	if (p->active && (p->id.len != r->key.len ||
+	    memcmp(p->id.data, r->key.data, r->key.len) != 0)) {
+		if ((rc = flush_response(r, o->f)) != SQLITE_OK)
+			return rc;
+	}
+	if (!p->active)
+		pending_start(r, side);
+	pending_line(r, o, k, m[1], m[4], at, side);
+	if (m[2].p)
+		pending_usage(r, m[2]);
+	return pending_content(r, o, m[3], at);
 }
 
 /* Text a user line carries that is the harness's, not the user's words. */
@@ -830,6 +886,98 @@ state_save(struct reader *r, struct tfile *f)
 	return db_run(r->db, st);
 }
 
+/* A sum of a column, and whether any row gave it a value. */
+struct sum {
+	int64_t v;
+	int seen;
+};
+
+/* The session's figures as recount_totals gathers them from its rows. */
+struct recount {
+	struct sum in, out, cw, cr;
+	int64_t responses, unpriced, prompts, first_at;
+	double cost;
+	struct buf models;    /* owned; the models by first use, comma-separated */
+	char *first_model;    /* owned; of the first main-chain response */
+};
+
+/*
+ * Adds up the session's responses, by model (SQL_TOTALS), into t.
+ * Returns SQLITE_DONE when every row was read, else a SQLite code.
+ */
+static int
+recount_responses(struct reader *r, struct recount *t)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = db_prepare(r->db, SQL_TOTALS)) == NULL)
+		return SQLITE_ERROR;
+	db_bind_text(st, ":sid", r->sid);
+	while ((rc = db_step(r->db, st)) == SQLITE_ROW) {
+		const char *model = col_text(st, 0);
+		struct sum *s[4] = { &t->in, &t->out, &t->cw, &t->cr };
+		int i;
+
+		for (i = 0; i < 4; i++)
+			if (sqlite3_column_type(st, 1 + i) != SQLITE_NULL) {
+				s[i]->v += sqlite3_column_int64(st, 1 + i);
+				s[i]->seen = 1;
+			}
+		t->responses += sqlite3_column_int64(st, 5);
+		t->unpriced += sqlite3_column_int64(st, 6);
+		t->cost += sqlite3_column_double(st, 7);
+		if (model && strcmp(model, "<synthetic>") != 0) {
+			if (t->models.len)
+				buf_add(&t->models, ",", 1);
+			buf_add(&t->models, model, strlen(model));
+			if (sqlite3_column_type(st, 9) != SQLITE_NULL &&
+			    (t->first_at < 0 || sqlite3_column_int64(st, 9) < t->first_at)) {
+				t->first_at = sqlite3_column_int64(st, 9);
+				set_str(&t->first_model, model);
+			}
+		}
+	}
+	return rc;
+}
+
+/* Writes t over the session's totals (SQL_RECOUNT). Returns a SQLite code. */
+static int
+recount_write(struct reader *r, const struct recount *t)
+{
+	sqlite3_stmt *up;
+
+	if ((up = db_prepare(r->db, SQL_RECOUNT)) == NULL)
+		return SQLITE_ERROR;
+#define BIND_SUM(name, s) \
+	do { if ((s).seen) db_bind_int(up, name, (s).v); else db_bind_null(up, name); } while (0)
+	BIND_SUM(":input", t->in);
+	BIND_SUM(":output", t->out);
+	BIND_SUM(":cw", t->cw);
+	BIND_SUM(":cr", t->cr);
+#undef BIND_SUM
+	if (t->in.seen || t->cw.seen || t->cr.seen)
+		db_bind_int(up, ":prompt", t->in.v + t->cw.v + t->cr.v);
+	else
+		db_bind_null(up, ":prompt");
+	/* Unknown if any response has no price: never a made-up $0. */
+	if (t->responses > 0 && t->unpriced == 0)
+		sqlite3_bind_double(up, sqlite3_bind_parameter_index(up, ":cost"), t->cost);
+	else
+		db_bind_null(up, ":cost");
+	sqlite3_bind_double(up, sqlite3_bind_parameter_index(up, ":known"), t->cost);
+	db_bind_int(up, ":responses", t->responses);
+	db_bind_int(up, ":unpriced", t->unpriced);
+	if (t->responses + t->prompts > 0)
+		db_bind_int(up, ":count", t->responses + t->prompts);
+	else
+		db_bind_null(up, ":count");
+	db_bind_textn(up, ":models", t->models.data, t->models.len);
+	db_bind_text(up, ":model", t->first_model);
+	db_bind_text(up, ":sid", r->sid);
+	return db_run(r->db, up);
+}
+
 /*
  * The session's totals, counted again from its rows (the triggers of
  * schema.sql keep them as rows change; --full checks them from scratch).
@@ -838,42 +986,11 @@ state_save(struct reader *r, struct tfile *f)
 static int
 recount_totals(struct reader *r)
 {
-	struct sum { int64_t v; int seen; } in = {0, 0}, out = {0, 0}, cw = {0, 0}, cr = {0, 0};
-	sqlite3_stmt *st, *up;
-	struct buf models = {0};
-	char *first_model = NULL;
-	int64_t responses = 0, unpriced = 0, prompts = 0, first_at = -1;
-	double cost = 0;
+	struct recount t = { .first_at = -1 };
+	sqlite3_stmt *st;
 	int rc;
 
-	if ((st = db_prepare(r->db, SQL_TOTALS)) == NULL)
-		return SQLITE_ERROR;
-	db_bind_text(st, ":sid", r->sid);
-	while ((rc = db_step(r->db, st)) == SQLITE_ROW) {
-		const char *model = col_text(st, 0);
-		struct sum *s[4] = { &in, &out, &cw, &cr };
-		int i;
-
-		for (i = 0; i < 4; i++)
-			if (sqlite3_column_type(st, 1 + i) != SQLITE_NULL) {
-				s[i]->v += sqlite3_column_int64(st, 1 + i);
-				s[i]->seen = 1;
-			}
-		responses += sqlite3_column_int64(st, 5);
-		unpriced += sqlite3_column_int64(st, 6);
-		cost += sqlite3_column_double(st, 7);
-		if (model && strcmp(model, "<synthetic>") != 0) {
-			if (models.len)
-				buf_add(&models, ",", 1);
-			buf_add(&models, model, strlen(model));
-			if (sqlite3_column_type(st, 9) != SQLITE_NULL &&
-			    (first_at < 0 || sqlite3_column_int64(st, 9) < first_at)) {
-				first_at = sqlite3_column_int64(st, 9);
-				set_str(&first_model, model);
-			}
-		}
-	}
-	if (rc != SQLITE_DONE)
+	if ((rc = recount_responses(r, &t)) != SQLITE_DONE)
 		goto out;
 	if ((st = db_prepare(r->db, SQL_PROMPTS)) == NULL) {
 		rc = SQLITE_ERROR;
@@ -882,42 +999,12 @@ recount_totals(struct reader *r)
 	db_bind_text(st, ":sid", r->sid);
 	if ((rc = db_step(r->db, st)) != SQLITE_ROW)
 		goto out;
-	prompts = sqlite3_column_int64(st, 0);
+	t.prompts = sqlite3_column_int64(st, 0);
 	db_reset(st);
-	if ((up = db_prepare(r->db, SQL_RECOUNT)) == NULL) {
-		rc = SQLITE_ERROR;
-		goto out;
-	}
-#define BIND_SUM(name, s) \
-	do { if ((s).seen) db_bind_int(up, name, (s).v); else db_bind_null(up, name); } while (0)
-	BIND_SUM(":input", in);
-	BIND_SUM(":output", out);
-	BIND_SUM(":cw", cw);
-	BIND_SUM(":cr", cr);
-#undef BIND_SUM
-	if (in.seen || cw.seen || cr.seen)
-		db_bind_int(up, ":prompt", in.v + cw.v + cr.v);
-	else
-		db_bind_null(up, ":prompt");
-	/* Unknown if any response has no price: never a made-up $0. */
-	if (responses > 0 && unpriced == 0)
-		sqlite3_bind_double(up, sqlite3_bind_parameter_index(up, ":cost"), cost);
-	else
-		db_bind_null(up, ":cost");
-	sqlite3_bind_double(up, sqlite3_bind_parameter_index(up, ":known"), cost);
-	db_bind_int(up, ":responses", responses);
-	db_bind_int(up, ":unpriced", unpriced);
-	if (responses + prompts > 0)
-		db_bind_int(up, ":count", responses + prompts);
-	else
-		db_bind_null(up, ":count");
-	db_bind_textn(up, ":models", models.data, models.len);
-	db_bind_text(up, ":model", first_model);
-	db_bind_text(up, ":sid", r->sid);
-	rc = db_run(r->db, up);
+	rc = recount_write(r, &t);
 out:
-	buf_release(&models);
-	free(first_model);
+	buf_release(&t.models);
+	free(t.first_model);
 	return rc;
 }
 
@@ -986,6 +1073,128 @@ past_deadline(struct reader *r)
 }
 
 /*
+ * The start of a turn, in the caller's transaction: the file's stored
+ * state, the responses already met in it, and nothing yet of what the
+ * lines say of the session. Returns a SQLite code.
+ */
+static int
+turn_start(struct reader *r, struct tfile *f, int full)
+{
+	int rc;
+
+	if ((rc = sqlite3_exec(r->db->h, "PRAGMA defer_foreign_keys = ON", NULL, NULL, NULL))
+	    != SQLITE_OK || (rc = state_load(r, f, full)) != SQLITE_OK)
+		return rc;
+	if (f->offset == 0)
+		strmap_release(&f->seen);
+	else if (f->open_msg && f->seen.n == 0)
+		strmap_put(&f->seen, f->open_msg, strlen(f->open_msg), 0);  /* its next line continues it */
+	facts_clear(r);
+	r->session_made = 0;
+	return SQLITE_OK;
+}
+
+/*
+ * One complete line of o->f, its newline left out, counted in the file's
+ * and the read's figures (a blank line is not). A line longer than
+ * LINE_MAX_BYTES (or *skipping, its start dropped) and a line that is not
+ * a JSON object are counted bad and skipped. Returns SQLITE_OK, also for
+ * a bad line, or the SQLite code that ends the turn.
+ */
+static int
+turn_line(struct reader *r, const struct origin *o, struct jspan line, int *skipping)
+{
+	struct tfile *f = o->f;
+	const char *p = line.p, *e = line.p + line.n;
+	int rc;
+
+	if (*skipping || line.n > LINE_MAX_BYTES) {
+		*skipping = 0;
+		log_msg(LOG_WARN, "transcript", "%s: line %lld is longer than "
+		    "%d MiB: skipped", f->path, (long long)f->lines + 1,
+		    LINE_MAX_BYTES >> 20);
+		f->bad++;
+		r->st->bad++;
+		f->lines++;
+		r->st->lines++;
+		return SQLITE_OK;
+	}
+	while (p < e && (*p == ' ' || *p == '\t' || *p == '\r'))
+		p++;
+	if (p == e)
+		return SQLITE_OK;
+	f->lines++;
+	r->st->lines++;
+	rc = entry(r, o, line, 0);
+	if (rc < 0) {
+		f->bad++;
+		r->st->bad++;
+		if (f->bad_logged++ < 5)
+			log_msg(LOG_WARN, "transcript", "%s: line %lld is not "
+			    "a JSON object: skipped", f->path, (long long)f->lines);
+		return SQLITE_OK;
+	}
+	return rc;
+}
+
+/*
+ * Moves the partial line from *at to the start of the read buffer (*at
+ * becomes 0) and reads up to READ_SIZE bytes of the file at pos after it;
+ * the caller counts them. A partial line of LINE_MAX_BYTES is dropped and
+ * *skipping set. Returns what pread returned.
+ */
+static ssize_t
+turn_fill(struct reader *r, struct tfile *f, size_t *at, int64_t pos, int *skipping)
+{
+	struct buf *in = &r->in;
+
+	if (*at > 0) {
+		memmove(in->data, in->data + *at, in->len - *at);
+		in->len -= *at;
+		*at = 0;
+	}
+	if (in->len >= LINE_MAX_BYTES) {
+		*skipping = 1;  /* counted when its newline comes */
+		in->len = 0;
+	}
+	buf_grow(in, READ_SIZE);
+	return pread(f->fd, in->data + in->len, READ_SIZE, pos);
+}
+
+/*
+ * The end of a turn that read something, in its transaction: the pending
+ * response, the file's state and the session row written, and committed.
+ * changes is the connection's count of changes when the turn began. Sets
+ * r->dirty when the turn leaves the end-of-read save for a later one.
+ * Returns a SQLite code; on an error the caller rolls back.
+ */
+static int
+turn_save(struct reader *r, struct tfile *f, const char *main_path, int more,
+    sqlite3_int64 changes)
+{
+	int rc, refresh;
+
+	f->reads++;
+	/* What comes once a file is read through (or time is up): its bad lines
+	 * on the session, and with --full a count of the totals from scratch. */
+	refresh = !more || past_deadline(r);
+	if ((rc = flush_response(r, f)) != SQLITE_OK)
+		return rc;
+	/* An empty or useless file makes no session. */
+	if (sqlite3_total_changes64(r->db->h) > changes || r->first_at >= 0 || r->dirty ||
+	    r->title)
+		r->session_seen = 1;
+	if ((rc = state_save(r, f)) != SQLITE_OK ||
+	    (r->session_seen && (rc = session_save(r, main_path, refresh)) != SQLITE_OK) ||
+	    (refresh && (rc = bad_lines_save(r)) != SQLITE_OK))
+		return rc;
+	if ((rc = db_commit(r->db)) != SQLITE_OK)
+		return rc;
+	r->dirty = !refresh;
+	return SQLITE_OK;
+}
+
+/*
  * One transaction: reads from the stored offset up to CHUNK_BYTES of
  * complete lines. *more is set when lines are left for another turn.
  */
@@ -996,22 +1205,15 @@ read_turn(struct reader *r, struct tfile *f, int full, const char *main_path, in
 	struct origin o = { f, 0, f->agent };
 	int64_t pos, start_offset, budget_at;
 	size_t at = 0;
-	int rc, refresh, skipping = 0;
+	int rc, skipping = 0;
 	sqlite3_int64 changes;
 
 	*more = 0;
 	r->db->deadline_us = r->deadline_us > 0 ? r->deadline_us : mono_us() + 60000000LL;
 	if ((rc = db_begin(r->db)) != SQLITE_OK)
 		return rc;
-	if ((rc = sqlite3_exec(r->db->h, "PRAGMA defer_foreign_keys = ON", NULL, NULL, NULL))
-	    != SQLITE_OK || (rc = state_load(r, f, full)) != SQLITE_OK)
+	if ((rc = turn_start(r, f, full)) != SQLITE_OK)
 		goto fail;
-	if (f->offset == 0)
-		strmap_release(&f->seen);
-	else if (f->open_msg && f->seen.n == 0)
-		strmap_put(&f->seen, f->open_msg, strlen(f->open_msg), 0);  /* its next line continues it */
-	facts_clear(r);
-	r->session_made = 0;
 	changes = sqlite3_total_changes64(r->db->h);
 	start_offset = f->offset;
 	budget_at = start_offset + CHUNK_BYTES;
@@ -1031,35 +1233,8 @@ read_turn(struct reader *r, struct tfile *f, int full, const char *main_path, in
 			size_t len = (size_t)(nl - (in->data + at));
 			struct jspan line = { in->data + at, len };
 
-			if (skipping || len > LINE_MAX_BYTES) {
-				skipping = 0;
-				log_msg(LOG_WARN, "transcript", "%s: line %lld is longer than "
-				    "%d MiB: skipped", f->path, (long long)f->lines + 1,
-				    LINE_MAX_BYTES >> 20);
-				f->bad++;
-				r->st->bad++;
-				f->lines++;
-				r->st->lines++;
-			} else {
-				const char *p = line.p, *e = line.p + len;
-
-				while (p < e && (*p == ' ' || *p == '\t' || *p == '\r'))
-					p++;
-				if (p < e) {
-					f->lines++;
-					r->st->lines++;
-					rc = entry(r, &o, line, 0);
-					if (rc < 0) {
-						f->bad++;
-						r->st->bad++;
-						if (f->bad_logged++ < 5)
-							log_msg(LOG_WARN, "transcript", "%s: line %lld is not "
-							    "a JSON object: skipped", f->path, (long long)f->lines);
-					} else if (rc != SQLITE_OK) {
-						goto fail;
-					}
-				}
-			}
+			if ((rc = turn_line(r, &o, line, &skipping)) != SQLITE_OK)
+				goto fail;
 			at += len + 1;
 			f->offset = pos - (int64_t)(in->len - at);
 			if (f->offset >= budget_at || ((f->lines & 255) == 0 && past_deadline(r))) {
@@ -1069,17 +1244,7 @@ read_turn(struct reader *r, struct tfile *f, int full, const char *main_path, in
 			continue;
 		}
 		/* No newline in what is buffered: keep the partial line, read more. */
-		if (at > 0) {
-			memmove(in->data, in->data + at, in->len - at);
-			in->len -= at;
-			at = 0;
-		}
-		if (in->len >= LINE_MAX_BYTES) {
-			skipping = 1;  /* counted when its newline comes */
-			in->len = 0;
-		}
-		buf_grow(in, READ_SIZE);
-		n = pread(f->fd, in->data + in->len, READ_SIZE, pos);
+		n = turn_fill(r, f, &at, pos, &skipping);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -1101,23 +1266,8 @@ read_turn(struct reader *r, struct tfile *f, int full, const char *main_path, in
 		db_rollback(r->db);
 		return SQLITE_OK;
 	}
-	f->reads++;
-	/* What comes once a file is read through (or time is up): its bad lines
-	 * on the session, and with --full a count of the totals from scratch. */
-	refresh = !*more || past_deadline(r);
-	if ((rc = flush_response(r, f)) != SQLITE_OK)
+	if ((rc = turn_save(r, f, main_path, *more, changes)) != SQLITE_OK)
 		goto fail;
-	/* An empty or useless file makes no session. */
-	if (sqlite3_total_changes64(r->db->h) > changes || r->first_at >= 0 || r->dirty ||
-	    r->title)
-		r->session_seen = 1;
-	if ((rc = state_save(r, f)) != SQLITE_OK ||
-	    (r->session_seen && (rc = session_save(r, main_path, refresh)) != SQLITE_OK) ||
-	    (refresh && (rc = bad_lines_save(r)) != SQLITE_OK))
-		goto fail;
-	if ((rc = db_commit(r->db)) != SQLITE_OK)
-		goto fail;
-	r->dirty = !refresh;
 	if (*more && past_deadline(r)) {
 		r->st->deferred = 1;
 		*more = 0;
@@ -1384,6 +1534,115 @@ session_end_usage(FILE *f)
 }
 
 /*
+ * The transcript the session's row names (SQL_TRANSCRIPT_OF): owned, or
+ * NULL when there is none or it cannot be read.
+ */
+static char *
+transcript_of(struct db *db, const char *sid)
+{
+	sqlite3_stmt *st;
+	char *stored = NULL;
+
+	if ((st = db_prepare(db, SQL_TRANSCRIPT_OF)) != NULL) {
+		db_bind_text(st, ":sid", sid);
+		if (db_step(db, st) == SQLITE_ROW) {
+			if (sqlite3_column_text(st, 0))
+				stored = xstrdup((const char *)sqlite3_column_text(st, 0));
+			db_reset(st);
+		}
+	}
+	return stored;
+}
+
+/*
+ * Prints what session sid holds after the read ts (SQL_SUMMARY), or that
+ * nothing is recorded; nothing when the query cannot be prepared.
+ */
+static void
+session_end_print(struct db *db, const char *sid, const struct tstats *ts)
+{
+	sqlite3_stmt *st;
+
+	if ((st = db_prepare(db, SQL_SUMMARY)) == NULL)
+		return;
+	db_bind_text(st, ":sid", sid);
+	if (db_step(db, st) != SQLITE_ROW) {
+		printf("session %s: nothing recorded (%lld lines read, %lld bad)\n", sid,
+		    (long long)ts->lines, (long long)ts->bad);
+		return;
+	}
+	printf("session %s\n", sid);
+	printf("  read: %d file%s, %lld new lines, %lld bytes, %lld bad%s\n", ts->files,
+	    ts->files == 1 ? "" : "s", (long long)ts->lines, (long long)ts->bytes,
+	    (long long)ts->bad, ts->rewinds ? ", changed files read again" : "");
+	if (sqlite3_column_text(st, 0))
+		printf("  title: %s\n", sqlite3_column_text(st, 0));
+	if (sqlite3_column_text(st, 1))
+		printf("  models: %s\n", sqlite3_column_text(st, 1));
+	printf("  ");
+	put_count("messages", st, 2);
+	put_count(" (prompts", st, 9);
+	printf("),");
+	put_count(" tool calls", st, 3);
+	printf("\n  tokens:");
+	put_count(" input", st, 4);
+	put_count(", output", st, 5);
+	put_count(", cache write", st, 6);
+	put_count(", cache read", st, 7);
+	if (sqlite3_column_type(st, 8) != SQLITE_NULL)
+		printf(sqlite3_column_double(st, 8) >= 1 ? "\n  cost: $%.2f\n" :
+		    "\n  cost: $%.4f\n", sqlite3_column_double(st, 8));
+	else if (sqlite3_column_text(st, 10))
+		printf("\n  cost: unknown (no price for %s)\n", sqlite3_column_text(st, 10));
+	else
+		printf("\n  cost: unknown (no responses)\n");
+	db_reset(st);
+}
+
+/*
+ * Reads the transcript at path (and its subagents) into session sid, or
+ * the one the file names when NULL, filling *ts, and logs one line of
+ * what was read. EXIT_OK, also with bad lines (said on stderr), or
+ * EXIT_FAIL reported.
+ */
+static int
+session_end_read(struct db *db, const char *path, const char *sid, int full,
+    struct tstats *ts)
+{
+	char *err = NULL;
+	cJSON *rec;
+	int rc;
+
+	rec = log_new(LOG_INFO, "session-end", "");
+	cJSON_AddStringToObject(rec, "transcript", path);
+	rc = transcript_update(db, path, sid, full, 0, ts, &err);
+	cJSON_AddNumberToObject(rec, "files", ts->files);
+	cJSON_AddNumberToObject(rec, "lines", (double)ts->lines);
+	cJSON_AddNumberToObject(rec, "bytes", (double)ts->bytes);
+	cJSON_AddNumberToObject(rec, "bad_lines", (double)ts->bad);
+	if (rc != 0) {
+		const char *why = rc < 0 ? err : db->err ? db->err : "database error";
+
+		error("session-end: %s", why);
+		log_set_level(rec, LOG_ERROR);
+		log_set_message(rec, "transcript not read");
+		log_set_error(rec, why);
+		log_write(rec);
+		free(err);
+		return EXIT_FAIL;
+	}
+	if (ts->bad) {
+		error("session-end: %s: %lld line%s could not be read (skipped; see the log)",
+		    path, (long long)ts->bad, ts->bad == 1 ? "" : "s");
+		log_set_level(rec, LOG_WARN);
+	}
+	log_set_message(rec, "transcript read");
+	log_write(rec);
+	free(err);
+	return EXIT_OK;
+}
+
+/*
  * clankers session-end: brings one session fully up to date from its
  * transcript (and its subagent files), and says what it holds. Running it
  * again reads nothing new and changes nothing; --full reads every file
@@ -1393,12 +1652,10 @@ int
 cmd_session_end(int argc, char **argv, struct ctx *ctx)
 {
 	const char *path = NULL, *sid = NULL;
-	char *stored = NULL, *err = NULL;
+	char *stored = NULL;
 	struct db db = {0};
 	struct tstats ts;
-	sqlite3_stmt *st;
-	cJSON *rec;
-	int i, full = 0, rc, status = EXIT_OK;
+	int i, full = 0, rc, status;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--transcript") == 0 && i + 1 < argc)
@@ -1431,15 +1688,7 @@ cmd_session_end(int argc, char **argv, struct ctx *ctx)
 		return EXIT_FAIL;
 	}
 	if (path == NULL) {
-		if ((st = db_prepare(&db, SQL_TRANSCRIPT_OF)) != NULL) {
-			db_bind_text(st, ":sid", sid);
-			if (db_step(&db, st) == SQLITE_ROW) {
-				if (sqlite3_column_text(st, 0))
-					stored = xstrdup((const char *)sqlite3_column_text(st, 0));
-				db_reset(st);
-			}
-		}
-		if (stored == NULL) {
+		if ((stored = transcript_of(&db, sid)) == NULL) {
 			error("session-end: session %s: no transcript known; give --transcript PATH", sid);
 			db_close(&db);
 			return EXIT_FAIL;
@@ -1447,70 +1696,11 @@ cmd_session_end(int argc, char **argv, struct ctx *ctx)
 		path = stored;
 	}
 	store_prices(&db, ctx->root);
-	rec = log_new(LOG_INFO, "session-end", "");
-	cJSON_AddStringToObject(rec, "transcript", path);
-	rc = transcript_update(&db, path, sid, full, 0, &ts, &err);
-	cJSON_AddNumberToObject(rec, "files", ts.files);
-	cJSON_AddNumberToObject(rec, "lines", (double)ts.lines);
-	cJSON_AddNumberToObject(rec, "bytes", (double)ts.bytes);
-	cJSON_AddNumberToObject(rec, "bad_lines", (double)ts.bad);
-	if (rc != 0) {
-		const char *why = rc < 0 ? err : db.err ? db.err : "database error";
-
-		error("session-end: %s", why);
-		log_set_level(rec, LOG_ERROR);
-		log_set_message(rec, "transcript not read");
-		log_set_error(rec, why);
-		log_write(rec);
-		status = EXIT_FAIL;
-		goto out;
+	if ((status = session_end_read(&db, path, sid, full, &ts)) == EXIT_OK) {
+		if (sid == NULL)
+			sid = ts.session;  /* the one the file named */
+		session_end_print(&db, sid, &ts);
 	}
-	if (ts.bad) {
-		error("session-end: %s: %lld line%s could not be read (skipped; see the log)",
-		    path, (long long)ts.bad, ts.bad == 1 ? "" : "s");
-		log_set_level(rec, LOG_WARN);
-	}
-	log_set_message(rec, "transcript read");
-	log_write(rec);
-
-	if (sid == NULL)
-		sid = ts.session;  /* the one the file named */
-	if ((st = db_prepare(&db, SQL_SUMMARY)) == NULL)
-		goto out;
-	db_bind_text(st, ":sid", sid);
-	if (db_step(&db, st) != SQLITE_ROW) {
-		printf("session %s: nothing recorded (%lld lines read, %lld bad)\n", sid,
-		    (long long)ts.lines, (long long)ts.bad);
-		goto out;
-	}
-	printf("session %s\n", sid);
-	printf("  read: %d file%s, %lld new lines, %lld bytes, %lld bad%s\n", ts.files,
-	    ts.files == 1 ? "" : "s", (long long)ts.lines, (long long)ts.bytes,
-	    (long long)ts.bad, ts.rewinds ? ", changed files read again" : "");
-	if (sqlite3_column_text(st, 0))
-		printf("  title: %s\n", sqlite3_column_text(st, 0));
-	if (sqlite3_column_text(st, 1))
-		printf("  models: %s\n", sqlite3_column_text(st, 1));
-	printf("  ");
-	put_count("messages", st, 2);
-	put_count(" (prompts", st, 9);
-	printf("),");
-	put_count(" tool calls", st, 3);
-	printf("\n  tokens:");
-	put_count(" input", st, 4);
-	put_count(", output", st, 5);
-	put_count(", cache write", st, 6);
-	put_count(", cache read", st, 7);
-	if (sqlite3_column_type(st, 8) != SQLITE_NULL)
-		printf(sqlite3_column_double(st, 8) >= 1 ? "\n  cost: $%.2f\n" :
-		    "\n  cost: $%.4f\n", sqlite3_column_double(st, 8));
-	else if (sqlite3_column_text(st, 10))
-		printf("\n  cost: unknown (no price for %s)\n", sqlite3_column_text(st, 10));
-	else
-		printf("\n  cost: unknown (no responses)\n");
-	db_reset(st);
-out:
-	free(err);
 	free(stored);
 	db_close(&db);
 	return status;
