@@ -445,12 +445,14 @@ struct import_stats {
 	int64_t input, output, reasoning, cache_read, cache_write;
 	double cost_usd;            /* of the priced ones */
 	int64_t bad;                /* records that could not be read (skipped) */
+	int deferred;               /* stopped at the deadline; the rest is for later */
 };
 struct import_req {
 	const char *from;           /* borrowed; --db PATH: the agent's store, or NULL */
 	const char *session_id;     /* borrowed; --session ID, or NULL: every session */
 	int dry_run;                /* --dry-run: count what would change, keep nothing */
-	int64_t deadline_us;        /* mono_us() past which waiting gives up; 0: none */
+	int64_t deadline_us;        /* mono_us() past which it stops; 0: none */
+	int recent;                 /* only each session's latest messages; 0: all */
 	/* Called after each session when not NULL (progress on a terminal). */
 	void (*progress)(const struct import_stats *st, int64_t total);
 };

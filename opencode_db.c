@@ -41,6 +41,7 @@
 
 #define DB_NAME "opencode.db"
 #define BUSY_MS 5000  /* OpenCode's own busy_timeout */
+#define REPAIR_MESSAGES 64  /* the latest messages the repair at idle reads again */
 
 /* The reader's handle on one OpenCode database. */
 struct odb {
@@ -322,7 +323,21 @@ struct reader {
 	sqlite3_stmt *parts;      /* owned */
 	struct import_stats *st;
 	int64_t deadline_us;      /* 0: none */
+	int recent;               /* read only the latest messages of each session; 0: all */
 };
+
+/*
+ * Past the deadline: stop applying (what is applied is kept: every write
+ * is an upsert that a later read completes). Counted in st->deferred.
+ */
+static int
+past(struct reader *r)
+{
+	if (r->deadline_us <= 0 || mono_us() < r->deadline_us)
+		return 0;
+	r->st->deferred = 1;
+	return 1;
+}
 
 /* Applies one event (taken) at at; a SQLite result code. */
 static int
@@ -378,11 +393,12 @@ apply_messages(struct reader *r, const char *sid)
 {
 	sqlite3_stmt *st;
 	cJSON *item, *ev;
-	int rc = SQLITE_OK, step;
+	int rc = SQLITE_OK, step = SQLITE_DONE;
 
 	st = r->messages;
 	sqlite3_bind_text(st, 1, sid, -1, SQLITE_STATIC);
-	while (rc == SQLITE_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+	sqlite3_bind_int64(st, 2, r->recent > 0 ? r->recent : -1);
+	while (rc == SQLITE_OK && !past(r) && (step = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((item = row_json(r, st, 2)) == NULL)
 			continue;
 		set_str(item, "id", col_text(st, 0));
@@ -391,13 +407,14 @@ apply_messages(struct reader *r, const char *sid)
 		    bus_event("message.updated", sid, "info", item));
 	}
 	sqlite3_reset(st);
-	if (rc != SQLITE_OK)
+	if (rc != SQLITE_OK || r->st->deferred)
 		return rc;
 	if (step != SQLITE_DONE)
 		goto fail;
 	st = r->parts;
 	sqlite3_bind_text(st, 1, sid, -1, SQLITE_STATIC);
-	while (rc == SQLITE_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+	sqlite3_bind_int64(st, 2, r->recent > 0 ? r->recent : -1);
+	while (rc == SQLITE_OK && !past(r) && (step = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((item = row_json(r, st, 3)) == NULL)
 			continue;
 		if (!part_forwarded(item)) {
@@ -413,7 +430,7 @@ apply_messages(struct reader *r, const char *sid)
 		rc = apply(r, "message.part.updated", sqlite3_column_int64(st, 2), ev);
 	}
 	sqlite3_reset(st);
-	if (rc != SQLITE_OK || step == SQLITE_DONE)
+	if (rc != SQLITE_OK || step == SQLITE_DONE || r->st->deferred)
 		return rc;
 fail:
 	odb_fail(r->o, "cannot read");
@@ -482,13 +499,16 @@ static const char SQL_ALL[] =
 static const char SQL_ONE[] =
 	"SELECT id, directory, parent_id, title, version, time_created,"
 	" time_updated FROM session WHERE id = ?1";
+/* The session's messages, or its ?2 latest (-1: all), in order. */
+#define LATEST_MESSAGES "(SELECT id FROM message WHERE session_id = ?1" \
+	" ORDER BY time_created DESC, id DESC LIMIT ?2)"
 static const char SQL_MESSAGES[] =
 	"SELECT id, time_updated, data FROM message WHERE session_id = ?1"
-	" ORDER BY time_created, id";
+	" AND (?2 < 0 OR id IN " LATEST_MESSAGES ") ORDER BY time_created, id";
 /* Part ids grow with time: their order is the order they were made in. */
 static const char SQL_PARTS[] =
 	"SELECT id, message_id, time_updated, data FROM part WHERE session_id = ?1"
-	" ORDER BY id";
+	" AND (?2 < 0 OR message_id IN " LATEST_MESSAGES ") ORDER BY id";
 
 /*
  * Imports OpenCode's sessions (q->session_id: that one) from the database
@@ -503,12 +523,12 @@ opencode_import(struct db *db, const char *root, const struct agent *a,
     const struct import_req *q, struct import_stats *st, char **err)
 {
 	struct reader r = { .db = db, .root = root, .a = a, .st = st,
-	    .deadline_us = q->deadline_us };
+	    .deadline_us = q->deadline_us, .recent = q->recent };
 	struct odb o;
 	sqlite3_stmt *ss = NULL;
 	char *path;
 	int64_t total = 0;
-	int rc = 0, step;
+	int rc = 0, step = SQLITE_DONE;
 
 	memset(st, 0, sizeof *st);
 	*err = NULL;
@@ -533,13 +553,13 @@ opencode_import(struct db *db, const char *root, const struct agent *a,
 		free(n);
 	}
 	store_prices(db, root);
-	while ((step = sqlite3_step(ss)) == SQLITE_ROW) {
+	while (!st->deferred && (step = sqlite3_step(ss)) == SQLITE_ROW) {
 		if ((rc = import_session(&r, ss, q->dry_run)) != 0)
 			break;
 		if (q->progress)
 			q->progress(st, total);
 	}
-	if (rc == 0 && step != SQLITE_DONE) {
+	if (rc == 0 && !st->deferred && step != SQLITE_DONE) {
 		odb_fail(&o, "cannot read");
 		rc = -1;
 	}
@@ -593,12 +613,16 @@ opencode_after(struct event *ev, const char *root, int64_t deadline_us)
 	q.from = path;
 	q.session_id = ev->session_id;
 	q.deadline_us = deadline_us;
+	/* A lost event is of the last turns: the whole session is import's job. */
+	q.recent = REPAIR_MESSAGES;
 	rc = opencode_import(ev->store.db, root, ev->r->agent, &q, &st, &err);
 	o = cJSON_AddObjectToObject(log, "repair");
 	cJSON_AddBoolToObject(o, "found", st.sessions > 0);
 	cJSON_AddBoolToObject(o, "changed", st.made + st.changed > 0);
 	cJSON_AddNumberToObject(o, "messages", (double)st.messages);
 	cJSON_AddNumberToObject(o, "tools", (double)st.tools);
+	if (st.deferred)
+		cJSON_AddBoolToObject(o, "deferred", 1);
 	if (rc != 0) {
 		cJSON_AddStringToObject(o, "error", rc < 0 ? err : ev->store.db->err ?
 		    ev->store.db->err : "database error");

@@ -219,4 +219,23 @@ is "import with an unknown option: 64" 64 "$RC"
 run help import
 is "help import" "0|yes" "$RC|$(grep -q 'OPENCODE_DB' "$OUT" && echo yes)"
 
+# The repair reads only a session's latest 64 messages (a lost event is of
+# the last turns; the whole session is import's), so it costs the same on
+# a session of thousands. A session of 100 prompts, none of them received:
+# the repair brings the latest 64, import the rest.
+BIG=$TMP/big.db
+cp "$ODB" "$BIG"
+sqlite3 "$BIG" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100)
+  INSERT INTO message (id, session_id, time_created, time_updated, data)
+    SELECT printf('msg_big%03d', i), '$S1', 1000 + i, 1000 + i,
+      json_object('role', 'user', 'time', json_object('created', 1000 + i)) FROM n;"
+fresh
+printf '{"type":"session.idle","properties":{"sessionID":"%s"}}\n' "$S1" >"$TMP/idle1.json"
+OPENCODE_DB=$BIG hook opencode "$TMP/idle1.json"
+is "repair: the latest 64 messages of the session, no more" "0|64" \
+    "$RC|$(q "SELECT count(*) FROM messages WHERE session_id = '$S1'")"
+run import opencode --db "$BIG" --session "$S1"
+is "import: the whole session, 102 messages" "0|102" \
+    "$RC|$(q "SELECT count(*) FROM messages WHERE session_id = '$S1'")"
+
 finish
