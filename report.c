@@ -466,7 +466,7 @@ print_tools(const struct report *r, FILE *out)
 	const cJSON *files = cJSON_GetObjectItemCaseSensitive(r->out, "files");
 
 	if (section_wanted(r, "tools")) {
-		heading(r, out, "Tools", "durations from PreToolUse to PostToolUse, "
+		heading(r, out, "Tools", "durations from each call's start to its end, "
 		    "else the client's own");
 		if (cJSON_GetArraySize(tools))
 			table(r, out, tool_cols, 7, tools, NULL);

@@ -408,7 +408,7 @@ is "a period before everything: no usage row, no tool, no log line" "0|0|0|0|0|0
 tbl --since 2026-11-23 --until 2026-11-23
 is "a period before everything in a table" "Usage  by day
 No messages or tool calls in this period.
-Tools  durations from PreToolUse to PostToolUse, else the client's own
+Tools  durations from each call's start to its end, else the client's own
 No tool calls in this period.
 clankers' own time per hook  from the log's duration_us
 No hook invocations in the logs of this period." \
@@ -719,7 +719,7 @@ is "a call from -9e18 to 9e18 ms: the largest duration there is, no overflow" "0
 	"$RC|$(jq -r '.tools[] | select(.tool == "Far") | "\(.tool)|\(.max_ms >= 9.2e18)"' "$OUT")"
 q "delete from tools where id = 'clock-1'"
 tbl --section tools,mcp
-is "tools and mcp in a table" "Tools  durations from PreToolUse to PostToolUse, else the client's own
+is "tools and mcp in a table" "Tools  durations from each call's start to its end, else the client's own
 tool                    calls  failed  failed %  p50 ms  p95 ms  max ms
 Grep                      100      10     10.0%      50      95     100
 Glob                        3       0      0.0%      20      30      30
