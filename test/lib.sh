@@ -10,6 +10,7 @@
 #   is TITLE EXPECTED ACTUAL equality, with a diff when it fails
 #   ok TITLE CMD...          passes when CMD succeeds
 #   log_lines                the data root's log lines
+#   skip REASON              the file cannot run here: says why, counts nothing
 #   send FILE                clankers hook opencode, once per line of FILE
 #   rows                     the shared rows, times of receipt left out
 set -u
@@ -155,6 +156,14 @@ replay() {
 		ev=${ev#*-}
 		hook "${ev%.json}" "$f"
 	done
+}
+
+# skip REASON: the file cannot run here (no client, no python3): it says why,
+# counts nothing and ends.
+skip() {
+	echo "# skip: $1"
+	finish
+	exit
 }
 
 finish() {

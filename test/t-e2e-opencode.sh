@@ -18,11 +18,6 @@ unset CLANKERS_PRICES CLANKERS_BIN
 MOCK_PID=
 trap '[ -z "$MOCK_PID" ] || kill "$MOCK_PID" 2>/dev/null; rm -rf "$TMP"' EXIT
 
-skip() {
-	echo "# skip: $1"
-	finish
-	exit
-}
 command -v python3 >/dev/null 2>&1 || skip "python3 not found: it runs the mock API"
 if ! OPENCODE=$(sh "$TOP/test/opencode.sh" 2>"$TMP/opencode.err"); then
 	skip "OpenCode not available: $(tr '\n' ' ' <"$TMP/opencode.err" | sed 's/ *$//')"

@@ -18,11 +18,6 @@ unset CLANKERS_PRICES
 MOCK_PIDS=
 trap 'for p in $MOCK_PIDS; do kill "$p" 2>/dev/null; done; rm -rf "$TMP"' EXIT
 
-skip() {
-	echo "# skip: $1"
-	finish
-	exit
-}
 command -v python3 >/dev/null 2>&1 || skip "python3 not found: it runs the mock API"
 if ! CLAUDE=$(sh "$TOP/test/claude.sh" 2>"$TMP/claude.err"); then
 	skip "Claude Code not available: $(tr '\n' ' ' <"$TMP/claude.err" | sed 's/ *$//')"
