@@ -88,13 +88,18 @@ rows >"$TMP/twice-rows"
 ok "e2e reversed then again in order: the same rows" cmp -s "$TMP/e2e-rows" "$TMP/twice-rows"
 
 # Every event, deltas and running updates included (a plugin that forwards
-# too much): the same rows.
-fresh
-events "$OC/e2e-events.jsonl" | jq -c '. + {directory: "/tmp/oc-e2e/out/work"}' >"$TMP/all.jsonl"
-send "$TMP/all.jsonl"
-rows >"$TMP/all-rows"
-ok "e2e, every event forwarded: the same rows" cmp -s "$TMP/e2e-rows" "$TMP/all-rows"
-cmp -s "$TMP/e2e-rows" "$TMP/all-rows" || diff "$TMP/e2e-rows" "$TMP/all-rows" | head -20 | sed "s/^/#   /"
+# too much): the same rows. 126 processes of the code the replays above ran:
+# under valgrind, where each takes a second or more, it is left out.
+if [ -n "$WRAPPER" ]; then
+	echo "# valgrind: the unfiltered replay skipped (it runs without valgrind)"
+else
+	fresh
+	events "$OC/e2e-events.jsonl" | jq -c '. + {directory: "/tmp/oc-e2e/out/work"}' >"$TMP/all.jsonl"
+	send "$TMP/all.jsonl"
+	rows >"$TMP/all-rows"
+	ok "e2e, every event forwarded: the same rows" cmp -s "$TMP/e2e-rows" "$TMP/all-rows"
+	cmp -s "$TMP/e2e-rows" "$TMP/all-rows" || diff "$TMP/e2e-rows" "$TMP/all-rows" | head -20 | sed "s/^/#   /"
+fi
 
 # ------------------------------------------------------- another real run
 fresh
