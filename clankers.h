@@ -285,6 +285,7 @@ int store_response(struct store *s, const struct store_message *m);
 int store_prompt(struct store *s, const struct store_message *m);
 int store_turn_duration(struct store *s, const char *prompt_id, int64_t ms);
 int store_message_removed(struct store *s, const char *sid, const char *id);
+int store_recount(struct store *s, const char *sid);
 
 enum tool_kind {
 	TOOL_START,    /* the call begins (a hook before it, or the agent's record of it) */

@@ -9,9 +9,13 @@
  * either order, and a stale copy of a message may come last.
  *
  *   session.created/updated   the session: folder, parent, version, title
- *                             (not the "New session - ..." placeholder)
+ *                             (not a "New session - ..." placeholder)
  *   session.deleted           the session ended
- *   session.error             a session_errors row
+ *   session.error             a session_errors row (the same error as a
+ *                             response's info.error: one row); of no
+ *                             session, only the log line
+ *   session.idle              (opencode_db.c) the session read again from
+ *                             OpenCode's own database: the repair
  *   session.compacted         a compaction_events row (post)
  *   message.updated           a prompt, or a response with its model,
  *                             provider, tokens by kind, cost and times;
@@ -27,7 +31,9 @@
  * schema.sql), never a session.updated roll-up, which `opencode run`
  * never delivers. A cost of 0 is OpenCode's "unknown" (no configured
  * price, or a subscription): the price table then decides, or it stays
- * unpriced. These functions are OpenCode's entry in the agent table.
+ * unpriced; reasoning tokens are paid as output. The folder the plugin
+ * sends is the project path while no event of the session said one.
+ * These functions are OpenCode's entry in the agent table.
  */
 #include <stdio.h>
 #include <stdlib.h>

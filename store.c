@@ -1,10 +1,13 @@
 /*
  * store.c: every write of a row that agents share (sessions, titles,
  * messages, tools, session errors, compactions), with the agent's source
- * bound. Mappers (claude.c, transcript.c, one file per agent) translate
- * what their agent sent into the neutral records below and call these; no
- * other file writes these tables, so each merge rule is written once, here,
- * with the reason beside it.
+ * bound. Mappers (claude.c, transcript.c, opencode.c: one file per agent)
+ * translate what their agent sent into the neutral records below and call
+ * these; no other file writes these rows (transcript.c alone sets a
+ * session's bad_lines, from its own transcript_files), so each merge rule
+ * is written once, here, with the reason beside it. It also counts a
+ * session's totals again from its rows (store_recount) and reads them
+ * back (store_totals).
  *
  * Every write is an upsert that never loses what is known and is
  * order-free: any order or repetition of events and transcript reads
@@ -761,6 +764,154 @@ store_tool(struct store *s, const struct store_tool *t)
 		break;
 	}
 	return db_run(s->db, st);
+}
+
+/* ------------------------------------------------------------- totals */
+
+/* One pass over the covering index: the session's figures, by model. */
+static const char SQL_BY_MODEL[] =
+	"SELECT model, sum(input_tokens), sum(output_tokens),"
+	" sum(cache_creation_input_tokens), sum(cache_read_input_tokens),"
+	" count(*), sum(cost_usd IS NULL), total(cost_usd), min(created_at),"
+	" min(CASE WHEN is_sidechain = 0 THEN created_at END)"
+	" FROM messages WHERE session_id = :sid AND role = 'assistant'"
+	" GROUP BY model ORDER BY min(created_at)";
+
+static const char SQL_PROMPT_COUNT[] =
+	"SELECT count(*) FROM messages WHERE session_id = :sid AND role = 'user'";
+
+/* The figures the triggers keep, counted again from scratch. */
+static const char SQL_RECOUNT[] =
+	"UPDATE sessions SET input_tokens = :input, output_tokens = :output,"
+	" cache_creation_input_tokens = :cw, cache_read_input_tokens = :cr,"
+	" prompt_tokens = :prompt, completion_tokens = :output, cost_usd = :cost,"
+	" message_count = :count, responses = :responses,"
+	" unpriced_responses = :unpriced, known_cost_usd = :known, models = :models,"
+	" model = COALESCE(model, :model),"
+	" tool_call_count = (SELECT count(*) FROM tools WHERE session_id = :sid)"
+	" WHERE id = :sid";
+
+/* A sum of a column, and whether any row gave it a value. */
+struct sum {
+	int64_t v;
+	int seen;
+};
+
+/* The session's figures as recount_totals gathers them from its rows. */
+struct recount {
+	struct sum in, out, cw, cr;
+	int64_t responses, unpriced, prompts, first_at;
+	double cost;
+	struct buf models;    /* owned; the models by first use, comma-separated */
+	char *first_model;    /* owned; of the first main-chain response */
+};
+
+/*
+ * Adds up the session's responses, by model (SQL_BY_MODEL), into t.
+ * Returns SQLITE_DONE when every row was read, else a SQLite code.
+ */
+static int
+recount_responses(struct store *s, const char *sid, struct recount *t)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = db_prepare(s->db, SQL_BY_MODEL)) == NULL)
+		return SQLITE_ERROR;
+	db_bind_text(st, ":sid", sid);
+	while ((rc = db_step(s->db, st)) == SQLITE_ROW) {
+		const char *model = (const char *)sqlite3_column_text(st, 0);
+		struct sum *s[4] = { &t->in, &t->out, &t->cw, &t->cr };
+		int i;
+
+		for (i = 0; i < 4; i++)
+			if (sqlite3_column_type(st, 1 + i) != SQLITE_NULL) {
+				s[i]->v += sqlite3_column_int64(st, 1 + i);
+				s[i]->seen = 1;
+			}
+		t->responses += sqlite3_column_int64(st, 5);
+		t->unpriced += sqlite3_column_int64(st, 6);
+		t->cost += sqlite3_column_double(st, 7);
+		if (model && strcmp(model, "<synthetic>") != 0) {
+			if (t->models.len)
+				buf_add(&t->models, ",", 1);
+			buf_add(&t->models, model, strlen(model));
+			if (sqlite3_column_type(st, 9) != SQLITE_NULL &&
+			    (t->first_at < 0 || sqlite3_column_int64(st, 9) < t->first_at)) {
+				t->first_at = sqlite3_column_int64(st, 9);
+				free(t->first_model);
+				t->first_model = xstrdup(model);
+			}
+		}
+	}
+	return rc;
+}
+
+/* Writes t over the session's totals (SQL_RECOUNT). Returns a SQLite code. */
+static int
+recount_write(struct store *s, const char *sid, const struct recount *t)
+{
+	sqlite3_stmt *up;
+
+	if ((up = db_prepare(s->db, SQL_RECOUNT)) == NULL)
+		return SQLITE_ERROR;
+#define BIND_SUM(name, s) \
+	do { if ((s).seen) db_bind_int(up, name, (s).v); else db_bind_null(up, name); } while (0)
+	BIND_SUM(":input", t->in);
+	BIND_SUM(":output", t->out);
+	BIND_SUM(":cw", t->cw);
+	BIND_SUM(":cr", t->cr);
+#undef BIND_SUM
+	if (t->in.seen || t->cw.seen || t->cr.seen)
+		db_bind_int(up, ":prompt", t->in.v + t->cw.v + t->cr.v);
+	else
+		db_bind_null(up, ":prompt");
+	/* Unknown if any response has no price: never a made-up $0. */
+	if (t->responses > 0 && t->unpriced == 0)
+		db_bind_real(up, ":cost", t->cost);
+	else
+		db_bind_null(up, ":cost");
+	db_bind_real(up, ":known", t->cost);
+	db_bind_int(up, ":responses", t->responses);
+	db_bind_int(up, ":unpriced", t->unpriced);
+	if (t->responses + t->prompts > 0)
+		db_bind_int(up, ":count", t->responses + t->prompts);
+	else
+		db_bind_null(up, ":count");
+	db_bind_textn(up, ":models", t->models.data, t->models.len);
+	db_bind_text(up, ":model", t->first_model);
+	db_bind_text(up, ":sid", sid);
+	return db_run(s->db, up);
+}
+
+/*
+ * The session's totals, counted again from its rows (the triggers of
+ * schema.sql keep them as rows change; a full re-read checks them from
+ * scratch). Sums stay NULL until a response gave a count.
+ */
+int
+store_recount(struct store *s, const char *sid)
+{
+	struct recount t = { .first_at = -1 };
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = recount_responses(s, sid, &t)) != SQLITE_DONE)
+		goto out;
+	if ((st = db_prepare(s->db, SQL_PROMPT_COUNT)) == NULL) {
+		rc = SQLITE_ERROR;
+		goto out;
+	}
+	db_bind_text(st, ":sid", sid);
+	if ((rc = db_step(s->db, st)) != SQLITE_ROW)
+		goto out;
+	t.prompts = sqlite3_column_int64(st, 0);
+	db_reset(st);
+	rc = recount_write(s, sid, &t);
+out:
+	buf_release(&t.models);
+	free(t.first_model);
+	return rc;
 }
 
 /* ------------------------------------------------ errors, compactions */

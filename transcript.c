@@ -114,29 +114,6 @@ static const char SQL_STATE_PUT[] =
 	" reads = excluded.reads, rewinds = excluded.rewinds,"
 	" read_at = excluded.read_at";
 
-/* One pass over the covering index: the session's figures, by model. */
-static const char SQL_TOTALS[] =
-	"SELECT model, sum(input_tokens), sum(output_tokens),"
-	" sum(cache_creation_input_tokens), sum(cache_read_input_tokens),"
-	" count(*), sum(cost_usd IS NULL), total(cost_usd), min(created_at),"
-	" min(CASE WHEN is_sidechain = 0 THEN created_at END)"
-	" FROM messages WHERE session_id = :sid AND role = 'assistant'"
-	" GROUP BY model ORDER BY min(created_at)";
-
-static const char SQL_PROMPTS[] =
-	"SELECT count(*) FROM messages WHERE session_id = :sid AND role = 'user'";
-
-/* --full: the figures the triggers keep, counted again from scratch. */
-static const char SQL_RECOUNT[] =
-	"UPDATE sessions SET input_tokens = :input, output_tokens = :output,"
-	" cache_creation_input_tokens = :cw, cache_read_input_tokens = :cr,"
-	" prompt_tokens = :prompt, completion_tokens = :output, cost_usd = :cost,"
-	" message_count = :count, responses = :responses,"
-	" unpriced_responses = :unpriced, known_cost_usd = :known, models = :models,"
-	" model = COALESCE(model, :model),"
-	" tool_call_count = (SELECT count(*) FROM tools WHERE session_id = :sid)"
-	" WHERE id = :sid";
-
 static const char SQL_BAD_LINES[] =
 	"UPDATE sessions SET bad_lines = (SELECT sum(bad_lines) FROM transcript_files"
 	" WHERE session_id = :sid) WHERE id = :sid";
@@ -886,128 +863,6 @@ state_save(struct reader *r, struct tfile *f)
 	return db_run(r->db, st);
 }
 
-/* A sum of a column, and whether any row gave it a value. */
-struct sum {
-	int64_t v;
-	int seen;
-};
-
-/* The session's figures as recount_totals gathers them from its rows. */
-struct recount {
-	struct sum in, out, cw, cr;
-	int64_t responses, unpriced, prompts, first_at;
-	double cost;
-	struct buf models;    /* owned; the models by first use, comma-separated */
-	char *first_model;    /* owned; of the first main-chain response */
-};
-
-/*
- * Adds up the session's responses, by model (SQL_TOTALS), into t.
- * Returns SQLITE_DONE when every row was read, else a SQLite code.
- */
-static int
-recount_responses(struct reader *r, struct recount *t)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if ((st = db_prepare(r->db, SQL_TOTALS)) == NULL)
-		return SQLITE_ERROR;
-	db_bind_text(st, ":sid", r->sid);
-	while ((rc = db_step(r->db, st)) == SQLITE_ROW) {
-		const char *model = col_text(st, 0);
-		struct sum *s[4] = { &t->in, &t->out, &t->cw, &t->cr };
-		int i;
-
-		for (i = 0; i < 4; i++)
-			if (sqlite3_column_type(st, 1 + i) != SQLITE_NULL) {
-				s[i]->v += sqlite3_column_int64(st, 1 + i);
-				s[i]->seen = 1;
-			}
-		t->responses += sqlite3_column_int64(st, 5);
-		t->unpriced += sqlite3_column_int64(st, 6);
-		t->cost += sqlite3_column_double(st, 7);
-		if (model && strcmp(model, "<synthetic>") != 0) {
-			if (t->models.len)
-				buf_add(&t->models, ",", 1);
-			buf_add(&t->models, model, strlen(model));
-			if (sqlite3_column_type(st, 9) != SQLITE_NULL &&
-			    (t->first_at < 0 || sqlite3_column_int64(st, 9) < t->first_at)) {
-				t->first_at = sqlite3_column_int64(st, 9);
-				set_str(&t->first_model, model);
-			}
-		}
-	}
-	return rc;
-}
-
-/* Writes t over the session's totals (SQL_RECOUNT). Returns a SQLite code. */
-static int
-recount_write(struct reader *r, const struct recount *t)
-{
-	sqlite3_stmt *up;
-
-	if ((up = db_prepare(r->db, SQL_RECOUNT)) == NULL)
-		return SQLITE_ERROR;
-#define BIND_SUM(name, s) \
-	do { if ((s).seen) db_bind_int(up, name, (s).v); else db_bind_null(up, name); } while (0)
-	BIND_SUM(":input", t->in);
-	BIND_SUM(":output", t->out);
-	BIND_SUM(":cw", t->cw);
-	BIND_SUM(":cr", t->cr);
-#undef BIND_SUM
-	if (t->in.seen || t->cw.seen || t->cr.seen)
-		db_bind_int(up, ":prompt", t->in.v + t->cw.v + t->cr.v);
-	else
-		db_bind_null(up, ":prompt");
-	/* Unknown if any response has no price: never a made-up $0. */
-	if (t->responses > 0 && t->unpriced == 0)
-		sqlite3_bind_double(up, sqlite3_bind_parameter_index(up, ":cost"), t->cost);
-	else
-		db_bind_null(up, ":cost");
-	sqlite3_bind_double(up, sqlite3_bind_parameter_index(up, ":known"), t->cost);
-	db_bind_int(up, ":responses", t->responses);
-	db_bind_int(up, ":unpriced", t->unpriced);
-	if (t->responses + t->prompts > 0)
-		db_bind_int(up, ":count", t->responses + t->prompts);
-	else
-		db_bind_null(up, ":count");
-	db_bind_textn(up, ":models", t->models.data, t->models.len);
-	db_bind_text(up, ":model", t->first_model);
-	db_bind_text(up, ":sid", r->sid);
-	return db_run(r->db, up);
-}
-
-/*
- * The session's totals, counted again from its rows (the triggers of
- * schema.sql keep them as rows change; --full checks them from scratch).
- * Sums stay NULL until a response gave a count.
- */
-static int
-recount_totals(struct reader *r)
-{
-	struct recount t = { .first_at = -1 };
-	sqlite3_stmt *st;
-	int rc;
-
-	if ((rc = recount_responses(r, &t)) != SQLITE_DONE)
-		goto out;
-	if ((st = db_prepare(r->db, SQL_PROMPTS)) == NULL) {
-		rc = SQLITE_ERROR;
-		goto out;
-	}
-	db_bind_text(st, ":sid", r->sid);
-	if ((rc = db_step(r->db, st)) != SQLITE_ROW)
-		goto out;
-	t.prompts = sqlite3_column_int64(st, 0);
-	db_reset(st);
-	rc = recount_write(r, &t);
-out:
-	buf_release(&t.models);
-	free(t.first_model);
-	return rc;
-}
-
 /*
  * The session row, its title and its totals, counted from the rows. What
  * the lines said of the session (folder, branch, mode, version) was seen
@@ -1034,7 +889,7 @@ session_save(struct reader *r, const char *main_path, int refresh)
 		return rc;
 	if (!refresh || !r->recount)
 		return SQLITE_OK;
-	return recount_totals(r);
+	return store_recount(&r->store, r->sid);
 }
 
 /*
