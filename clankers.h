@@ -51,6 +51,8 @@ void buf_grow(struct buf *b, size_t extra);
 void buf_add(struct buf *b, const void *p, size_t n);
 void buf_release(struct buf *b);
 int buf_read_fd(struct buf *b, int fd);  /* to EOF; 0 or -1 with errno */
+int buf_read_max(struct buf *b, int fd, size_t max);  /* EFBIG past max */
+int open_regular(const char *path, int flags, mode_t mode);
 
 int64_t now_ms(void);                 /* wall clock, ms since the epoch */
 int64_t mono_us(void);                /* monotonic clock, microseconds */

@@ -240,6 +240,7 @@ int
 db_open(struct db *db, const char *path, int budget_ms)
 {
 	char mode[16] = "", seed[9];
+	struct stat sb;
 	int64_t v;
 	int rc;
 
@@ -247,6 +248,11 @@ db_open(struct db *db, const char *path, int budget_ms)
 	db->deadline_us = mono_us() + (int64_t)budget_ms * 1000;
 	random_hex(seed, 4);
 	db->rand = (uint32_t)strtoul(seed, NULL, 16) | 1;
+	/* SQLite would open a FIFO and wait on it forever, or read a device. */
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		db->err = xasprintf("cannot open database '%s': not a regular file", path);
+		return SQLITE_CANTOPEN;
+	}
 	rc = sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -520,6 +526,10 @@ db_open_readonly(sqlite3 **h, const char *path, unsigned flags, int busy_ms, cha
 		if (errno == ENOENT)
 			return SQLITE_NOTFOUND;
 		*err = xstrdup(strerror(errno));
+		return SQLITE_CANTOPEN;
+	}
+	if (!S_ISREG(sb.st_mode)) {  /* a FIFO would hang the reader */
+		*err = xstrdup("not a regular file");
 		return SQLITE_CANTOPEN;
 	}
 	if (flags & (DB_RO_IMMUTABLE | DB_RO_SHM))

@@ -505,16 +505,22 @@ count_day(struct doctor *d, const char *dir, int64_t ms, int *errors,
 	char date[11], name[40], *path, *line = NULL;
 	size_t cap = 0;
 	FILE *f;
+	int fd;
 
 	utc_date(ms, date);
 	snprintf(name, sizeof name, "clankers-%s.jsonl", date);
 	path = path_join(dir, name);
-	if ((f = fopen(path, "re")) == NULL) {
+	/* Not fopen: a FIFO there would hang doctor. */
+	fd = open_regular(path, O_RDONLY, 0);
+	if ((f = fd < 0 ? NULL : fdopen(fd, "r")) == NULL) {
 		int e = errno;
 
+		if (fd >= 0)
+			close(fd);
 		if (e != ENOENT)
 			check_say(d, CHECK_WARN, "log_errors",
-			    xasprintf("cannot read log %s: %s", path, strerror(e)), NULL);
+			    xasprintf("cannot read log %s: %s", path, e == EINVAL ?
+			    "not a regular file" : strerror(e)), NULL);
 		free(path);
 		return e == ENOENT ? 0 : -1;
 	}
@@ -610,7 +616,8 @@ check_prices(struct doctor *d, const char *root)
 			    "table"), NULL);
 	} else if (price_load(path) < 0) {
 		check_say(d, CHECK_FAIL, "prices", xasprintf("prices: cannot read %s: "
-		    "%s: the built-in prices are used", path, strerror(errno)), NULL);
+		    "%s: the built-in prices are used", path, errno == EINVAL ?
+		    "not a regular file" : strerror(errno)), NULL);
 	} else if ((skipped = price_skipped(&first)) > 0) {
 		check_say(d, CHECK_WARN, "prices", xasprintf("prices: %d line%s of %s "
 		    "skipped, the first: %s", skipped, skipped == 1 ? "" : "s", path,

@@ -134,10 +134,12 @@ log_fd(int64_t now)
 	if (fd >= 0)
 		log_sweep(now);  /* we made the day's file: time to prune */
 	else if (errno == EEXIST)
-		fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+		/* Someone else's file: a FIFO there would hang us, a device eat lines. */
+		fd = open_regular(path, O_WRONLY | O_APPEND, 0);
 	if (fd < 0 && !lg.failed) {
 		lg.failed = 1;
-		error("cannot open log '%s': %s", path, strerror(errno));
+		error("cannot open log '%s': %s", path, errno == EINVAL ?
+		    "not a regular file" : strerror(errno));
 	}
 	free(path);
 	lg.fd = fd;

@@ -11,9 +11,11 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clankers.h"
 
@@ -303,11 +305,16 @@ logread_scan(const char *who, const char *dir, int64_t since, int64_t until,
 		qsort(names, nnames, sizeof *names, cmp_str);
 	for (i = 0; i < nnames; i++) {
 		char *path = path_join(dir, names[i]);
-		FILE *f = fopen(path, "r");
+		/* Not fopen: a FIFO in the log folder would hang the reader. */
+		int fd = open_regular(path, O_RDONLY, 0);
+		FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
 		ssize_t len;
 
+		if (fd >= 0 && f == NULL)
+			close(fd);
 		if (f == NULL) {
-			error("%s: cannot read '%s': %s", who, path, strerror(errno));
+			error("%s: cannot read '%s': %s", who, path, errno == EINVAL ?
+			    "not a regular file" : strerror(errno));
 		} else {
 			ls->files++;
 			while ((len = getline(&line, &cap, f)) > 0) {

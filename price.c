@@ -38,6 +38,8 @@ static const unsigned char embedded[] = {
 #include "prices.inc"
 };
 
+#define PRICE_FILE_MAX (16u << 20)  /* bytes: a price table is a few KiB */
+
 enum { P_IN, P_OUT, P_CW5M, P_CW1H, P_CR, NPRICE };
 #define NFIELDS (2 + 2 * NPRICE + 1)  /* model, prices, threshold, above, fast */
 
@@ -184,7 +186,8 @@ load_text(const char *text, size_t len, const char *origin)
 /*
  * Loads the embedded table, then user_file over it when user_file is not
  * NULL and exists. Returns 0, or -1 with errno set when user_file exists
- * but cannot be read (the embedded table is loaded all the same). Bad
+ * but cannot be read: EINVAL when it is not a regular file, EFBIG past
+ * PRICE_FILE_MAX (the embedded table is loaded all the same). Bad
  * lines are skipped with a warning in the log. A second call starts over.
  */
 int
@@ -198,9 +201,10 @@ price_load(const char *user_file)
 	load_text((const char *)embedded, sizeof embedded, "prices.tsv (built in)");
 	if (user_file == NULL)
 		return 0;
-	if ((fd = open(user_file, O_RDONLY | O_CLOEXEC)) < 0)
+	/* A FIFO would hang every command that prices, /dev/zero eat memory. */
+	if ((fd = open_regular(user_file, O_RDONLY, 0)) < 0)
 		return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
-	if (buf_read_fd(&b, fd) < 0)
+	if (buf_read_max(&b, fd, PRICE_FILE_MAX) < 0)
 		rc = -1;
 	else
 		load_text(b.data, b.len, user_file);

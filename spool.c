@@ -28,6 +28,7 @@
 
 #include "clankers.h"
 
+#define SPOOL_MAX (64u << 20)  /* bytes of a spool file read at most */
 #define STALE_S 60  /* a hook never lives this long: what it left is orphaned */
 
 static int
@@ -270,9 +271,10 @@ spool_read(const char *path, struct receipt *r, cJSON **payload)
 	int fd, rc = -1;
 
 	*payload = NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	/* Not a regular file (a FIFO would block us): set aside by the caller. */
+	if ((fd = open_regular(path, O_RDONLY, 0)) < 0)
 		return -1;
-	if (buf_read_fd(&b, fd) < 0 || b.data == NULL ||
+	if (buf_read_max(&b, fd, SPOOL_MAX) < 0 || b.data == NULL ||
 	    (nl = memchr(b.data, '\n', b.len)) == NULL)
 		goto out;
 	hdr = cJSON_ParseWithLength(b.data, (size_t)(nl - b.data));

@@ -346,7 +346,8 @@ store_prices(struct db *db, const char *root)
 			    "built-in prices", path, strerror(errno));
 		if (price_load(path) < 0)
 			log_msg(LOG_WARN, "price", "%s: cannot read: %s; using the "
-			    "built-in prices", path, strerror(errno));
+			    "built-in prices", path, errno == EINVAL ?
+			    "not a regular file" : strerror(errno));
 		free(path);
 		loaded = 1;
 	}

@@ -122,9 +122,24 @@ buf_release(struct buf *b)
 int
 buf_read_fd(struct buf *b, int fd)
 {
+	return buf_read_max(b, fd, SIZE_MAX);
+}
+
+/*
+ * buf_read_fd, but fails with EFBIG once more than max bytes were read, so
+ * that a file that never ends (/dev/zero, one that grows while read) costs
+ * max, not all memory.
+ */
+int
+buf_read_max(struct buf *b, int fd, size_t max)
+{
 	for (;;) {
 		ssize_t n;
 
+		if (b->len > max) {
+			errno = EFBIG;
+			return -1;
+		}
 		buf_grow(b, b->len < 65536 ? 65536 : b->len);
 		n = read(fd, b->data + b->len, b->cap - b->len - 1);
 		if (n < 0 && errno == EINTR)
@@ -484,4 +499,35 @@ str_in(const char *s, const char *const *list, size_t n)
 		if (strcmp(s, list[i]) == 0)
 			return 1;
 	return 0;
+}
+
+/*
+ * Opens path (flags: O_RDONLY, or O_WRONLY and friends) without blocking,
+ * and only if it is a regular file: a FIFO, a device or a symlink to one
+ * would hang the caller or never end. Returns the descriptor (O_NONBLOCK
+ * cleared), or -1 with errno set (EINVAL: not a regular file).
+ */
+int
+open_regular(const char *path, int flags, mode_t mode)
+{
+	struct stat st;
+	int fd, fl;
+
+	if ((fd = open(path, flags | O_NONBLOCK | O_CLOEXEC, mode)) < 0) {
+		if (errno == ENXIO)  /* a FIFO opened to write with no reader */
+			errno = EINVAL;
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		int e = errno;
+
+		if (fstat(fd, &st) == 0)  /* it was the type, not fstat */
+			e = EINVAL;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	if ((fl = fcntl(fd, F_GETFL)) >= 0)
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	return fd;
 }
