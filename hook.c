@@ -8,6 +8,8 @@
  * exits 0 (stored or spooled) or 1 (neither), never 2.
  */
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,7 @@
 #include "clankers.h"
 
 #define BUDGET_MS_DEFAULT 1000
+#define STDIN_OPEN "stdin not closed within the budget"
 #define HEAD_BYTES 256  /* of a payload that cannot be used, for the log */
 
 static int
@@ -75,20 +78,58 @@ hook_args(int argc, char **argv, const struct agent **agent, const char **event)
 	return NULL;
 }
 
-/* Reads stdin whole, made valid UTF-8 (noted in rec when it was not). */
+/*
+ * Reads fd to EOF, waiting at most budget ms for each read: a caller that
+ * never closes our stdin must not hold the hook forever. Returns 0 at EOF,
+ * 1 when the wait ran out (what came so far is in b), -1 with errno.
+ */
+static int
+read_bounded(struct buf *b, int fd, int budget)
+{
+	for (;;) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		ssize_t n;
+		int r = poll(&p, 1, budget);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			return 1;
+		buf_grow(b, 65536);
+		n = read(fd, b->data + b->len, b->cap - b->len - 1);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			return 0;
+		b->len += (size_t)n;
+	}
+}
+
+/*
+ * Reads stdin whole, made valid UTF-8 (noted in rec when it was not). Sets
+ * *open when stdin was still open after the budget: the caller keeps what
+ * came if it is a whole JSON object.
+ */
 static const char *
-read_payload(struct buf *in, cJSON *rec, char **why)
+read_payload(struct buf *in, cJSON *rec, char **why, int *open)
 {
 	char *clean;
 	size_t cleanlen;
+	int rc;
 
 	*why = NULL;
+	*open = 0;
 	if (isatty(STDIN_FILENO))
 		return "no payload: stdin is a terminal";
-	if (buf_read_fd(in, STDIN_FILENO) < 0) {
+	if ((rc = read_bounded(in, STDIN_FILENO, budget_ms())) < 0) {
 		*why = xasprintf("cannot read stdin: %s", strerror(errno));
 		return *why;
 	}
+	*open = rc == 1;
 	buf_add(in, "", 0);  /* never NULL, always NUL-terminated */
 	if ((clean = utf8_clean(in->data, in->len, &cleanlen)) != NULL) {
 		cJSON_AddBoolToObject(rec, "invalid_utf8", 1);
@@ -155,8 +196,16 @@ cmd_hook(int argc, char **argv, struct ctx *ctx)
 	struct event ev;
 	cJSON *payload = NULL, *rec;
 	char *why = NULL;
-	int status = EXIT_OK;
+	int status = EXIT_OK, still_open;
 
+	/*
+	 * A hook must not die of a signal: with a stderr nobody reads (SIGPIPE)
+	 * or under a file-size limit (SIGXFSZ) the write fails instead, and the
+	 * spool or the log takes over. Hook mode only: other commands die of
+	 * SIGPIPE in `clankers report | head`, as a filter should.
+	 */
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
 	bad = hook_args(argc, argv, &agent, &named);
 	receipt_init(&r, agent, named ? named : "");
 	rec = log_new(LOG_INFO, "hook", "");
@@ -168,17 +217,19 @@ cmd_hook(int argc, char **argv, struct ctx *ctx)
 		status = reject(rec, r.event, bad, "", 0);
 		goto out;
 	}
-	if ((err = read_payload(&in, rec, &why)) != NULL) {
+	if ((err = read_payload(&in, rec, &why, &still_open)) != NULL) {
 		status = reject(rec, r.event, err, "", 0);
 		goto out;
 	}
 	if ((payload = payload_parse(in.data, in.len, &err)) == NULL) {
-		status = reject(rec, r.event, err, in.data, in.len);
+		status = reject(rec, r.event, still_open ? STDIN_OPEN : err,
+		    in.data, in.len);
 		goto out;
 	}
-	if (err) {
+	if (err || still_open) {
+		/* A whole object came: the caller only forgot to close. Keep it. */
 		log_set_level(rec, LOG_WARN);
-		cJSON_AddStringToObject(rec, "warning", err);
+		cJSON_AddStringToObject(rec, "warning", still_open ? STDIN_OPEN : err);
 	}
 	if (named == NULL && agent->event_of(payload) != NULL) {
 		free(r.event);
