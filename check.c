@@ -50,13 +50,18 @@ check_say(struct doctor *d, enum check_status st, const char *check, char *msg,
 			cJSON_AddNullToObject(o, "fix");
 		cJSON_AddItemToArray(d->found, o);
 	} else {
+		/* Paths and stored names in msg and fix: escaped (table.c). */
+		char *m = table_escape(msg), *f = fix ? table_escape(fix) : NULL;
+
 		if (d->color)
 			printf("%s%s\033[0m%*s%s\n", status_colors[st], status_words[st],
-			    (int)(6 - strlen(status_words[st])), "", msg);
+			    (int)(6 - strlen(status_words[st])), "", m);
 		else
-			printf("%-6s%s\n", status_words[st], msg);
-		if (fix)
-			printf("      fix: %s\n", fix);
+			printf("%-6s%s\n", status_words[st], m);
+		if (f)
+			printf("      fix: %s\n", f);
+		free(m);
+		free(f);
 	}
 	free(msg);
 	free(fix);

@@ -126,6 +126,7 @@ struct table {
 	size_t ncell, cap;
 };
 char *table_fit(const char *s, size_t n, size_t max, int keep_end, size_t *width);
+char *table_escape(const char *s);
 void table_init(struct table *t, int ncol);
 void table_add(struct table *t, const char *s, size_t n, size_t max, int keep_end,
     const char *color);

@@ -139,7 +139,10 @@ cmd_import(int argc, char **argv, struct ctx *ctx)
 	if (!json && isatty(STDERR_FILENO))
 		q.progress = progress;
 	if (db_open(&db, ctx->db_path, 10000) != SQLITE_OK) {
-		error("import: %s", db.err ? db.err : "cannot open the database");
+		char *e = table_escape(db.err ? db.err : "cannot open the database");
+
+		error("import: %s", e);  /* a path: escaped (table.c) */
+		free(e);
 		db_close(&db);
 		return EXIT_FAIL;
 	}
@@ -155,8 +158,10 @@ cmd_import(int argc, char **argv, struct ctx *ctx)
 	add_stats(rec, &st);
 	if (rc != 0) {
 		const char *why = rc < 0 ? err : db.err ? db.err : "database error";
+		char *e = table_escape(why);  /* paths and stored text: escaped */
 
-		error("import %s: %s", a->name, why);
+		error("import %s: %s", a->name, e);
+		free(e);
 		log_set_level(rec, LOG_ERROR);
 		log_set_message(rec, "%s import failed", a->name);
 		log_set_error(rec, why);

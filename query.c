@@ -180,6 +180,20 @@ clean_dup(const char *s)
 	return c ? c : xstrdup(s);
 }
 
+/*
+ * Text for a message on stderr: valid UTF-8 (U+FFFD for bad bytes, as the
+ * outputs have), control characters escaped (table.c): SQL and SQLite's
+ * messages quote what the user typed and what the database holds. Owned.
+ */
+static char *
+msg_dup(const char *s)
+{
+	char *c = clean_dup(s), *e = table_escape(c);
+
+	free(c);
+	return e;
+}
+
 /* --- JSON ---------------------------------------------------------------- */
 
 /* Writes the current row as one compact JSON object. */
@@ -375,7 +389,7 @@ sql_excerpt(const char *sql, size_t n)
 	for (i = 0; s[i]; i++)
 		if (s[i] == '\n' || s[i] == '\r' || s[i] == '\t')
 			s[i] = ' ';
-	clean = clean_dup(s);
+	clean = msg_dup(s);
 	free(s);
 	return clean;
 }
@@ -402,9 +416,10 @@ hint_list(struct query *q, const char *label, const char *sql, const char *arg)
 	}
 	sqlite3_finalize(st);
 	if (b.len) {
-		char *clean = clean_dup(b.data);
+		char *clean = msg_dup(b.data), *l = msg_dup(label);
 
-		error("query: %s: %s", label, clean);
+		error("query: %s: %s", l, clean);
+		free(l);
 		free(clean);
 	}
 	buf_release(&b);
@@ -483,7 +498,7 @@ query_hint(struct query *q, const char *msg, const char *sql)
 static void
 query_fail(struct query *q, int rc, const char *what, const char *sql)
 {
-	char *msg = clean_dup(what);
+	char *msg = msg_dup(what);
 
 	switch (rc & 0xff) {
 	case SQLITE_READONLY:

@@ -254,8 +254,11 @@ cell(const struct report *r, const struct col *c, const cJSON *o)
 
 		return s && strlen(s) >= 16 ? xasprintf("%.10s %.5s", s, s + 11) : xstrdup("-");
 	}
-	case K_ID:  /* a prefix, as --session takes it */
-		return xstrndup(cJSON_GetStringValue(v) ? v->valuestring : "", 8);
+	case K_ID: {  /* a prefix, as --session takes it, not cut inside a character */
+		const char *id = cJSON_GetStringValue(v) ? v->valuestring : "";
+
+		return xstrndup(id, utf8_cut(id, strlen(id), 8));
+	}
 	default:
 		if (cJSON_IsNumber(v))
 			return xasprintf("%.15g", v->valuedouble);
@@ -336,12 +339,17 @@ print_gaps(const struct report *r, FILE *out, const cJSON *gaps)
 		const cJSON *items = cJSON_GetObjectItemCaseSensitive(g, "items"), *it;
 		char n[32];
 		int shown = 0;
+		/* what names a stored source: escaped, as the items are. */
+		char *what = table_escape(cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(g, "what")));
+		char *detail = table_escape(cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(g, "detail")));
 
 		fmt_thousands(section_get_int(g, "count"), n);
 		fprintf(out, "%s%-10s%s  %6s  %s: %s\n", r->color ? "\033[31m" : "", label,
-		    r->color ? "\033[0m" : "", n,
-		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(g, "what")),
-		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(g, "detail")));
+		    r->color ? "\033[0m" : "", n, what, detail);
+		free(what);
+		free(detail);
 		cJSON_ArrayForEach(it, items) {
 			size_t w;
 			char *s = table_fit(it->valuestring, strlen(it->valuestring), 70, 0, &w);
@@ -485,6 +493,19 @@ print_tools(const struct report *r, FILE *out)
 	}
 }
 
+/* Prints label and s escaped, when s is not NULL. */
+static void
+header_field(FILE *out, const char *label, const char *s)
+{
+	char *e;
+
+	if (s == NULL)
+		return;
+	e = table_escape(s);
+	fprintf(out, "%s%s", label, e);
+	free(e);
+}
+
 static void
 print_table_report(const struct report *r, FILE *out)
 {
@@ -514,13 +535,13 @@ print_table_report(const struct report *r, FILE *out)
 			fprintf(out, " .. now UTC");
 	} else
 		fprintf(out, "all time");
-	if (r->source)
-		fprintf(out, "  source %s", r->source);
-	if (r->project)
-		fprintf(out, "  project %s", r->project);
-	if (r->session)
-		fprintf(out, "  session %s", r->session);
-	fprintf(out, "\ndatabase  %s\nlogs      %s\n", r->ctx->db_path, r->ctx->log_dir);
+	/* The filters and paths as a terminal may show them (table.c). */
+	header_field(out, "  source ", r->source);
+	header_field(out, "  project ", r->project);
+	header_field(out, "  session ", r->session);
+	header_field(out, "\ndatabase  ", r->ctx->db_path);
+	header_field(out, "\nlogs      ", r->ctx->log_dir);
+	fputc('\n', out);
 	if (section_wanted(r, "tables")) {
 		heading(r, out, "Tables", NULL);
 		table(r, out, table_cols, 4, cJSON_GetObjectItemCaseSensitive(r->out, "tables"), NULL);

@@ -262,6 +262,7 @@ section_session(struct report *r, const char *arg)
 {
 	sqlite3_stmt *st;
 	struct buf ids = {0};
+	char *shown;
 	int n = 0, rc;
 
 	st = section_prepare(r, "SELECT id FROM sessions WHERE id = :arg "
@@ -277,18 +278,24 @@ section_session(struct report *r, const char *arg)
 			r->session = xstrdup(id);
 		else if (n <= 5)
 			buf_add(&ids, "\n  ", 3);
-		if (n <= 5)
-			buf_add(&ids, id, strlen(id));
+		if (n <= 5) {  /* stored text, for a terminal: escaped (table.c) */
+			char *e = table_escape(id);
+
+			buf_add(&ids, e, strlen(e));
+			free(e);
+		}
 	}
 	if (section_done(r, st, rc) < 0) {
 		buf_release(&ids);
 		return -1;
 	}
+	shown = table_escape(arg);
 	if (n == 0)
-		error("report: no session '%s'", arg);
+		error("report: no session '%s'", shown);
 	else if (n > 1)
-		error("report: '%s' names several sessions:\n  %s%s", arg, ids.data,
+		error("report: '%s' names several sessions:\n  %s%s", shown, ids.data,
 		    n > 5 ? "\n  ..." : "");
+	free(shown);
 	buf_release(&ids);
 	if (n != 1) {
 		free(r->session);

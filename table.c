@@ -1,11 +1,15 @@
 /*
  * table.c: values out for people and for other programs: aligned text
  * tables (query's and report's), CSV and tab-separated fields, and JSON
- * strings. One display-width rule for every table: a code point is as wide
- * as cp_width says, and control characters are shown as escapes (\n, \t,
- * \x1b, \u009b): text the agents stored is untrusted, and a stored escape
- * sequence must never drive the terminal. It reads no database and knows no
- * command; what a cell says is the caller's business (fmt.c has numbers).
+ * strings. One display-width and escape rule for every table and every
+ * message that shows stored text (table_escape): a code point is as wide
+ * as cp_width says, and control characters (C0, DEL, C1), bidi controls
+ * and bytes that are not UTF-8 are shown as escapes (\n, \t, \x1b,
+ * \u009b, \u202e, \xff): text the agents stored is untrusted, and a
+ * stored escape sequence must never drive the terminal or reorder it.
+ * CSV, TSV and JSON stay byte-exact: they are for programs. It reads no
+ * database and knows no command; what a cell says is the caller's
+ * business (fmt.c has numbers).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -43,27 +47,58 @@ cp_width(uint32_t c)
 	return 1;
 }
 
+/* A byte that starts no valid UTF-8 sequence: shown as \xNN. */
+#define CP_BAD 0x80000000u
+
 /*
- * The code point at u[i] (valid UTF-8, at most n - i bytes), in *c; returns
- * its length in bytes.
+ * The code point at u[i] (at most n - i bytes), in *c; returns its length
+ * in bytes. A byte that starts no valid sequence (a lone continuation byte,
+ * a cut or overlong sequence) is one byte, CP_BAD | byte: its next bytes
+ * are read on their own, so an ESC can never hide inside a bad sequence and
+ * be copied out raw.
  */
 static size_t
 cp_next(const unsigned char *u, size_t i, size_t n, uint32_t *c)
 {
-	size_t len = 1, k;
+	size_t len, k;
+	uint32_t min;
 
 	*c = u[i];
-	if (*c >= 0xf0)
-		len = 4, *c &= 0x07;
-	else if (*c >= 0xe0)
-		len = 3, *c &= 0x0f;
-	else if (*c >= 0xc0)
-		len = 2, *c &= 0x1f;
+	if (*c < 0x80)
+		return 1;
+	if (*c >= 0xc2 && *c <= 0xdf)
+		len = 2, *c &= 0x1f, min = 0x80;
+	else if (*c >= 0xe0 && *c <= 0xef)
+		len = 3, *c &= 0x0f, min = 0x800;
+	else if (*c >= 0xf0 && *c <= 0xf4)
+		len = 4, *c &= 0x07, min = 0x10000;
+	else
+		goto bad;
 	if (i + len > n)
-		len = n - i;
-	for (k = 1; k < len; k++)
+		goto bad;
+	for (k = 1; k < len; k++) {
+		if ((u[i + k] & 0xc0) != 0x80)
+			goto bad;
 		*c = *c << 6 | (u[i + k] & 0x3f);
+	}
+	if (*c < min || (*c >= 0xd800 && *c <= 0xdfff) || *c > 0x10ffff)
+		goto bad;
 	return len;
+bad:
+	*c = CP_BAD | u[i];
+	return 1;
+}
+
+/*
+ * Whether c is a bidi control: the embeddings and overrides (U+202A..E),
+ * the isolates (U+2066..9) and the marks (U+200E, U+200F). Shown raw, they
+ * reorder what the terminal prints after them ("Trojan Source").
+ */
+static int
+cp_bidi(uint32_t c)
+{
+	return (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) ||
+	    c == 0x200e || c == 0x200f;
 }
 
 /* How code point c is shown: its escape in esc ("" when none); its width. */
@@ -71,20 +106,23 @@ static size_t
 cp_show(uint32_t c, char esc[8])
 {
 	esc[0] = '\0';
-	if (c == '\n' || c == '\t' || c == '\r')
+	if (c & CP_BAD)
+		snprintf(esc, 8, "\\x%02x", (unsigned)(c & 0xff));
+	else if (c == '\n' || c == '\t' || c == '\r')
 		snprintf(esc, 8, "\\%c", c == '\n' ? 'n' : c == '\t' ? 't' : 'r');
 	else if (c < 0x20 || c == 0x7f)
 		snprintf(esc, 8, "\\x%02x", (unsigned)c);
-	else if (c >= 0x80 && c < 0xa0)
-		snprintf(esc, 8, "\\u%04x", (unsigned)c);
+	else if ((c >= 0x80 && c < 0xa0) || cp_bidi(c))
+		snprintf(esc, 8, "\\u%04x", (unsigned)(c & 0xffff));  /* all in the BMP */
 	return *esc ? strlen(esc) : (size_t)cp_width(c);
 }
 
 /*
- * Makes s[0..n), valid UTF-8, fit for a terminal cell: control characters
- * shown as escapes, and past max display columns (max >= 1) cut, with an
- * ellipsis at the end, or with keep_end (a path) at the start. Returns an
- * owned string, its width in *width.
+ * Makes s[0..n) fit for a terminal cell: control characters (C0, DEL,
+ * C1), bidi controls and bytes that are not UTF-8 shown as escapes, and
+ * past max display columns (max >= 1) cut, with an ellipsis at the end,
+ * or with keep_end (a path) at the start. Returns an owned string, its
+ * width in *width.
  */
 char *
 table_fit(const char *s, size_t n, size_t max, int keep_end, size_t *width)
@@ -133,6 +171,21 @@ table_fit(const char *s, size_t n, size_t max, int keep_end, size_t *width)
 	}
 	*width = w;
 	return b.data;
+}
+
+/*
+ * s (NULL is "") as a terminal shows it, nothing cut: the one escape rule
+ * of table_fit for text outside tables (messages, summaries, headers).
+ * Returns an owned string.
+ */
+char *
+table_escape(const char *s)
+{
+	size_t w;
+
+	if (s == NULL)
+		s = "";
+	return table_fit(s, strlen(s), SIZE_MAX, 0, &w);
 }
 
 /* --- aligned tables --------------------------------------------------------- */

@@ -1417,23 +1417,33 @@ static void
 session_end_print(struct db *db, const char *sid, const struct tstats *ts)
 {
 	sqlite3_stmt *st;
+	char *id = table_escape(sid), *t;
 
-	if ((st = db_prepare(db, SQL_SUMMARY)) == NULL)
-		return;
-	db_bind_text(st, ":sid", sid);
-	if (db_step(db, st) != SQLITE_ROW) {
-		printf("session %s: nothing recorded (%lld lines read, %lld bad)\n", sid,
-		    (long long)ts->lines, (long long)ts->bad);
+	if ((st = db_prepare(db, SQL_SUMMARY)) == NULL) {
+		free(id);
 		return;
 	}
-	printf("session %s\n", sid);
+	db_bind_text(st, ":sid", sid);
+	if (db_step(db, st) != SQLITE_ROW) {
+		printf("session %s: nothing recorded (%lld lines read, %lld bad)\n", id,
+		    (long long)ts->lines, (long long)ts->bad);
+		free(id);
+		return;
+	}
+	printf("session %s\n", id);
+	free(id);
 	printf("  read: %d file%s, %lld new lines, %lld bytes, %lld bad%s\n", ts->files,
 	    ts->files == 1 ? "" : "s", (long long)ts->lines, (long long)ts->bytes,
 	    (long long)ts->bad, ts->rewinds ? ", changed files read again" : "");
-	if (sqlite3_column_text(st, 0))
-		printf("  title: %s\n", sqlite3_column_text(st, 0));
-	if (sqlite3_column_text(st, 1))
-		printf("  models: %s\n", sqlite3_column_text(st, 1));
+	/* Titles, models and ids are the agent's text: escaped (table.c). */
+	if (sqlite3_column_text(st, 0)) {
+		printf("  title: %s\n", t = table_escape((const char *)sqlite3_column_text(st, 0)));
+		free(t);
+	}
+	if (sqlite3_column_text(st, 1)) {
+		printf("  models: %s\n", t = table_escape((const char *)sqlite3_column_text(st, 1)));
+		free(t);
+	}
 	printf("  ");
 	put_count("messages", st, 2);
 	put_count(" (prompts", st, 9);
@@ -1447,9 +1457,11 @@ session_end_print(struct db *db, const char *sid, const struct tstats *ts)
 	if (sqlite3_column_type(st, 8) != SQLITE_NULL)
 		printf(sqlite3_column_double(st, 8) >= 1 ? "\n  cost: $%.2f\n" :
 		    "\n  cost: $%.4f\n", sqlite3_column_double(st, 8));
-	else if (sqlite3_column_text(st, 10))
-		printf("\n  cost: unknown (no price for %s)\n", sqlite3_column_text(st, 10));
-	else
+	else if (sqlite3_column_text(st, 10)) {
+		printf("\n  cost: unknown (no price for %s)\n",
+		    t = table_escape((const char *)sqlite3_column_text(st, 10)));
+		free(t);
+	} else
 		printf("\n  cost: unknown (no responses)\n");
 	db_reset(st);
 }
