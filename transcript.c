@@ -791,10 +791,15 @@ static int
 state_load(struct reader *r, struct tfile *f, int full)
 {
 	sqlite3_stmt *st;
+	struct stat now;
 	int rc, rewind = 0;
 
 	state_reset(f);
 	f->reads = f->rewinds = 0;
+	/* The size now, not when the file was opened: a file that grew while
+	 * it was read has not shrunk, and must not be read again. */
+	if (fstat(f->fd, &now) == 0)
+		f->st.st_size = now.st_size;
 	if ((st = db_prepare(r->db, SQL_STATE_GET)) == NULL)
 		return SQLITE_ERROR;
 	db_bind_text(st, ":path", f->path);
