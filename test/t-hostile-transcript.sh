@@ -85,4 +85,47 @@ else
 	rm -rf "$W"
 fi
 
+# ======================================================================
+# 2. A line of gigabytes with no newline (a sparse file): a Stop hook
+# stops looking for its end at the deadline, not holding the write lock
+# while it looks; the next read goes on.
+if [ -n "$WRAPPER" ]; then
+	echo "# valgrind: the 4 GB line (section 2) skipped"
+else
+	W=$TMP/long
+	mkdir -p "$W"
+	P=$W/$SPOT.jsonl
+	truncate -s 4G "$P"
+	jq -c --arg p "$P" --arg s "$SPOT" '.transcript_path = $p | .session_id = $s' \
+	    "$STOP_JSON" >"$W/stop.json"
+	fresh
+	t0=$(ms)
+	CLANKERS_TIMEOUT_MS=1000 "$CLANKERS" hook Stop <"$W/stop.json" >"$TMP/out" 2>"$TMP/err" &
+	hooker=$!
+	# Half-way through the scan, another writer gets the lock at once.
+	sleep 0.5
+	lock=$(sqlite3 "$DB" ".timeout 100" "BEGIN IMMEDIATE; COMMIT; SELECT 'free';" 2>&1)
+	wait $hooker
+	RC=$?
+	t1=$(ms)
+	is "4 GB line, Stop hook with 1 s: exits 0 within 3 s, deferred" "0 1 true" \
+	    "$RC $([ $((t1 - t0)) -lt 3000 ] && echo 1 || echo $((t1 - t0)) ms) $(lastlog .transcript.deferred)"
+	is "4 GB line: the write lock is free while its newline is looked for" free "$lock"
+	rm -f "$P"
+
+	# A 200 MB line, then lines: session-end skips it, counted bad, and reads on.
+	truncate -s 200M "$P"
+	printf '\n' >>"$P"
+	cat "$SUB_DIR/$SUB.jsonl" >>"$P"
+	fresh
+	run session-end --transcript "$P"
+	is "200 MB line then lines: exit 0, one bad line, the lines after it read" \
+	    "0 1 $(($(wc -l <"$SUB_DIR/$SUB.jsonl") + 1))" \
+	    "$RC $(fstate "$P" 'bad_lines, lines')"
+	is "200 MB line then lines: their responses stored" \
+	    "$(jq -r 'select(.type == "assistant") | .message.id' "$SUB_DIR/$SUB.jsonl" | sort -u | wc -l | tr -d ' ')" \
+	    "$(q "SELECT count(*) FROM messages WHERE role = 'assistant'")"
+	rm -rf "$W"
+fi
+
 finish
