@@ -1273,15 +1273,29 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The .jsonl files under <session>/subagents/, in name order. */
+/*
+ * The .jsonl files under <session>/subagents/: regular files, in real
+ * folders down to SUBAGENT_DEPTH (newer Claude Code versions write
+ * subagents/workflows/<wf>/agent-*.jsonl). A symbolic link is neither
+ * read nor followed: a link to another session's folder would bring its
+ * responses into this one, a link to / would walk the machine.
+ */
 static void
 find_subagents(const char *dir, int depth, char ***list, size_t *n)
 {
 	DIR *d;
 	struct dirent *e;
+	int fd;
 
-	if (depth > SUBAGENT_DEPTH || (d = opendir(dir)) == NULL)
+	/* O_NOFOLLOW: subagents/ itself, or a folder swapped for a link after
+	 * the lstat below, is not followed either. */
+	if (depth > SUBAGENT_DEPTH ||
+	    (fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return;
+	}
 	while ((e = readdir(d)) != NULL) {
 		char *p;
 		struct stat st;
@@ -1290,7 +1304,9 @@ find_subagents(const char *dir, int depth, char ***list, size_t *n)
 		if (e->d_name[0] == '.')
 			continue;
 		p = path_join(dir, e->d_name);
-		if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (lstat(p, &st) < 0) {
+			free(p);
+		} else if (S_ISDIR(st.st_mode)) {
 			find_subagents(p, depth + 1, list, n);
 			free(p);
 		} else if (len > 6 && strcmp(e->d_name + len - 6, ".jsonl") == 0 &&

@@ -128,4 +128,43 @@ else
 	rm -rf "$W"
 fi
 
+# ======================================================================
+# 3. Symbolic links under <session>/subagents/: a link to another
+# session's folder, to /, and to another session's subagent file are not
+# followed; a real folder below subagents/ (workflows/<wf>/) still is.
+W=$TMP/links
+mkdir -p "$W/a" "$W/b"
+cp "$SUB_DIR/$SUB.jsonl" "$W/a/"
+cp -R "$SUB_DIR/$SUB" "$W/a/"
+cp "$SPOT_DIR/$SPOT.jsonl" "$W/b/"
+cp -R "$SPOT_DIR/$SPOT" "$W/b/"
+S=$W/a/$SUB/subagents
+mkdir -p "$S/workflows/wf1"
+copy 9 "$S/agent-a028d5ed5645e65ec.jsonl" >"$S/workflows/wf1/agent-w1.jsonl"
+fresh
+run session-end --transcript "$W/a/$SUB.jsonl"
+stored >"$W/want"
+want_files=$(q "SELECT count(*) FROM transcript_files")
+
+ln -s "$W/b/$SPOT" "$S/other-session"
+ln -s "$W/b/$SPOT/subagents" "$S/other-subagents"
+ln -s / "$S/root"
+ln -s "$W/b/$SPOT/subagents/agent-a2898e3.jsonl" "$S/agent-linked.jsonl"
+fresh
+run session-end --transcript "$W/a/$SUB.jsonl"
+is "links under subagents/: exit 0, the same files read (main, agent, workflows/wf1)" "0 3 3" \
+    "$RC $want_files $(q "SELECT count(*) FROM transcript_files")"
+is "links under subagents/: no file read outside the session's folder" 0 \
+    "$(q "SELECT count(*) FROM transcript_files WHERE path NOT LIKE '$W/a/%'")"
+stored >"$W/got"
+ok "links under subagents/: the same rows as without them" cmp -s "$W/want" "$W/got"
+
+# subagents/ itself a link to another session's subagents/.
+rm -rf "$S"
+ln -s "$W/b/$SPOT/subagents" "$S"
+fresh
+run session-end --transcript "$W/a/$SUB.jsonl"
+is "subagents/ a link: exit 0, only the main file read" "0 1" \
+    "$RC $(q "SELECT count(*) FROM transcript_files")"
+
 finish
