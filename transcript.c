@@ -17,7 +17,9 @@
  * file that was truncated or replaced is read again from the start. Only
  * complete lines are read; a partial last line waits for the next call.
  * Each transaction reads at most CHUNK_BYTES, so a first read of a huge
- * file holds the write lock in short turns and can stop at a deadline.
+ * file holds the write lock in short turns and can stop at a deadline. A
+ * line longer than LINE_MAX_BYTES is counted bad: its newline is looked for
+ * outside any transaction, and only until the deadline.
  *
  * Memory is the read buffer, as large as the longest line, plus the ids of
  * the responses met in the current read.
@@ -89,6 +91,10 @@ struct reader {
 	struct pending pend;
 	const struct tfile *buf_file;  /* in holds its bytes from buf_start on */
 	int64_t buf_start;
+	/* A line longer than LINE_MAX_BYTES starts at skip_at in skip_file: the
+	 * next turn looks for its newline from skip_pos, outside a transaction. */
+	const struct tfile *skip_file;
+	int64_t skip_at, skip_pos;
 };
 
 /* ---------------------------------------------------------------- SQL */
@@ -791,10 +797,15 @@ static int
 state_load(struct reader *r, struct tfile *f, int full)
 {
 	sqlite3_stmt *st;
+	struct stat now;
 	int rc, rewind = 0;
 
 	state_reset(f);
 	f->reads = f->rewinds = 0;
+	/* The size now, not when the file was opened: a file that grew while
+	 * it was read has not shrunk, and must not be read again. */
+	if (fstat(f->fd, &now) == 0)
+		f->st.st_size = now.st_size;
 	if ((st = db_prepare(r->db, SQL_STATE_GET)) == NULL)
 		return SQLITE_ERROR;
 	db_bind_text(st, ":path", f->path);
@@ -952,7 +963,7 @@ turn_start(struct reader *r, struct tfile *f, int full)
 /*
  * One complete line of o->f, its newline left out, counted in the file's
  * and the read's figures (a blank line is not). A line longer than
- * LINE_MAX_BYTES (or *skipping, its start dropped) and a line that is not
+ * LINE_MAX_BYTES (or *skipping, its bytes never buffered) and a line that is not
  * a JSON object are counted bad and skipped. Returns SQLITE_OK, also for
  * a bad line, or the SQLite code that ends the turn.
  */
@@ -995,11 +1006,10 @@ turn_line(struct reader *r, const struct origin *o, struct jspan line, int *skip
 /*
  * Moves the partial line from *at to the start of the read buffer (*at
  * becomes 0) and reads up to READ_SIZE bytes of the file at pos after it;
- * the caller counts them. A partial line of LINE_MAX_BYTES is dropped and
- * *skipping set. Returns what pread returned.
+ * the caller counts them. Returns what pread returned.
  */
 static ssize_t
-turn_fill(struct reader *r, struct tfile *f, size_t *at, int64_t pos, int *skipping)
+turn_fill(struct reader *r, struct tfile *f, size_t *at, int64_t pos)
 {
 	struct buf *in = &r->in;
 
@@ -1008,12 +1018,40 @@ turn_fill(struct reader *r, struct tfile *f, size_t *at, int64_t pos, int *skipp
 		in->len -= *at;
 		*at = 0;
 	}
-	if (in->len >= LINE_MAX_BYTES) {
-		*skipping = 1;  /* counted when its newline comes */
-		in->len = 0;
-	}
 	buf_grow(in, READ_SIZE);
 	return pread(f->fd, in->data + in->len, READ_SIZE, pos);
+}
+
+/*
+ * The newline that ends the overlong line of f, looked for from pos with
+ * no transaction open: a line of gigabytes holds no lock while it is
+ * scanned, and the scan stops at the deadline. Uses r->in as scratch.
+ * Returns the newline's offset; -1 at the end of the file (the line is not
+ * complete yet) or on a read error; -2 past the deadline.
+ */
+static int64_t
+scan_newline(struct reader *r, struct tfile *f, int64_t pos)
+{
+	struct buf *in = &r->in;
+
+	in->len = 0;
+	buf_grow(in, READ_SIZE);
+	for (;;) {
+		const char *nl;
+		ssize_t n;
+
+		if (past_deadline(r))
+			return -2;
+		n = pread(f->fd, in->data, READ_SIZE, pos);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		r->st->bytes += n;
+		if ((nl = memchr(in->data, '\n', (size_t)n)) != NULL)
+			return pos + (nl - in->data);
+		pos += n;
+	}
 }
 
 /*
@@ -1058,12 +1096,21 @@ read_turn(struct reader *r, struct tfile *f, int full, const char *main_path, in
 {
 	struct buf *in = &r->in;
 	struct origin o = { f, 0, f->agent };
-	int64_t pos, start_offset, budget_at;
+	int64_t pos, start_offset, budget_at, skip_nl = -1;
 	size_t at = 0;
 	int rc, skipping = 0;
 	sqlite3_int64 changes;
 
 	*more = 0;
+	if (r->skip_file == f) {
+		/* The last turn stopped at an overlong line: find its end first. */
+		r->skip_file = NULL;
+		r->buf_file = NULL;
+		if ((skip_nl = scan_newline(r, f, r->skip_pos)) == -2)
+			r->st->deferred = 1;
+		if (skip_nl < 0)
+			return SQLITE_OK;
+	}
 	r->db->deadline_us = r->deadline_us > 0 ? r->deadline_us : mono_us() + 60000000LL;
 	if ((rc = db_begin(r->db)) != SQLITE_OK)
 		return rc;
@@ -1071,7 +1118,17 @@ read_turn(struct reader *r, struct tfile *f, int full, const char *main_path, in
 		goto fail;
 	changes = sqlite3_total_changes64(r->db->h);
 	start_offset = f->offset;
-	budget_at = start_offset + CHUNK_BYTES;
+	if (skip_nl >= 0 && f->offset == r->skip_at) {
+		/* Still where the scan began (no other reader moved it): the line
+		 * is counted bad and the read goes on after its newline. */
+		struct jspan none = { in->data, 0 };
+
+		skipping = 1;
+		if ((rc = turn_line(r, &o, none, &skipping)) != SQLITE_OK)
+			goto fail;
+		f->offset = skip_nl + 1;
+	}
+	budget_at = f->offset + CHUNK_BYTES;
 	if (r->buf_file == f && r->buf_start == f->offset) {
 		pos = f->offset + (int64_t)in->len;  /* the last turn read these */
 	} else {
@@ -1098,8 +1155,21 @@ read_turn(struct reader *r, struct tfile *f, int full, const char *main_path, in
 			}
 			continue;
 		}
-		/* No newline in what is buffered: keep the partial line, read more. */
-		n = turn_fill(r, f, &at, pos, &skipping);
+		/* No newline in what is buffered: keep the partial line, read more;
+		 * unless it is too long to keep (its newline is looked for outside
+		 * the transaction) or time is up. */
+		if (in->len - at >= LINE_MAX_BYTES) {
+			r->skip_file = f;
+			r->skip_at = f->offset;
+			r->skip_pos = pos;
+			*more = 1;
+			break;
+		}
+		if (past_deadline(r)) {
+			*more = 1;
+			break;
+		}
+		n = turn_fill(r, f, &at, pos);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -1112,17 +1182,18 @@ read_turn(struct reader *r, struct tfile *f, int full, const char *main_path, in
 		memmove(in->data, in->data + at, in->len - at);
 		in->len -= at;
 	}
-	if (!skipping) {
+	if (r->skip_file == f) {
+		in->len = 0;
+	} else {
 		r->buf_file = f;
 		r->buf_start = f->offset;
 	}
 	if (f->offset == start_offset && !f->fresh && !r->dirty) {
 		/* Nothing new: nothing to write, and no transaction to commit. */
 		db_rollback(r->db);
-		return SQLITE_OK;
-	}
-	if ((rc = turn_save(r, f, main_path, *more, changes)) != SQLITE_OK)
+	} else if ((rc = turn_save(r, f, main_path, *more, changes)) != SQLITE_OK) {
 		goto fail;
+	}
 	if (*more && past_deadline(r)) {
 		r->st->deferred = 1;
 		*more = 0;
@@ -1131,6 +1202,7 @@ read_turn(struct reader *r, struct tfile *f, int full, const char *main_path, in
 fail:
 	r->pend.active = 0;
 	r->buf_file = NULL;
+	r->skip_file = NULL;
 	db_rollback(r->db);
 	*more = 0;
 	return rc;
@@ -1190,6 +1262,7 @@ read_file(struct reader *r, struct tfile *f, int full, const char *main_path)
 		first = 0;
 	} while (rc == SQLITE_OK && more);
 	r->buf_file = NULL;
+	r->skip_file = NULL;
 	r->st->files++;
 	return rc;
 }
@@ -1200,15 +1273,29 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The .jsonl files under <session>/subagents/, in name order. */
+/*
+ * The .jsonl files under <session>/subagents/: regular files, in real
+ * folders down to SUBAGENT_DEPTH (newer Claude Code versions write
+ * subagents/workflows/<wf>/agent-*.jsonl). A symbolic link is neither
+ * read nor followed: a link to another session's folder would bring its
+ * responses into this one, a link to / would walk the machine.
+ */
 static void
 find_subagents(const char *dir, int depth, char ***list, size_t *n)
 {
 	DIR *d;
 	struct dirent *e;
+	int fd;
 
-	if (depth > SUBAGENT_DEPTH || (d = opendir(dir)) == NULL)
+	/* O_NOFOLLOW: subagents/ itself, or a folder swapped for a link after
+	 * the lstat below, is not followed either. */
+	if (depth > SUBAGENT_DEPTH ||
+	    (fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return;
+	}
 	while ((e = readdir(d)) != NULL) {
 		char *p;
 		struct stat st;
@@ -1217,7 +1304,9 @@ find_subagents(const char *dir, int depth, char ***list, size_t *n)
 		if (e->d_name[0] == '.')
 			continue;
 		p = path_join(dir, e->d_name);
-		if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (lstat(p, &st) < 0) {
+			free(p);
+		} else if (S_ISDIR(st.st_mode)) {
 			find_subagents(p, depth + 1, list, n);
 			free(p);
 		} else if (len > 6 && strcmp(e->d_name + len - 6, ".jsonl") == 0 &&
