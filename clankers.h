@@ -504,10 +504,8 @@ void receipt_init(struct receipt *r, const struct agent *a, const char *event);
 void receipt_release(struct receipt *r);
 const char *event_identify(struct event *ev, const struct receipt *r,
     cJSON *payload, cJSON *log);
-int event_store(struct db *db, const char *root, const struct receipt *r,
-    cJSON *payload, cJSON *log);
-void event_after(struct db *db, const char *root, const struct receipt *r,
-    cJSON *payload, int64_t deadline_us, cJSON *log);
+int event_store(struct event *ev, struct db *db, const char *root);
+void event_after(struct event *ev, int64_t deadline_us);
 int event_apply(struct db *db, const char *root, const struct agent *a,
     const char *event, int64_t at, cJSON *payload, cJSON *log);
 

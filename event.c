@@ -65,22 +65,22 @@ static const char SQL_HOOK_EVENT[] =
 	" ON CONFLICT(invocation) DO NOTHING";
 
 /*
- * Stores one event in one BEGIN IMMEDIATE ... COMMIT. An invocation already
- * stored (a spool file ingested twice) changes nothing. log receives the
- * fields the mapper adds. Returns a SQLite result code; on failure nothing
- * of the event is written.
+ * Stores one event, which event_identify set up, in one BEGIN IMMEDIATE
+ * ... COMMIT on db. An invocation already stored (a spool file ingested
+ * twice) changes nothing. The event's log record receives the fields the
+ * mapper adds. Returns a SQLite result code; on failure nothing of the
+ * event is written.
  */
 int
-event_store(struct db *db, const char *root, const struct receipt *r,
-    cJSON *payload, cJSON *log)
+event_store(struct event *ev, struct db *db, const char *root)
 {
-	struct event ev;
+	const struct receipt *r = ev->r;
+	cJSON *log = ev->p.log;
 	sqlite3_stmt *st;
 	int rc;
 
-	event_identify(&ev, r, payload, log);
-	ev.store.db = db;
-	ev.store.root = root;
+	ev->store.db = db;
+	ev->store.root = root;
 	if ((rc = db_begin(db)) != SQLITE_OK)
 		return rc;
 	if ((st = db_prepare(db, SQL_HOOK_EVENT)) == NULL) {
@@ -88,12 +88,12 @@ event_store(struct db *db, const char *root, const struct receipt *r,
 		goto fail;
 	}
 	db_bind_text(st, ":invocation", r->invocation);
-	db_bind_text(st, ":sid", ev.session_id);
+	db_bind_text(st, ":sid", ev->session_id);
 	db_bind_text(st, ":source", r->agent->source);
 	db_bind_text(st, ":event", r->event);
-	db_bind_text(st, ":tool_use_id", ev.call_id);
-	db_bind_text(st, ":agent_id", ev.agent_id);
-	db_bind_text(st, ":prompt_id", ev.prompt_id);
+	db_bind_text(st, ":tool_use_id", ev->call_id);
+	db_bind_text(st, ":agent_id", ev->agent_id);
+	db_bind_text(st, ":prompt_id", ev->prompt_id);
 	db_bind_int(st, ":known", r->agent->known(r->event));
 	db_bind_int(st, ":spooled", r->spooled);
 	db_bind_int(st, ":now", r->received_at);
@@ -104,9 +104,9 @@ event_store(struct db *db, const char *root, const struct receipt *r,
 		db_rollback(db);
 		return SQLITE_OK;
 	}
-	if ((rc = r->agent->store(&ev)) != SQLITE_OK)
+	if ((rc = r->agent->store(ev)) != SQLITE_OK)
 		goto fail;
-	if (ev.p.warned)
+	if (ev->p.warned)
 		log_set_level(log, LOG_WARN);
 	return db_commit(db);
 fail:
@@ -141,19 +141,12 @@ event_apply(struct db *db, const char *root, const struct agent *a,
 }
 
 /*
- * What the agent does once the event is stored, within deadline_us; what
- * it cannot finish is left for a later event.
+ * What the agent does once event_store stored ev, within deadline_us;
+ * what it cannot finish is left for a later event.
  */
 void
-event_after(struct db *db, const char *root, const struct receipt *r,
-    cJSON *payload, int64_t deadline_us, cJSON *log)
+event_after(struct event *ev, int64_t deadline_us)
 {
-	struct event ev;
-
-	if (r->agent->after == NULL)
-		return;
-	event_identify(&ev, r, payload, log);
-	ev.store.db = db;
-	ev.store.root = root;
-	r->agent->after(&ev, root, deadline_us);
+	if (ev->r->agent->after)
+		ev->r->agent->after(ev, ev->store.root, deadline_us);
 }

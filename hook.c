@@ -145,9 +145,9 @@ read_payload(struct buf *in, cJSON *rec, char **why, int *open)
  * the budget; says which in rec. Returns the exit status.
  */
 static int
-hook_record(struct ctx *ctx, const struct receipt *r, cJSON *payload,
-    const struct buf *in, cJSON *rec)
+hook_record(struct ctx *ctx, struct event *ev, const struct buf *in, cJSON *rec)
 {
+	const struct receipt *r = ev->r;
 	struct db db = {0};
 	int rc, budget = budget_ms(), status = EXIT_OK;
 
@@ -155,10 +155,9 @@ hook_record(struct ctx *ctx, const struct receipt *r, cJSON *payload,
 	if (rc == SQLITE_OK) {
 		/* Half the budget at most, so that this event keeps its time. */
 		spool_ingest(&db, ctx->root, mono_us() + budget * 500LL);
-		rc = event_store(&db, ctx->root, r, payload, rec);
+		rc = event_store(ev, &db, ctx->root);
 		if (rc == SQLITE_OK)
-			event_after(&db, ctx->root, r, payload,
-			    ctx->start_us + budget * 1000LL, rec);
+			event_after(ev, ctx->start_us + budget * 1000LL);
 	}
 	if (rc == SQLITE_OK) {
 		cJSON_AddStringToObject(rec, "outcome", OUTCOME_STORED);
@@ -250,7 +249,7 @@ cmd_hook(int argc, char **argv, struct ctx *ctx)
 		cJSON_AddStringToObject(rec, "session_id", ev.session_id);
 	if (agent->receive)
 		agent->receive(&r, payload);
-	status = hook_record(ctx, &r, payload, &in, rec);
+	status = hook_record(ctx, &ev, &in, rec);
 out:
 	cJSON_AddNumberToObject(rec, "duration_us", (double)(mono_us() - ctx->start_us));
 	log_write(rec);

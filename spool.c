@@ -314,28 +314,34 @@ spool_ingest(struct db *db, const char *root, int64_t until_us)
 		char *claim = xasprintf("%s.claim-%ld", path, (long)getpid());
 		char *bad = xasprintf("%s.bad", path);
 		struct receipt r = {0};
+		struct event ev;
 		cJSON *payload = NULL, *rec;
+		const char *why = NULL;
 		int rc;
 
 		if (rename(path, claim) < 0)
 			goto next;  /* another process took it */
 		rec = log_new(LOG_INFO, "spool", "ingested spooled event");
-		if (spool_read(claim, &r, &payload) < 0) {
+		if (spool_read(claim, &r, &payload) < 0 ||
+		    (why = event_identify(&ev, &r, payload, rec)) != NULL) {
+			/* Identified when spooled: a file that no longer is, is damaged. */
 			rename(claim, bad);
 			log_set_level(rec, LOG_ERROR);
 			log_set_message(rec, "cannot read spooled event");
 			cJSON_AddStringToObject(rec, "file", bad);
+			if (why)
+				log_set_error(rec, why);
 			log_write(rec);
 			goto next;
 		}
 		cJSON_AddStringToObject(rec, "event", r.event);
 		cJSON_AddStringToObject(rec, "invocation", r.invocation);
 		cJSON_AddStringToObject(rec, "source", r.agent->source);
-		rc = event_store(db, root, &r, payload, rec);
+		rc = event_store(&ev, db, root);
 		if (rc == SQLITE_OK) {
 			unlink(claim);
 			done++;
-			event_after(db, root, &r, payload, until_us, rec);
+			event_after(&ev, until_us);
 		} else {
 			int keep = transient(rc);
 
