@@ -8,6 +8,7 @@
 #                            crashes is a failure of its own
 #   q SQL                    query $ROOT/clankers.db with the sqlite3 shell
 #   is TITLE EXPECTED ACTUAL equality, with a diff when it fails
+#   same TITLE EXP ACTUAL    is, but an empty EXP fails
 #   ok TITLE CMD...          passes when CMD succeeds
 #   log_lines                the data root's log lines
 #   skip REASON              the file cannot run here: says why, counts nothing
@@ -76,6 +77,18 @@ is() {
 		printf '%s\n' "$2" >"$TMP/expected"
 		printf '%s\n' "$3" >"$TMP/actual"
 		diff -u "$TMP/expected" "$TMP/actual" | sed 's/^/#   /'
+	fi
+}
+
+# same TITLE EXPECTED ACTUAL: is, but an empty EXPECTED (what a mock, a
+# client or an export logged) is a failure, never a pass of nothing against
+# nothing.
+same() {
+	if [ -z "$2" ]; then
+		fail "$1"
+		echo "#   nothing to compare with"
+	else
+		is "$@"
 	fi
 }
 

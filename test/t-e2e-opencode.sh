@@ -96,16 +96,6 @@ costs_near() {
 		diff -u "$TMP/expected" "$TMP/actual" | sed 's/^/#   /'
 	fi
 }
-# same TITLE EXPECTED ACTUAL: is, but an empty EXPECTED (a mock or an export
-# that gave nothing) is a failure, never a pass of nothing against nothing.
-same() {
-	if [ -z "$2" ]; then
-		fail "$1"
-		echo "#   nothing to compare with"
-	else
-		is "$@"
-	fi
-}
 
 # ===== the project, the config, the plugin =====
 fresh

@@ -80,16 +80,6 @@ client_hooks() {
 # Per event, how many runs: "Event N" lines.
 by_event() { cut -d' ' -f1 | sort | uniq -c | awk '{ print $2, $1 }'; }
 
-# same TITLE EXPECTED ACTUAL: is, but an empty EXPECTED (a mock or a client
-# that logged nothing) is a failure, never a pass of nothing against nothing.
-same() {
-	if [ -z "$2" ]; then
-		fail "$1"
-		echo "#   nothing to compare with"
-	else
-		is "$@"
-	fi
-}
 
 # check_hooks NAME: what the client saw of our hooks, and the log they left.
 check_hooks() {
