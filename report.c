@@ -335,7 +335,8 @@ print_gaps(const struct report *r, FILE *out, const cJSON *gaps)
 	cJSON_ArrayForEach(g, gaps) {
 		const char *kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(g, "kind"));
 		const char *label = strcmp(kind, "not_saved") == 0 ? "Not saved" :
-		    strcmp(kind, "not_logged") == 0 ? "Not logged" : "Running";
+		    strcmp(kind, "not_logged") == 0 ? "Not logged" :
+		    strcmp(kind, "failed") == 0 ? "Failed" : "Running";
 		const cJSON *items = cJSON_GetObjectItemCaseSensitive(g, "items"), *it;
 		char n[32];
 		int shown = 0;
