@@ -567,6 +567,11 @@ ALTER TABLE tools ADD COLUMN permission TEXT;              -- 'asked', 'allowed'
 ALTER TABLE tools ADD COLUMN launched_agent_id TEXT;       -- Agent run in the background: its agent_id
 CREATE INDEX tools_launched ON tools(session_id, launched_agent_id)
   WHERE launched_agent_id IS NOT NULL;
+-- report's one pass over the tools reads the permission too (a denied call
+-- is no failure of the tool): the covering index gains it.
+DROP INDEX tools_stats;
+CREATE INDEX tools_stats ON tools(session_id, created_at, tool_name, status,
+  started_at, ended_at, reported_duration_ms, file_path, permission);
 CREATE TABLE model_switches (
   id INTEGER PRIMARY KEY,
   session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,

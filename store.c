@@ -649,7 +649,8 @@ static const char SQL_TOOL_END[] =
  * A call still running when its turn was resolved (or never seen) got no
  * end: it never ran (permission denied, invalid input, cancelled), and
  * what the model was told is the reason. Marked not_run, so that a real
- * end arriving late still wins.
+ * end arriving late still wins. An Agent call that launched its agent in
+ * the background runs on: its agent's stop ends it.
  */
 static const char SQL_TOOL_NOT_RUN[] =
 	"INSERT INTO tools (id, session_id, source, tool_name, tool_input,"
@@ -660,7 +661,7 @@ static const char SQL_TOOL_NOT_RUN[] =
 	" permission = CASE WHEN tools.permission IS NOT NULL THEN 'denied' END,"
 	" error_message = COALESCE(tools.error_message, excluded.error_message),"
 	" ended_at = COALESCE(tools.ended_at, excluded.ended_at)"
-	" WHERE tools.status = 'running'";
+	" WHERE tools.status = 'running' AND tools.launched_agent_id IS NULL";
 
 /*
  * The agent's own record of the result settles a call the ends left open.

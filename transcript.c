@@ -1589,6 +1589,10 @@ static const char SQL_SUMMARY[] =
 static const char SQL_TRANSCRIPT_OF[] =
 	"SELECT transcript_path FROM sessions WHERE id = :sid";
 
+static const char SQL_CLIENT_COST[] =
+	"SELECT client_cost_usd, coalesce(cost_usd, 0) FROM sessions WHERE id = :sid"
+	" AND abs(client_cost_usd - coalesce(cost_usd, 0)) >= 0.0000005";
+
 static void
 session_end_usage(FILE *f)
 {
@@ -1671,6 +1675,15 @@ session_end_print(struct db *db, const char *sid, const struct tstats *ts)
 		free(t);
 	} else
 		printf("\n  cost: unknown (no responses)\n");
+	db_reset(st);
+	/* The client's own total (cost-state, 2.1.332), where it says more. */
+	if ((st = db_prepare(db, SQL_CLIENT_COST)) == NULL)
+		return;
+	db_bind_text(st, ":sid", sid);
+	if (db_step(db, st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		printf("  the client's own cost: $%.6f against $%.6f from the responses"
+		    " (it counts calls no response records)\n",
+		    sqlite3_column_double(st, 0), sqlite3_column_double(st, 1));
 	db_reset(st);
 }
 

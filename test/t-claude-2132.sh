@@ -83,6 +83,20 @@ toolu_mock1646bf95000011|Write|error|denied" \
 run report --section gaps
 is "basic: report has no gap" "No gaps:" "$(sed -n '/^Gaps/,/^$/p' "$OUT" | sed -n 2p | cut -c1-8)"
 
+run report --section usage
+ok "basic: report's usage total is the responses' (\$0.08)" grep -q '^total .* \$0\.08$' "$OUT"
+is "basic: report shows the client's own \$0.090662 beside it, and what no response records" \
+	"The client's own totals (cost-state) differ in 1 session: \$0.090662 against \$0.083438 from the responses (+1201 input, +121 output tokens that no response records)" \
+	"$(grep "^The client's own" "$OUT")"
+run report --section usage --json
+is "basic: report --json has both figures" "0.090662 0.083438" \
+	"$(jq -r '.usage.client_totals | "\(.client_cost_usd * 1000000 | round / 1000000) \(.responses_cost_usd * 1000000 | round / 1000000)"' "$OUT")"
+
+run session-end --session $SID
+is "basic: session-end shows the client's own cost beside the responses'" \
+	"  the client's own cost: \$0.090662 against \$0.083438 from the responses (it counts calls no response records)" \
+	"$(grep "client's own" "$OUT")"
+
 # Replaying every event again changes no row.
 dump() {
 	q "select * from messages order by id; select * from tools order by id;
@@ -132,3 +146,71 @@ run session-end --transcript "$TMP/mnf/$SID.jsonl"
 is "model-not-found: the transcript alone gives the failure and no response" \
 	"model_not_found|0|" \
 	"$(q "select (select error_type from session_errors), responses, coalesce(models, '') from sessions")"
+
+# --- subagent: the Agent tool runs its agent in the background; the main
+# Stop fires while it runs, then a <task-notification> turn ---
+fresh
+SID=c79c04f7-78cf-4af6-8e1e-c69d2e0f8721
+AG=a122922e6da290ada
+replay332 subagent out-subagent "$TMP/sub" $SID
+is "subagent: totals of the main and the agent's responses" "5212|532|6009|9009|0.063335" \
+	"$(q 'select input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens, round(cost_usd, 6) from sessions')"
+is "subagent: the Agent call names the agent it launched and ends with it" \
+	"Agent|$AG|ok|1" \
+	"$(q "select t.tool_name, t.launched_agent_id, t.status,
+	   t.ended_at = (select received_at from hook_events where event = 'SubagentStop') from tools t where id = 'toolu_mock833eeb80000001'")"
+# opus-5-5 at $4/$20 per million: 2203 x 4 + 223 x 20 = 13272 millionths.
+is "subagent: the agent's responses and cost, reported under the call" "2|2203|223|0.013272" \
+	"$(q "select count(*), sum(m.input_tokens), sum(m.output_tokens), round(sum(m.cost_usd), 6)
+	   from tools t join messages m on m.session_id = t.session_id and m.agent_id = t.launched_agent_id
+	   and m.role = 'assistant' where t.id = 'toolu_mock833eeb80000001'")"
+is "subagent: the <task-notification> is a flagged prompt, not the user's, not the title" \
+	"1|<task-notification>|delegate an echo to a subagent" \
+	"$(q "select is_notification, substr(text_content, 1, 19), (select title from sessions) from messages where is_notification = 1")"
+is "subagent: the user's own prompts stay unflagged" "2" \
+	"$(q "select count(*) from messages where role = 'user' and is_notification = 0")"
+is "subagent: the first Stop logged its running background task" "1" \
+	"$(log_lines | jq -r 'select(.event == "Stop" and .background_tasks) | .background_tasks')"
+
+# Between the first Stop and SubagentStop the call is still running.
+fresh
+mkdir -p "$TMP/sub2"
+for f in "$TMP/p-subagent"/*.json; do
+	case ${f##*/} in *-SubagentStop.json) break ;; esac
+	snap=$TF/subagent/at-hook/$(basename "$f" .json).jsonl
+	[ -f "$snap" ] && sed "s#/tmp/cc-new/out-subagent#$TMP/sub#g" "$snap" >"$T"
+	ev=${f##*/}; ev=${ev#*-}
+	hook "${ev%.json}" "$f"
+done
+is "subagent: after the main Stop the Agent call runs on, the session stays active" \
+	"running||active" \
+	"$(q "select status, coalesce(ended_at, ''), (select status from sessions) from tools where id = 'toolu_mock833eeb80000001'")"
+
+# --- model-switch: /model claude-haiku-4-5 on resume; PreModelSwitch came
+# to the capturing hook, PostModelSwitch (the wrapper's, rewritten into this
+# session) completes it ---
+fresh
+SID=37d9d168-d420-4f09-89bd-43adab3ce3c1
+sed -e "s/1c012989-f1b0-4347-9bd8-32554518e713/$SID/" -e "s#/tmp/cc-new/z-model#/tmp/cc-new/x-model#g" \
+	-e "s/8477f3e6-7fad-49af-970a-fde29c874402/4edd00fc-557c-43ac-a7c9-15e9c719bd81/" \
+	"$PF/wrapper-extra/1796556998600019580-PostModelSwitch.json" >"$TMP/1796556949488165172-PostModelSwitch.json"
+replay332 model-switch x-model "$TMP/model" $SID "$TMP/1796556949488165172-PostModelSwitch.json"
+is "model-switch: one row per switch: from, to, requested, source, done" \
+	"claude-opus-5-5|claude-haiku-4-5|claude-haiku-4-5|command|1|1" \
+	"$(q 'select from_model, to_model, requested_model, switch_source, done, created_at > 0 from model_switches')"
+is "model-switch: the session's model follows the switch; its responses stay opus" \
+	"claude-haiku-4-5|claude-opus-5-5|5" \
+	"$(q "select model, models, responses from sessions")"
+is "model-switch: the permission prompt of the Write: denied; the failed Bash stays a failure" \
+	"Bash|error|
+Write|error|denied" \
+	"$(q "select tool_name, status, coalesce(permission, '') from tools where status = 'error' and tool_name != 'Read' order by tool_name")"
+run report --section tools
+is "model-switch: report tells the denied call from the failed ones (tool calls failed denied)" \
+	"denied
+Bash 2 1 0
+Read 2 1 0
+Write 1 0 1" \
+	"$(sed -n '/^Tools/,$p' "$OUT" | awk 'NR == 2 { print $NF } NR > 2 && NF { print $1, $2, $3, $NF }')"
+
+finish
