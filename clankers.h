@@ -333,7 +333,7 @@ int store_model_switch(struct store *s, const struct store_event *e,
 int store_tool_permission(struct store *s, const char *sid, const char *id,
     const char *name, const char *input, const char *decision, int64_t at);
 int store_agent_launch(struct store *s, const char *sid, const char *tool_id,
-    const char *agent_id);
+    const char *agent_id, const char *output, size_t output_len);
 int store_agent_end(struct store *s, const char *sid, const char *agent_id,
     int64_t at);
 struct store_client_usage {     /* the client's own running totals of one model */

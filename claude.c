@@ -292,7 +292,8 @@ on_tool(struct event *ev)
 	}
 	rc = store_tool(&ev->store, &t);  /* tool_call_count follows by trigger */
 	if (rc == SQLITE_OK && agent)
-		rc = store_agent_launch(&ev->store, ev->session_id, id, agent);
+		rc = store_agent_launch(&ev->store, ev->session_id, id, agent, output,
+		    t.output_len);
 	free(input_text);
 	free(output);
 	free(errmsg);

@@ -1108,20 +1108,30 @@ store_tool_permission(struct store *s, const char *sid, const char *id,
  * SubagentStop; a row that already ended by the agent keeps its end.
  */
 static const char SQL_AGENT_LAUNCH[] =
-	"UPDATE tools SET launched_agent_id = :agent"
+	"UPDATE tools SET launched_agent_id = :agent,"
+	" tool_output_bytes = CASE WHEN tool_output IS NULL THEN :output_bytes"
+	"   ELSE tool_output_bytes END,"
+	" tool_output_truncated = CASE WHEN tool_output IS NULL THEN :truncated"
+	"   ELSE tool_output_truncated END,"
+	" tool_output = COALESCE(tool_output, :output)"
 	" WHERE id = :id AND session_id = :sid";
 
+/* The launch's answer (output, output_len bytes) is the call's output. */
 int
 store_agent_launch(struct store *s, const char *sid, const char *tool_id,
-    const char *agent_id)
+    const char *agent_id, const char *output, size_t output_len)
 {
+	struct store_tool t = STORE_TOOL_INIT;
 	sqlite3_stmt *st;
 
 	if ((st = db_prepare(s->db, SQL_AGENT_LAUNCH)) == NULL)
 		return SQLITE_ERROR;
+	t.output = output;
+	t.output_len = output_len;
 	db_bind_text(st, ":sid", sid);
 	db_bind_text(st, ":id", tool_id);
 	db_bind_text(st, ":agent", agent_id);
+	bind_output(st, &t);
 	return db_run(s->db, st);
 }
 

@@ -155,9 +155,9 @@ AG=a122922e6da290ada
 replay332 subagent out-subagent "$TMP/sub" $SID
 is "subagent: totals of the main and the agent's responses" "5212|532|6009|9009|0.063335" \
 	"$(q 'select input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens, round(cost_usd, 6) from sessions')"
-is "subagent: the Agent call names the agent it launched and ends with it" \
-	"Agent|$AG|ok|1" \
-	"$(q "select t.tool_name, t.launched_agent_id, t.status,
+is "subagent: the Agent call names the agent it launched, keeps the launch's answer, and ends with the agent" \
+	"Agent|$AG|async_launched|ok|1" \
+	"$(q "select t.tool_name, t.launched_agent_id, json_extract(t.tool_output, '$.status'), t.status,
 	   t.ended_at = (select received_at from hook_events where event = 'SubagentStop') from tools t where id = 'toolu_mock833eeb80000001'")"
 # opus-5-5 at $4/$20 per million: 2203 x 4 + 223 x 20 = 13272 millionths.
 is "subagent: the agent's responses and cost, reported under the call" "2|2203|223|0.013272" \
