@@ -360,9 +360,9 @@ mock_stop
 SID=$(result run1 .session_id)
 is "failing: the client run exits 1, its result an API error" "1|api_error" \
 	"$(cat "$C/run1.rc")|$(result run1 .terminal_reason)"
+check_hooks failing StopFailure
 same "failing: the client fired StopFailure; each run it let finish is stored" \
 	"$(grep -c '^StopFailure 0' "$C/hooks")" "$(q "select count(*) from hook_events where event = 'StopFailure'")"
-check_hooks failing StopFailure
 is "failing: one session_errors row: the error kind and the client's message" "1|API Error: 400" \
 	"$(q "select count(*), substr(min(error_message), 1, 14) from session_errors where session_id = '$SID'")"
 is "failing: the <synthetic> line is no response and no model" "0|0|" \
