@@ -213,4 +213,15 @@ Read 2 1 0
 Write 1 0 1" \
 	"$(sed -n '/^Tools/,$p' "$OUT" | awk 'NR == 2 { print $NF } NR > 2 && NF { print $1, $2, $3, $NF }')"
 
+# --- a line type no client has written yet: counted, skipped, no warning ---
+fresh
+SID=8774a681-13fb-44c2-a1a6-58d2757e195a
+mkdir -p "$TMP/future"
+{ cat "$TF/basic/$SID.jsonl"
+  printf '{"type":"some-future-line","sessionId":"%s","message":{"role":"user","content":"not a prompt"}}\n' $SID
+  printf '{"type":"some-future-line","sessionId":"%s"}\n' $SID; } >"$TMP/future/$SID.jsonl"
+run session-end --transcript "$TMP/future/$SID.jsonl"
+is "future line types: every line counted, none bad, no more messages, no warning" "65|0|7|0" \
+	"$(q 'select lines, bad_lines from transcript_files')|$(q 'select message_count from sessions')|$(log_lines | jq -c 'select(.level != "info")' | wc -l | tr -d ' ')"
+
 finish
