@@ -331,7 +331,7 @@ int store_error(struct store *s, const struct store_event *e);
 int store_model_switch(struct store *s, const struct store_event *e,
     const char *from, const char *to, const char *requested, int done);
 int store_tool_permission(struct store *s, const char *sid, const char *id,
-    const char *name, const char *input, const char *decision, int64_t at);
+    const char *name, const char *input, int64_t at);
 int store_agent_launch(struct store *s, const char *sid, const char *tool_id,
     const char *agent_id, const char *output, size_t output_len);
 int store_agent_end(struct store *s, const char *sid, const char *agent_id,

@@ -394,7 +394,7 @@ on_permission(struct event *ev)
 	if (name)
 		cJSON_AddStringToObject(ev->p.log, "tool_name", name);
 	rc = store_tool_permission(&ev->store, ev->session_id, ev->call_id, name,
-	    input, "asked", ev->r->received_at);
+	    input, ev->r->received_at);
 	free(input);
 	return rc;
 }

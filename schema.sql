@@ -599,3 +599,18 @@ CREATE TABLE client_usage (
   PRIMARY KEY (session_id, model)
 );
 ALTER TABLE sessions ADD COLUMN client_cost_usd REAL;     -- the client's totalCostUSD, the largest seen
+-- Each Agent call that ran its agent in the background, with the agent's
+-- run: the call's status and times are the agent's, its responses' tokens
+-- and cost the agent's (the subagent's messages rows).
+CREATE VIEW background_agents AS
+  SELECT t.session_id, t.id AS tool_use_id, t.launched_agent_id AS agent_id,
+    t.status, t.started_at, t.ended_at, t.duration_ms,
+    count(m.id) AS responses, sum(m.input_tokens) AS input_tokens,
+    sum(m.output_tokens) AS output_tokens,
+    sum(m.cache_creation_input_tokens) AS cache_creation_input_tokens,
+    sum(m.cache_read_input_tokens) AS cache_read_input_tokens,
+    sum(m.cost_usd) AS cost_usd
+  FROM tools t LEFT JOIN messages m ON m.session_id = t.session_id
+    AND m.agent_id = t.launched_agent_id AND m.role = 'assistant'
+  WHERE t.launched_agent_id IS NOT NULL
+  GROUP BY t.id;

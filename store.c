@@ -1086,11 +1086,10 @@ static const char SQL_PERMISSION[] =
 /* Records that the call was asked for permission; see SQL_PERMISSION. */
 int
 store_tool_permission(struct store *s, const char *sid, const char *id,
-    const char *name, const char *input, const char *decision, int64_t at)
+    const char *name, const char *input, int64_t at)
 {
 	sqlite3_stmt *st;
 
-	(void)decision;
 	if ((st = db_prepare(s->db, SQL_PERMISSION)) == NULL)
 		return SQLITE_ERROR;
 	db_bind_text(st, ":sid", sid);

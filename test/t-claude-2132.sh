@@ -164,6 +164,10 @@ is "subagent: the agent's responses and cost, reported under the call" "2|2203|2
 	"$(q "select count(*), sum(m.input_tokens), sum(m.output_tokens), round(sum(m.cost_usd), 6)
 	   from tools t join messages m on m.session_id = t.session_id and m.agent_id = t.launched_agent_id
 	   and m.role = 'assistant' where t.id = 'toolu_mock833eeb80000001'")"
+is "subagent: the background_agents view: the call, its agent, its run and its cost" \
+	"toolu_mock833eeb80000001|$AG|ok|1|2|2203|223|0.013272" \
+	"$(q "select tool_use_id, agent_id, status, duration_ms >= 0, responses, input_tokens, output_tokens,
+	   round(cost_usd, 6) from background_agents")"
 is "subagent: the <task-notification> is a flagged prompt, not the user's, not the title" \
 	"1|<task-notification>|delegate an echo to a subagent" \
 	"$(q "select is_notification, substr(text_content, 1, 19), (select title from sessions) from messages where is_notification = 1")"
