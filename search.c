@@ -529,7 +529,7 @@ search_index(struct db *db, int full, int progress, struct index_stats *out)
 	if (db_begin(db) != SQLITE_OK)
 		goto fail;
 	if (full && (sqlite3_exec(db->h, "DELETE FROM search_rows; DELETE FROM search_state;"
-	    " INSERT INTO search_text(search_text) VALUES ('delete-all')", NULL, NULL,
+	    " DELETE FROM search_text", NULL, NULL,
 	    NULL) != SQLITE_OK)) {
 		error("index: %s", sqlite3_errmsg(db->h));
 		db_rollback(db);
@@ -865,6 +865,34 @@ query_words(const char *q)
 	return b.data;
 }
 
+/*
+ * Whether FTS5 reads q: asked of an empty table of the same columns in a
+ * database of its own, so that a query it rejects is told from any other
+ * error of the search. 1 yes, 0 no, -1 on an error (reported).
+ */
+static int
+query_ok(const char *q)
+{
+	sqlite3 *m = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_open_v2(":memory:", &m, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+	    sqlite3_exec(m, "CREATE VIRTUAL TABLE q USING fts5(text, tool, input, output,"
+	    " error, file)", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(m, "SELECT rowid FROM q WHERE q MATCH ?", -1, &st,
+	    NULL) != SQLITE_OK) {
+		error("search: %s", m ? sqlite3_errmsg(m) : "out of memory");
+		sqlite3_close(m);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, q, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	sqlite3_close(m);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW;
+}
+
 static const char SQL_SEARCH[] =
 	"SELECT r.kind, r.session_id, r.at, search_text.rank,"
 	" snippet(search_text, -1, :open, :close, :dots, " "24" "),"
@@ -1037,12 +1065,9 @@ search_bind(sqlite3_stmt *st, const struct search *s, const char *q)
 		    -1, SQLITE_STATIC);
 }
 
-/*
- * Runs the query q and prints what it finds. EXIT_OK; EXIT_USAGE when FTS5
- * rejects q (reported when report is set); EXIT_FAIL on another error.
- */
+/* Runs the query q and prints what it finds. EXIT_OK, or EXIT_FAIL reported. */
 static int
-search_run(sqlite3 *h, const struct search *s, const char *q, int report, long *found)
+search_run(sqlite3 *h, const struct search *s, const char *q, long *found)
 {
 	sqlite3_stmt *st;
 	cJSON *arr = NULL;
@@ -1072,24 +1097,10 @@ search_run(sqlite3 *h, const struct search *s, const char *q, int report, long *
 		}
 	}
 	if (rc != SQLITE_DONE) {
-		/* FTS5 reads the query at the first step: its errors come here. */
-		int usage = n == 0 && (strstr(sqlite3_errmsg(h), "fts5") != NULL ||
-		    strstr(sqlite3_errmsg(h), "no such column") != NULL ||
-		    strstr(sqlite3_errmsg(h), "unknown special query") != NULL);
-
-		if (usage && report) {
-			char *e = table_escape(s->query.data);
-
-			error("search: FTS5 cannot read the query '%s': words, \"a phrase\", "
-			    "prefix*, AND, OR, NOT, (groups), NEAR(a b), column: (text tool "
-			    "input output error file)", e);
-			free(e);
-		} else if (!usage) {
-			error("search: %s", sqlite3_errmsg(h));
-		}
+		error("search: %s", sqlite3_errmsg(h));
 		sqlite3_finalize(st);
 		cJSON_Delete(arr);
-		return usage ? EXIT_USAGE : EXIT_FAIL;
+		return EXIT_FAIL;
 	}
 	sqlite3_finalize(st);
 	if (arr) {
@@ -1110,8 +1121,9 @@ cmd_search(int argc, char **argv, struct ctx *ctx)
 	struct db db;
 	const char *nc = getenv("NO_COLOR");
 	long found = 0;
-	int status;
+	int status, rc;
 	char *words = NULL;
+	const char *q;
 
 	memset(&s, 0, sizeof s);
 	memset(&db, 0, sizeof db);
@@ -1129,13 +1141,26 @@ cmd_search(int argc, char **argv, struct ctx *ctx)
 	if (s.session_arg && (status = show_resolve(db.h, "search", s.session_arg,
 	    &s.session)) != EXIT_OK)
 		goto out;
+	/* The query as FTS5 reads it, else word by word, else a usage error. */
+	q = s.query.data;
+	if ((rc = query_ok(q)) == 0 && (words = query_words(q)) != NULL &&
+	    (rc = query_ok(words)) == 1)
+		q = words;
+	if (rc < 0)
+		goto out;
+	if (rc == 0) {
+		char *e = table_escape(s.query.data);
+
+		error("search: FTS5 cannot read the query '%s': words, \"a phrase\", "
+		    "prefix*, AND, OR, NOT, (groups), NEAR(a b), column: (text tool "
+		    "input output error file)", e);
+		free(e);
+		status = EXIT_USAGE;
+		goto out;
+	}
 	/* One read transaction: the results see one state of the rows. */
 	sqlite3_exec(db.h, "BEGIN", NULL, NULL, NULL);
-	status = search_run(db.h, &s, s.query.data, 0, &found);
-	if (status == EXIT_USAGE && (words = query_words(s.query.data)) != NULL)
-		status = search_run(db.h, &s, words, 1, &found);
-	else if (status == EXIT_USAGE)
-		status = search_run(db.h, &s, s.query.data, 1, &found);
+	status = search_run(db.h, &s, q, &found);
 	sqlite3_exec(db.h, "COMMIT", NULL, NULL, NULL);
 	if (status == EXIT_OK && s.fmt == F_TEXT) {
 		if (found == 0)

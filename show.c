@@ -384,7 +384,9 @@ item_text(const struct show *sh, sqlite3_stmt *st)
 			    sh->color ? "\033[0m" : "");
 			body(sh, col_text(st, 6), "      ", sh->tools ? 0 : OUTPUT_LINES);
 		}
-		if (col_text(st, 5) && *col_text(st, 5)) {
+		/* a refused call's output is its error again: said once */
+		if (col_text(st, 5) && *col_text(st, 5) && !(col_text(st, 6) &&
+		    strcmp(col_text(st, 5), col_text(st, 6)) == 0)) {
 			fputs("    output:\n", sh->out);
 			body(sh, col_text(st, 5), "      ", sh->tools ? 0 : OUTPUT_LINES);
 		}
