@@ -99,6 +99,7 @@ bench: deps
 	@$(MAKE) --no-print-directory clankers test/floor test/rss
 	@sh test/bench.sh
 	@sh test/bench-report.sh
+	@sh test/bench-search.sh
 
 test/floor: test/floor.c
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ test/floor.c $(PKG_LIBS)

@@ -244,7 +244,8 @@ have_load(struct catchup *c, const char *sid)
 	}
 	if (rc != SQLITE_DONE)
 		return rc;
-	qsort(c->have, c->nhave, sizeof *c->have, have_cmp);
+	if (c->nhave > 1)
+		qsort(c->have, c->nhave, sizeof *c->have, have_cmp);
 	return SQLITE_OK;
 }
 
@@ -893,7 +894,20 @@ query_ok(const char *q)
 	return rc == SQLITE_DONE || rc == SQLITE_ROW;
 }
 
-static const char SQL_SEARCH[] =
+/*
+ * The search in two steps: the ids of the best matches (bm25 of every
+ * match, but no text read), then each one's snippet and particulars, so
+ * that a common word reads the text of the rows shown only.
+ */
+static const char SQL_RANKED[] =
+	"SELECT search_text.rowid FROM search_text"
+	" JOIN search_rows r ON r.id = search_text.rowid"
+	" JOIN sessions s ON s.id = r.session_id"
+	" WHERE search_text MATCH :q AND (:kinds >> r.kind) & 1"
+	" AND (:timed = 0 OR (r.at >= :since AND r.at < :until)) AND "
+	SESSION_FILTER
+	" ORDER BY search_text.rank, r.at DESC LIMIT :limit";
+static const char SQL_ONE[] =
 	"SELECT r.kind, r.session_id, r.at, search_text.rank,"
 	" snippet(search_text, -1, :open, :close, :dots, " "24" "),"
 	" s.title, s.project_name, s.source,"
@@ -906,10 +920,7 @@ static const char SQL_SEARCH[] =
 	" LEFT JOIN tools t ON r.kind = 3 AND t.rowid = r.src"
 	" LEFT JOIN messages m ON r.kind IN (1, 2) AND m.rowid = r.src"
 	" LEFT JOIN session_errors e ON r.kind = 4 AND e.id = r.src"
-	" WHERE search_text MATCH :q AND (:kinds >> r.kind) & 1"
-	" AND (:timed = 0 OR (r.at >= :since AND r.at < :until)) AND "
-	SESSION_FILTER
-	" ORDER BY search_text.rank, r.at DESC LIMIT :limit";
+	" WHERE search_text MATCH :q AND search_text.rowid = :id";
 
 /* What matched, for a person: "tool Bash (error)", "response (subagent)". */
 static char *
@@ -1069,19 +1080,43 @@ search_bind(sqlite3_stmt *st, const struct search *s, const char *q)
 static int
 search_run(sqlite3 *h, const struct search *s, const char *q, long *found)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st, *one = NULL;
 	cJSON *arr = NULL;
+	int64_t *ids = NULL;
+	size_t nids = 0, cap = 0, i;
 	long n = 0;
 	int rc;
 
-	if (sqlite3_prepare_v2(h, SQL_SEARCH, -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(h, SQL_RANKED, -1, &st, NULL) != SQLITE_OK) {
 		error("search: %s", sqlite3_errmsg(h));
 		return EXIT_FAIL;
 	}
 	search_bind(st, s, q);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (nids == cap) {
+			cap = cap ? 2 * cap : 64;
+			ids = xrealloc(ids, cap * sizeof *ids);
+		}
+		ids[nids++] = sqlite3_column_int64(st, 0);
+	}
+	if (rc != SQLITE_DONE || sqlite3_prepare_v2(h, SQL_ONE, -1, &one, NULL) != SQLITE_OK) {
+		error("search: %s", sqlite3_errmsg(h));
+		sqlite3_finalize(st);
+		free(ids);
+		return EXIT_FAIL;
+	}
+	sqlite3_finalize(st);
+	st = one;
+	search_bind(st, s, q);
 	if (s->fmt == F_JSON)
 		arr = cJSON_CreateArray();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	for (i = 0; i < nids; i++) {
+		sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":id"), ids[i]);
+		if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+			if (rc == SQLITE_DONE)
+				continue;
+			break;
+		}
 		n++;
 		if (s->fmt == F_TEXT) {
 			print_text(stdout, st, s->color);
@@ -1095,7 +1130,10 @@ search_run(sqlite3 *h, const struct search *s, const char *q, long *found)
 			free(p);
 			cJSON_Delete(o);
 		}
+		sqlite3_reset(st);
+		rc = SQLITE_DONE;
 	}
+	free(ids);
 	if (rc != SQLITE_DONE) {
 		error("search: %s", sqlite3_errmsg(h));
 		sqlite3_finalize(st);
