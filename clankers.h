@@ -675,7 +675,10 @@ struct index_stats {
 	int64_t bytes;                   /* of text indexed */
 	int64_t us;                      /* time taken */
 };
-int search_index(struct db *db, int full, int progress, struct index_stats *out);
+#define INDEX_FULL 1      /* search_index: build it again from nothing */
+#define INDEX_SWEEP 2     /* also take out the rows of sessions gone */
+#define INDEX_PROGRESS 4  /* counts on stderr as it goes */
+int search_index(struct db *db, unsigned flags, struct index_stats *out);
 int cmd_index(int argc, char **argv, struct ctx *ctx);
 int cmd_search(int argc, char **argv, struct ctx *ctx);
 

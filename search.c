@@ -415,6 +415,23 @@ session_sync(struct catchup *c, const char *sid)
 	return SQLITE_OK;
 }
 
+/* Takes out every entry of session sid, which is gone. */
+static int
+session_drop(struct catchup *c, const char *sid)
+{
+	size_t i;
+	int rc;
+
+	if ((rc = have_load(c, sid)) != SQLITE_OK)
+		return rc;
+	for (i = 0; i < c->nhave; i++) {
+		if ((rc = forget(c->db, c->have[i].id)) != SQLITE_OK)
+			return rc;
+		c->st.removed++;
+	}
+	return SQLITE_OK;
+}
+
 /*
  * The sessions touched since the state st (all of them when there is
  * none): by a hook, a transcript read, a new row, a later update. Also
@@ -510,14 +527,18 @@ ids_free(char **ids, long n)
 }
 
 /*
- * Brings the index up to date (see the top of the file); with full, builds
- * it again from nothing. progress: counts on stderr (a terminal) as it
- * goes. Commits every BATCH_US. 0 and the counts in *out, or -1 with the
- * error reported (what was committed stays: the next catch-up goes on).
+ * Brings the index up to date (see the top of the file); flags: INDEX_FULL
+ * builds it again from nothing; INDEX_SWEEP also takes out the entries of
+ * sessions that are gone (clankers deletes none; a search never shows them:
+ * it joins the sessions); INDEX_PROGRESS counts on stderr as it goes.
+ * Commits every BATCH_US; writes nothing when nothing changed. 0 and the
+ * counts in *out, or -1 with the error reported (what was committed
+ * stays: the next catch-up goes on from it).
  */
 int
-search_index(struct db *db, int full, int progress, struct index_stats *out)
+search_index(struct db *db, unsigned flags, struct index_stats *out)
 {
+	int full = (flags & INDEX_FULL) != 0, progress = (flags & INDEX_PROGRESS) != 0;
 	struct catchup c;
 	int64_t state[6], marks[5], start = now_ms(), t0 = mono_us(), batch;
 	char **ids = NULL, **gone = NULL;
@@ -549,11 +570,13 @@ search_index(struct db *db, int full, int progress, struct index_stats *out)
 		c.bulk = any == 0;
 	}
 	if ((n = session_list(db, SQL_TOUCHED, state, &ids)) < 0 ||
-	    (ngone = c.bulk ? 0 : session_list(db, SQL_ORPHANS, NULL, &gone)) < 0)
+	    (ngone = c.bulk || !(flags & INDEX_SWEEP) ? 0 :
+	    session_list(db, SQL_ORPHANS, NULL, &gone)) < 0)
 		goto fail;
 	batch = mono_us();
 	for (i = 0; i < n + ngone; i++) {
-		if ((rc = session_sync(&c, i < n ? ids[i] : gone[i - n])) != SQLITE_OK)
+		if ((rc = i < n ? session_sync(&c, ids[i]) : session_drop(&c, gone[i - n])) !=
+		    SQLITE_OK)
 			goto fail;
 		if (mono_us() - batch > BATCH_US) {
 			/* Let the hooks in: what is committed is whole, sessions at a time. */
@@ -567,7 +590,11 @@ search_index(struct db *db, int full, int progress, struct index_stats *out)
 			batch = mono_us();
 		}
 	}
-	{
+	if (has && n + ngone == 0 && memcmp(state, marks, sizeof marks) == 0) {
+		/* nothing new: no write (a search on a quiet database takes no lock long) */
+		if (db_commit(db) != SQLITE_OK)
+			goto fail;
+	} else {
 		sqlite3_stmt *st = db_prepare(db, SQL_SAVE_STATE);
 
 		if (st == NULL)
@@ -642,7 +669,8 @@ cmd_index(int argc, char **argv, struct ctx *ctx)
 		db_close(&db);
 		return EXIT_FAIL;
 	}
-	rc = search_index(&db, full, isatty(STDERR_FILENO), &st);
+	rc = search_index(&db, (full ? INDEX_FULL : 0) | INDEX_SWEEP |
+	    (isatty(STDERR_FILENO) ? INDEX_PROGRESS : 0), &st);
 	db_close(&db);
 	if (rc < 0)
 		return EXIT_FAIL;
@@ -1174,7 +1202,7 @@ cmd_search(int argc, char **argv, struct ctx *ctx)
 	status = EXIT_FAIL;
 	s.color = s.fmt == F_TEXT && isatty(STDOUT_FILENO) && !(nc && *nc);
 	if (search_open(&db, "search", ctx->db_path) < 0 ||
-	    search_index(&db, 0, 0, NULL) < 0)
+	    search_index(&db, 0, NULL) < 0)
 		goto out;
 	if (s.session_arg && (status = show_resolve(db.h, "search", s.session_arg,
 	    &s.session)) != EXIT_OK)

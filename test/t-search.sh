@@ -239,6 +239,17 @@ ok "show --tools: outputs whole (longer: $LINES lines without, $(grep -c '' "$OU
 run show "$OCS"
 golden show-opencode.txt "golden: show of the OpenCode session"
 
+# --- a quiet database; a session gone ---------------------------------------------
+run index
+B1=$(q "SELECT built_at FROM search_state")
+search ash
+is "a search with nothing new writes nothing (the state stays)" "$B1" "$(q "SELECT built_at FROM search_state")"
+q "DELETE FROM sessions WHERE id = '$OCS'"
+is "a session deleted by hand: never in the results" "0" "$(sj length mock)"
+run index
+is "index takes its entries out" "0|0" \
+    "$RC|$(q "SELECT count(*) FROM search_rows WHERE session_id = '$OCS'")"
+
 # --- escape sequences in stored text ------------------------------------------
 ROOT=$TMP/esc
 cp -r "$TPL" "$ROOT"
