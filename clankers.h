@@ -676,8 +676,7 @@ struct index_stats {
 	int64_t us;                      /* time taken */
 };
 #define INDEX_FULL 1      /* search_index: build it again from nothing */
-#define INDEX_SWEEP 2     /* also take out the rows of sessions gone */
-#define INDEX_PROGRESS 4  /* counts on stderr as it goes */
+#define INDEX_PROGRESS 2  /* counts on stderr as it goes */
 int search_index(struct db *db, unsigned flags, struct index_stats *out);
 int cmd_index(int argc, char **argv, struct ctx *ctx);
 int cmd_search(int argc, char **argv, struct ctx *ctx);

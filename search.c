@@ -276,8 +276,9 @@ put(struct catchup *c, const char *sid, struct doc *d)
 			return rc;
 		c->st.changed++;
 	} else {
-		if (!c->bulk) {
-			/* indexed under another session (a tool call that moved) */
+		{
+			/* indexed under another session (a tool call that moved), or by
+			 * another catch-up running beside this one */
 			if ((st = db_prepare(c->db, SQL_FORGET_ELSEWHERE)) == NULL)
 				return SQLITE_ERROR;
 			db_bind_int(st, ":kind", d->kind);
@@ -415,27 +416,9 @@ session_sync(struct catchup *c, const char *sid)
 	return SQLITE_OK;
 }
 
-/* Takes out every entry of session sid, which is gone. */
-static int
-session_drop(struct catchup *c, const char *sid)
-{
-	size_t i;
-	int rc;
-
-	if ((rc = have_load(c, sid)) != SQLITE_OK)
-		return rc;
-	for (i = 0; i < c->nhave; i++) {
-		if ((rc = forget(c->db, c->have[i].id)) != SQLITE_OK)
-			return rc;
-		c->st.removed++;
-	}
-	return SQLITE_OK;
-}
-
 /*
  * The sessions touched since the state st (all of them when there is
- * none): by a hook, a transcript read, a new row, a later update. Also
- * those that have indexed rows and are gone.
+ * none): by a hook, a transcript read, a new row, a later update.
  */
 static const char SQL_TOUCHED[] =
 	"SELECT session_id FROM hook_events WHERE id > :he AND session_id IS NOT NULL"
@@ -459,9 +442,6 @@ static const char SQL_SAVE_STATE[] =
 	" ON CONFLICT(id) DO UPDATE SET hook_event = excluded.hook_event,"
 	" messages = excluded.messages, tools = excluded.tools, errors = excluded.errors,"
 	" sessions = excluded.sessions, since = excluded.since, built_at = excluded.built_at";
-static const char SQL_ORPHANS[] =
-	"SELECT DISTINCT session_id FROM search_rows r"
-	" WHERE NOT EXISTS (SELECT 1 FROM sessions s WHERE s.id = r.session_id)";
 
 /* Reads the one row of sql into v[0..n); 1 with a row, 0 without, -1 on error. */
 static int
@@ -528,9 +508,10 @@ ids_free(char **ids, long n)
 
 /*
  * Brings the index up to date (see the top of the file); flags: INDEX_FULL
- * builds it again from nothing; INDEX_SWEEP also takes out the entries of
- * sessions that are gone (clankers deletes none; a search never shows them:
- * it joins the sessions); INDEX_PROGRESS counts on stderr as it goes.
+ * builds it again from nothing (which also takes out the entries of
+ * sessions deleted by hand: clankers deletes none, and a search never
+ * shows them, as it joins the sessions); INDEX_PROGRESS counts on stderr
+ * as it goes.
  * Commits every BATCH_US; writes nothing when nothing changed. 0 and the
  * counts in *out, or -1 with the error reported (what was committed
  * stays: the next catch-up goes on from it).
@@ -541,8 +522,8 @@ search_index(struct db *db, unsigned flags, struct index_stats *out)
 	int full = (flags & INDEX_FULL) != 0, progress = (flags & INDEX_PROGRESS) != 0;
 	struct catchup c;
 	int64_t state[6], marks[5], start = now_ms(), t0 = mono_us(), batch;
-	char **ids = NULL, **gone = NULL;
-	long n = 0, ngone = 0, i;
+	char **ids = NULL;
+	long n = 0, i;
 	int rc, has;
 
 	memset(&c, 0, sizeof c);
@@ -569,14 +550,11 @@ search_index(struct db *db, unsigned flags, struct index_stats *out)
 			goto fail;
 		c.bulk = any == 0;
 	}
-	if ((n = session_list(db, SQL_TOUCHED, state, &ids)) < 0 ||
-	    (ngone = c.bulk || !(flags & INDEX_SWEEP) ? 0 :
-	    session_list(db, SQL_ORPHANS, NULL, &gone)) < 0)
+	if ((n = session_list(db, SQL_TOUCHED, state, &ids)) < 0)
 		goto fail;
 	batch = mono_us();
-	for (i = 0; i < n + ngone; i++) {
-		if ((rc = i < n ? session_sync(&c, ids[i]) : session_drop(&c, gone[i - n])) !=
-		    SQLITE_OK)
+	for (i = 0; i < n; i++) {
+		if ((rc = session_sync(&c, ids[i])) != SQLITE_OK)
 			goto fail;
 		if (mono_us() - batch > BATCH_US) {
 			/* Let the hooks in: what is committed is whole, sessions at a time. */
@@ -590,7 +568,7 @@ search_index(struct db *db, unsigned flags, struct index_stats *out)
 			batch = mono_us();
 		}
 	}
-	if (has && n + ngone == 0 && memcmp(state, marks, sizeof marks) == 0) {
+	if (has && n == 0 && memcmp(state, marks, sizeof marks) == 0) {
 		/* nothing new: no write (a search on a quiet database takes no lock long) */
 		if (db_commit(db) != SQLITE_OK)
 			goto fail;
@@ -615,7 +593,6 @@ search_index(struct db *db, unsigned flags, struct index_stats *out)
 	if (out)
 		*out = c.st;
 	ids_free(ids, n);
-	ids_free(gone, ngone);
 	free(c.have);
 	return 0;
 fail:
@@ -625,7 +602,6 @@ out:
 	if (progress && n)
 		fputc('\n', stderr);
 	ids_free(ids, n);
-	ids_free(gone, ngone);
 	free(c.have);
 	return -1;
 }
@@ -669,7 +645,7 @@ cmd_index(int argc, char **argv, struct ctx *ctx)
 		db_close(&db);
 		return EXIT_FAIL;
 	}
-	rc = search_index(&db, (full ? INDEX_FULL : 0) | INDEX_SWEEP |
+	rc = search_index(&db, (full ? INDEX_FULL : 0) |
 	    (isatty(STDERR_FILENO) ? INDEX_PROGRESS : 0), &st);
 	db_close(&db);
 	if (rc < 0)

@@ -13,8 +13,8 @@ set -eu
 cd "$(dirname "$0")/.."
 MB=${SEARCH_MB:-256}
 N=${N:-100}
-root=$(mktemp -d "${TMPDIR:-/tmp}/clankers-bench-search.XXXXXX")
-trap 'rm -rf "$root"' EXIT
+root=${SEARCH_KEEP:-$(mktemp -d "${TMPDIR:-/tmp}/clankers-bench-search.XXXXXX")}
+[ -n "${SEARCH_KEEP:-}" ] || trap 'rm -rf "$root"' EXIT
 sid=4d5611e5-241a-462a-8d15-5122611a9569
 src=test/fixtures/transcripts/spotter-2.1.39/projects/-home-USER-projects-spotter-worktrees-spotter-dov
 RARE=Breadcrumb   # once in the session
