@@ -437,6 +437,40 @@ show_items(struct show *sh, cJSON *js)
 	return 0;
 }
 
+/*
+ * The totals line of st (show_totals' row): counts, the four token counts
+ * ("-" when none is known) and the cost, as report says it: "$0.80+?" when
+ * some model has no price, "unknown" when none has one.
+ */
+static void
+totals_text(const struct show *sh, sqlite3_stmt *st)
+{
+	char v[10][32], cost[96], d[40];
+	int k;
+
+	for (k = 0; k < 10; k++) {
+		if (sqlite3_column_type(st, k) == SQLITE_NULL)
+			strcpy(v[k], "-");
+		else
+			fmt_thousands(sqlite3_column_int64(st, k), v[k]);
+	}
+	if (sqlite3_column_type(st, 10) != SQLITE_NULL) {
+		fmt_dollars(sqlite3_column_double(st, 10), cost);
+	} else if (sqlite3_column_int64(st, 12) > 0 && sqlite3_column_double(st, 11) > 0) {
+		fmt_dollars(sqlite3_column_double(st, 11), d);
+		snprintf(cost, sizeof cost, "%s+? (a model with no price)", d);
+	} else if (sqlite3_column_int64(st, 12) > 0) {
+		snprintf(cost, sizeof cost, "unknown (a model with no price)");
+	} else {
+		strcpy(cost, "-");
+	}
+	fprintf(sh->out, "%stotal%s  %s prompts, %s responses, %s tool calls (%s failed), "
+	    "%s compactions, %s API errors\n", sh->color ? "\033[1m" : "",
+	    sh->color ? "\033[0m" : "", v[0], v[1], v[2], v[3], v[4], v[5]);
+	fprintf(sh->out, "tokens  input %s, output %s, cache write %s, cache read %s\n"
+	    "cost    %s\n", v[6], v[7], v[8], v[9], cost);
+}
+
 /* The totals: counts from the rows, tokens and cost from the session row. */
 static int
 show_totals(struct show *sh, cJSON *js)
@@ -474,46 +508,7 @@ show_totals(struct show *sh, cJSON *js)
 		for (i = 0; i < NELEM(names); i++)
 			cJSON_AddItemToObject(o, names[i], section_json_col(st, (int)i));
 	} else {
-		char v[6][32], cost[96];
-		int k;
-
-		/* the four token counts, "-" when not known */
-		{
-			char tok[4][32];
-
-			for (k = 0; k < 4; k++) {
-				if (sqlite3_column_type(st, 6 + k) == SQLITE_NULL)
-					strcpy(tok[k], "-");
-				else
-					fmt_thousands(sqlite3_column_int64(st, 6 + k), tok[k]);
-			}
-			if (sqlite3_column_type(st, 10) != SQLITE_NULL) {
-				fmt_dollars(sqlite3_column_double(st, 10), cost);
-			} else if (sqlite3_column_int64(st, 12) > 0) {
-				if (sqlite3_column_double(st, 11) > 0) {
-					char d[40];
-
-					fmt_dollars(sqlite3_column_double(st, 11), d);
-					snprintf(cost, sizeof cost, "%s+? (a model with no price)", d);
-				} else {
-					snprintf(cost, sizeof cost, "unknown (a model with no price)");
-				}
-			} else {
-				strcpy(cost, "-");
-			}
-			fmt_thousands(sqlite3_column_int64(st, 0), v[0]);
-			fmt_thousands(sqlite3_column_int64(st, 1), v[1]);
-			fmt_thousands(sqlite3_column_int64(st, 2), v[2]);
-			fmt_thousands(sqlite3_column_int64(st, 3), v[3]);
-			fmt_thousands(sqlite3_column_int64(st, 4), v[4]);
-			fmt_thousands(sqlite3_column_int64(st, 5), v[5]);
-			fprintf(sh->out, "%stotal%s  %s prompts, %s responses, %s tool calls "
-			    "(%s failed), %s compactions, %s API errors\n",
-			    sh->color ? "\033[1m" : "", sh->color ? "\033[0m" : "",
-			    v[0], v[1], v[2], v[3], v[4], v[5]);
-			fprintf(sh->out, "tokens  input %s, output %s, cache write %s, "
-			    "cache read %s\ncost    %s\n", tok[0], tok[1], tok[2], tok[3], cost);
-		}
+		totals_text(sh, st);
 	}
 	sqlite3_finalize(st);
 	return 0;

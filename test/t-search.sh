@@ -239,6 +239,28 @@ ok "show --tools: outputs whole (longer: $LINES lines without, $(grep -c '' "$OU
 run show "$OCS"
 golden show-opencode.txt "golden: show of the OpenCode session"
 
+# --- on a terminal (script(1) gives one): the pager, colour, marked terms -----
+if command -v script >/dev/null 2>&1; then
+	rm -f "$TMP/paged" "$TMP/less"
+	env -u NO_COLOR -u LESS PAGER="echo \"\$LESS\" >$TMP/less; cat >$TMP/paged" \
+	    script -qec "$CLANKERS show $S" /dev/null >"$TMP/tty" 2>&1
+	is "show on a terminal: through \$PAGER, with LESS=FRX, the whole text" \
+	    "FRX|$(grep -c '' "$GOLD/show-short.txt")" "$(cat "$TMP/less")|$(grep -c '' "$TMP/paged")"
+	ok "show on a terminal: in colour (a bold heading)" grep -q "$ESC\[1m\[" "$TMP/paged"
+	rm -f "$TMP/paged"
+	env -u NO_COLOR PAGER="cat >$TMP/paged" script -qec "$CLANKERS show --no-pager $S" \
+	    /dev/null >"$TMP/tty" 2>&1
+	is "show --no-pager on a terminal: no pager, straight out" "no|yes" \
+	    "$([ -e "$TMP/paged" ] && echo yes || echo no)|$(grep -q ' prompts, ' "$TMP/tty" && echo yes || echo no)"
+	NO_COLOR=1 script -qec "$CLANKERS show --no-pager $S" /dev/null >"$TMP/tty" 2>&1
+	ok "show with NO_COLOR on a terminal: no colour" [ "$(grep -c "$ESC" "$TMP/tty")" = 0 ]
+	env -u NO_COLOR script -qec "$CLANKERS search ash --limit 1" /dev/null >"$TMP/tty" 2>&1
+	ok "search on a terminal: the terms in bold red, no [ ] markers" \
+	    grep -q "$ESC\[1;31mash$ESC\[0m" "$TMP/tty"
+else
+	echo "# no script(1): the terminal cases (pager, colour) are not run"
+fi
+
 # --- a quiet database; a session gone ---------------------------------------------
 run index
 B1=$(q "SELECT built_at FROM search_state")
