@@ -14,7 +14,9 @@
  * (search_rows, by a hash of the indexed text): a new row is added, a
  * changed one (a tool call finished, a transcript read again, an OpenCode
  * upsert) replaced, a row gone (message.removed) taken out, so one entry
- * per row, never stale. One new session costs what its rows cost. The work
+ * per row, never stale. (A change that leaves none of these traces, an
+ * edit by hand with sqlite3, is seen by `index --full`, which builds the
+ * index again.) One new session costs what its rows cost. The work
  * is committed in short transactions, so hooks running meanwhile wait
  * little, and an interrupted catch-up leaves a consistent index whose
  * sessions the next one compares again.
@@ -38,7 +40,6 @@
 
 #define SEARCH_BUSY_MS 5000
 #define BATCH_US 200000      /* a catch-up commits at least this often */
-#define SNIPPET_TOKENS 24
 #define LIMIT_DEFAULT 20
 
 /* What a row of search_rows stands for; search_rows.kind. */
@@ -924,7 +925,7 @@ static const char SQL_RANKED_ALL[] =
 	" ORDER BY search_text.rank, r.at DESC LIMIT :limit";
 static const char SQL_ONE[] =
 	"SELECT r.kind, r.session_id, r.at, search_text.rank,"
-	" snippet(search_text, -1, :open, :close, :dots, " "24" "),"
+	" snippet(search_text, -1, :open, :close, :dots, 24),"  /* tokens around the terms */
 	" s.title, s.project_name, s.source,"
 	" CASE r.kind WHEN 3 THEN t.id WHEN 4 THEN e.id ELSE m.id END,"
 	" t.tool_name, t.status, t.duration_ms, m.is_sidechain OR m.agent_id IS NOT NULL"
