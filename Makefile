@@ -34,7 +34,7 @@ PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm -pthread
 
 LIBOBJS = util.o log.o db.o payload.o project.o jscan.o price.o store.o config.o check.o \
 	claude.o transcript.o opencode.o opencode_db.o claude_setup.o opencode_setup.o agent.o event.o spool.o hook.o \
-	query.o install.o import.o report.o doctor.o
+	query.o install.o import.o report.o doctor.o search.o show.o
 # report's parts, and what query and report share (table.c, fmt.c, map.c)
 LIBOBJS += section.o audit.o usage.o tools.o logread.o table.o fmt.o map.o
 OBJS = clankers.o $(LIBOBJS)
@@ -99,6 +99,7 @@ bench: deps
 	@$(MAKE) --no-print-directory clankers test/floor test/rss
 	@sh test/bench.sh
 	@sh test/bench-report.sh
+	@sh test/bench-search.sh
 
 test/floor: test/floor.c
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ test/floor.c $(PKG_LIBS)

@@ -104,6 +104,46 @@ static const struct command {
 	  "changes no data and writes no log line; a database an older clankers\n"
 	  "made is first brought to this schema, as the next hook would. Exit 0\n"
 	  "when the report was made, 1 when it could not be." },
+	{ "search", cmd_search, NEED_PATHS,
+	  "search QUERY [--in prompts,messages,tools,errors,titles] [--source NAME]\n"
+	  "                  [--project NAME] [--session ID] [--since WHEN] [--until WHEN]\n"
+	  "                  [--limit N] [--json | --ndjson]",
+	  "Full-text search (SQLite FTS5) over every session recorded: prompts,\n"
+	  "responses, tool calls (name, input, output, error, file), API errors\n"
+	  "and titles. The words of QUERY are FTS5's query syntax: words (all of\n"
+	  "them must match), \"a phrase\", prefix*, AND, OR, NOT, (groups),\n"
+	  "NEAR(a b), and the columns text, tool, input, output, error, file\n"
+	  "(output: timeout). A query FTS5 rejects that uses none of that syntax\n"
+	  "(store.c, rm -rf) is taken word by word, each word a phrase; any other\n"
+	  "it rejects is a usage error (exit 64). Results are ranked by bm25,\n"
+	  "newest first on ties: the session (8 characters of its id), time (UTC),\n"
+	  "what matched (prompt, response, tool NAME (status), error TYPE, title),\n"
+	  "project and title, then a snippet, its terms marked [like this] (bold\n"
+	  "on a terminal). --in keeps some kinds; --source, --project, --session\n"
+	  "(an id or a unique prefix), --since and --until as for report; --limit N\n"
+	  "results (default 20, 0: all). --json prints one array, --ndjson one\n"
+	  "object per line (snippets unmarked). The index lives in the database\n"
+	  "and catches up with new and changed rows first (see index): hooks do\n"
+	  "not pay for it." },
+	{ "index", cmd_index, NEED_PATHS, "index [--full]",
+	  "Bring the search index up to date, as each search does first: the\n"
+	  "sessions touched since the last time are compared row by row with what\n"
+	  "is indexed, so a replaced or deleted row leaves no stale or second\n"
+	  "entry. --full builds it again from nothing. Commits every 0.2 s, so\n"
+	  "hooks wait little; shows progress on a terminal; prints one line of\n"
+	  "counts. The first build of a large history takes a while (see README)." },
+	{ "show", cmd_show, NEED_PATHS, "show SESSION [--tools] [--json] [--no-pager]",
+	  "One session read back as a conversation, in order: prompts, responses,\n"
+	  "each tool call (its input in one line, status, duration, the first\n"
+	  "lines of its output and error), compactions and API errors, subagent\n"
+	  "turns marked; then the totals: prompts, responses, tool calls, tokens\n"
+	  "and cost. SESSION is an id or a unique prefix of one (report and search\n"
+	  "print 8 characters); a prefix of several sessions lists them, and that\n"
+	  "and an unknown id exit 1. --tools: inputs, outputs and errors whole.\n"
+	  "--json: one object (session, items, totals). On a terminal it goes\n"
+	  "through $PAGER (else less, LESS=FRX when unset), in colour unless\n"
+	  "NO_COLOR is set; --no-pager: straight out. Piped: plain text. Stored\n"
+	  "text is shown with its control characters escaped. Read-only." },
 	{ "doctor", cmd_doctor, NEED_PATHS, "doctor [--json] [--project DIR]",
 	  "Check that clankers can record, and say how to fix what stops it: one\n"
 	  "line per finding, ok, note, warn or FAIL, with its fix. Checked: the\n"

@@ -688,6 +688,23 @@ int tools_scan(struct report *r, struct usage *u, struct toolstats *x, int count
 void tools_sections(struct report *r, struct toolstats *x);
 void tools_release(struct toolstats *x);
 
+/* search.c: the full-text index (FTS5) and `clankers search` */
+struct index_stats {
+	int64_t sessions;                /* sessions compared */
+	int64_t added, changed, removed; /* rows of the index */
+	int64_t bytes;                   /* of text indexed */
+	int64_t us;                      /* time taken */
+};
+#define INDEX_FULL 1      /* search_index: build it again from nothing */
+#define INDEX_PROGRESS 2  /* counts on stderr as it goes */
+int search_index(struct db *db, unsigned flags, struct index_stats *out);
+int cmd_index(int argc, char **argv, struct ctx *ctx);
+int cmd_search(int argc, char **argv, struct ctx *ctx);
+
+/* show.c: `clankers show`, one session read back */
+int show_resolve(sqlite3 *h, const char *cmd, const char *arg, char **id);
+int cmd_show(int argc, char **argv, struct ctx *ctx);
+
 /* install.c */
 int cmd_install(int argc, char **argv, struct ctx *ctx);
 int cmd_uninstall(int argc, char **argv, struct ctx *ctx);

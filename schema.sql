@@ -614,3 +614,36 @@ CREATE VIEW background_agents AS
     AND m.agent_id = t.launched_agent_id AND m.role = 'assistant'
   WHERE t.launched_agent_id IS NOT NULL
   GROUP BY t.id;
+
+-- version 7
+-- clankers search: a full-text index (FTS5) of prompts, responses, tool
+-- calls (name, input, output, error, file), session errors and titles.
+-- Nothing writes it on the hook path (no trigger): `clankers index`, and
+-- each search first, bring it up to date from the sessions touched since
+-- the last catch-up (search_state), row by row by a hash of what is
+-- indexed, so a replaced or deleted row leaves no stale or second entry.
+-- search_text holds its own copy of the text (not external content): a
+-- row that changed is taken out with its old text still at hand.
+CREATE VIRTUAL TABLE search_text USING fts5(text, tool, input, output, error, file,
+  tokenize = 'unicode61 remove_diacritics 2');
+CREATE TABLE search_rows (
+  id INTEGER PRIMARY KEY,               -- its rowid in search_text
+  kind INTEGER NOT NULL,                -- 1 prompt, 2 response, 3 tool call, 4 session error, 5 title
+  src INTEGER NOT NULL,                 -- the rowid of its row in messages, tools, session_errors or sessions
+  session_id TEXT NOT NULL,
+  at INTEGER,                           -- the row's time (ms), for --since and --until
+  hash INTEGER NOT NULL,                -- of what was indexed: a change is indexed again
+  UNIQUE (kind, src)
+);
+CREATE INDEX search_rows_session ON search_rows(session_id);
+-- Where the last catch-up stopped: what has been seen of each table.
+CREATE TABLE search_state (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  hook_event INTEGER NOT NULL,          -- the last hook_events.id seen
+  messages INTEGER NOT NULL,            -- the largest rowid seen, per table
+  tools INTEGER NOT NULL,
+  errors INTEGER NOT NULL,
+  sessions INTEGER NOT NULL,
+  since INTEGER NOT NULL,               -- when it began (ms): transcripts read after it are new
+  built_at INTEGER NOT NULL             -- when it ended
+);
