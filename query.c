@@ -425,7 +425,10 @@ hint_list(struct query *q, const char *label, const char *sql, const char *arg)
 	buf_release(&b);
 }
 
-#define SQL_TABLES "SELECT name FROM sqlite_master WHERE type = ?1 " \
+/* The tables a user may name: a virtual table (the search index) is one,
+ * its shadow tables and SQLite's own are not. */
+#define SQL_TABLES "SELECT name FROM pragma_table_list WHERE schema = 'main' " \
+	"AND (type = ?1 OR (?1 = 'table' AND type = 'virtual')) " \
 	"AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name"
 #define SQL_COLUMNS "SELECT name FROM pragma_table_xinfo(?1) WHERE hidden <> 1 ORDER BY cid"
 
@@ -465,9 +468,9 @@ query_hint(struct query *q, const char *msg, const char *sql)
 	}
 	if (strncmp(msg, "no such column", 14) != 0)
 		return;
-	if (sqlite3_prepare_v2(q->h, "SELECT name FROM sqlite_master WHERE type IN "
-	    "('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
-	    "ORDER BY type, name", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(q->h, "SELECT name FROM pragma_table_list WHERE schema = 'main' "
+	    "AND type IN ('table', 'view', 'virtual') "
+	    "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY type, name", -1, &st, NULL) != SQLITE_OK)
 		return;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		all = xrealloc(all, sizeof *all * (size_t)(n + 1));
