@@ -208,7 +208,7 @@ always() { # NAME HOOK?
 	97|98|99) fail "$1: sanitizer or valgrind report: $(head -c 400 "$ERR")" ;;
 	2) fail "$1: exit 2 would steer the agent" ;;
 	esac
-	if [ "$2" = hook ] && [ -s "$OUT" ]; then
+	if [ "${2:-}" = hook ] && [ -s "$OUT" ]; then
 		fail "$1: the hook printed on stdout"
 	fi
 	ok "$1: log lines are JSON" logs_json
