@@ -1333,6 +1333,30 @@ agent_from_name(const char *path)
 	return xstrndup(base + 6, n - 6 - 6);
 }
 
+/*
+ * The subagent files of the session whose main transcript is main_path
+ * (<dir>/<session>.jsonl: they are in <dir>/<session>/subagents), sorted,
+ * into *list (owned, each owned; NULL when none). Returns how many.
+ */
+size_t
+transcript_subagents(const char *main_path, char ***list)
+{
+	size_t n = 0, len = strlen(main_path);
+	char *base, *dir;
+
+	*list = NULL;
+	if (len <= 6 || strcmp(main_path + len - 6, ".jsonl") != 0)
+		return 0;
+	base = xstrndup(main_path, len - 6);
+	dir = path_join(base, "subagents");
+	free(base);
+	find_subagents(dir, 0, list, &n);
+	free(dir);
+	if (n > 1)
+		qsort(*list, n, sizeof **list, cmp_str);
+	return n;
+}
+
 /* The session of a transcript: its first sessionId, else the file's name. */
 static char *
 session_of(const struct tfile *f)
@@ -1368,7 +1392,7 @@ transcript_update(struct db *db, const char *path, const char *session_id,
 {
 	struct reader r = {0};
 	struct tfile f;
-	char *sid = NULL, *dir = NULL, **subs = NULL;
+	char *sid = NULL, **subs = NULL;
 	size_t nsubs = 0, i;
 	int rc;
 
@@ -1393,17 +1417,8 @@ transcript_update(struct db *db, const char *path, const char *session_id,
 	r.first_at = r.last_at = -1;
 	rc = read_file(&r, &f, full, f.path);
 
-	/* The subagents of <dir>/<session>.jsonl are in <dir>/<session>/subagents. */
-	if (rc == SQLITE_OK && !st->deferred && strlen(f.path) > 6 &&
-	    strcmp(f.path + strlen(f.path) - 6, ".jsonl") == 0) {
-		char *base = xstrndup(f.path, strlen(f.path) - 6);
-
-		dir = path_join(base, "subagents");
-		free(base);
-		find_subagents(dir, 0, &subs, &nsubs);
-		if (nsubs > 1)
-			qsort(subs, nsubs, sizeof *subs, cmp_str);
-	}
+	if (rc == SQLITE_OK && !st->deferred)
+		nsubs = transcript_subagents(f.path, &subs);
 	for (i = 0; i < nsubs && rc == SQLITE_OK && !st->deferred; i++) {
 		struct tfile sf;
 		char *why = NULL;
@@ -1421,7 +1436,6 @@ transcript_update(struct db *db, const char *path, const char *session_id,
 	for (i = 0; i < nsubs; i++)
 		free(subs[i]);
 	free(subs);
-	free(dir);
 	file_close(&f);
 	facts_clear(&r);
 	buf_release(&r.in);
