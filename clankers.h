@@ -416,6 +416,7 @@ struct doctor {
 	int json;              /* --json */
 	int color;             /* stdout is a terminal and NO_COLOR is unset */
 	const char *project;   /* borrowed from argv; NULL: the current folder */
+	const char *db_path;   /* borrowed; clankers' database */
 	cJSON *found;          /* owned; --json: the findings so far */
 	int fails;             /* FAILs said */
 	uid_t uid;             /* who should own the files: geteuid() */
@@ -489,6 +490,7 @@ struct claude_pending {         /* doctor: what import would read */
 	int64_t bytes;              /* bytes not read yet */
 };
 int claude_history_pending(sqlite3 *h, struct claude_pending *p);
+int claude_history_dirs(void);
 
 /* opencode_setup.c: OpenCode's (install refuses: not recorded yet) */
 int opencode_install(const struct install_req *q);

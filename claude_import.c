@@ -256,9 +256,12 @@ item_read(struct hist *w, struct item *it)
 	st->bytes += ts.bytes;
 	st->bad += ts.bad;
 	if (rc < 0) {
-		const char *why = err ? strchr(err, ':') : NULL;
+		size_t n = strlen(it->path);
+		/* err is "<path>: <why>": the path is in the summary already. */
+		const char *why = err && strncmp(err, it->path, n) == 0 &&
+		    strncmp(err + n, ": ", 2) == 0 ? err + n + 2 : err;
 
-		problem(w, it->path, "%s", why && why[1] ? why + 2 : "cannot be read");
+		problem(w, it->path, "%s", why ? why : "cannot be read");
 		free(err);
 		return 0;
 	}
@@ -278,8 +281,10 @@ item_read(struct hist *w, struct item *it)
 	st->sessions++;
 	if (it->state == S_NEW)
 		st->made++;
-	else
+	else if (ts.lines > 0 || ts.rewinds > 0)
 		st->changed++;
+	else
+		st->same++;  /* it grew by a partial line: nothing to read yet */
 	return 0;
 }
 
@@ -495,18 +500,19 @@ struct roots {
 
 /*
  * Adds a folder to walk: dir/projects when there is one (a Claude config
- * folder), else dir itself. Resolved, and once however it was named.
- * Returns 0, or -1 (errno) when it cannot be resolved.
+ * folder), else, when the user gave it, dir itself (a config folder holds
+ * other .jsonl files: history.jsonl is no transcript). Resolved, and once
+ * however it was named. Returns 0, or -1 (errno) when there is none.
  */
 static int
-roots_add(struct roots *r, const char *dir)
+roots_add(struct roots *r, const char *dir, int given)
 {
 	char *proj = path_join(dir, "projects"), real[PATH_MAX];
 	struct stat st;
 	size_t i;
 
 	if (!(stat(proj, &st) == 0 && S_ISDIR(st.st_mode) && realpath(proj, real)) &&
-	    realpath(dir, real) == NULL) {
+	    (!given || realpath(dir, real) == NULL)) {
 		free(proj);
 		return -1;
 	}
@@ -532,15 +538,15 @@ roots_default(struct roots *r)
 
 		for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
 			if (*tok)
-				roots_add(r, tok);
+				roots_add(r, tok, 0);
 		free(list);
 	}
 	if (home && *home) {
 		p = path_join(home, ".config/claude");
-		roots_add(r, p);
+		roots_add(r, p, 0);
 		free(p);
 		p = path_join(home, ".claude");
-		roots_add(r, p);
+		roots_add(r, p, 0);
 		free(p);
 	}
 }
@@ -619,7 +625,7 @@ claude_import(struct db *db, const char *root, const struct agent *a,
 	memset(st, 0, sizeof *st);
 	*err = NULL;
 	for (i = 0; i < q->ndirs; i++)
-		if (roots_add(&r, q->dirs[i]) < 0) {
+		if (roots_add(&r, q->dirs[i], 1) < 0) {
 			*err = xasprintf("cannot open '%s': %s", q->dirs[i], strerror(errno));
 			roots_release(&r);
 			return -1;
@@ -653,6 +659,19 @@ out:
 	hist_release(&w);
 	roots_release(&r);
 	return rc;
+}
+
+/* How many of Claude Code's projects folders exist (install's offer). */
+int
+claude_history_dirs(void)
+{
+	struct roots r = {0};
+	int n;
+
+	roots_default(&r);
+	n = (int)r.n;
+	roots_release(&r);
+	return n;
 }
 
 /*
