@@ -5,7 +5,8 @@
 #   make test       unit tests and shell tests through the real binary
 #   make e2e        only the end-to-end tests with the real Claude Code and
 #                   OpenCode (test/t-e2e*.sh, which make test runs too)
-#   make bench      hook cost against a minimal-insert floor (not a test)
+#   make bench      hook cost against a minimal-insert floor, reports, import
+#                   (not a test; IMPORT_MB=... sizes the imported history)
 #   make install    the binary and clankers.1; PREFIX=/usr/local DESTDIR=
 #
 # Switches: WERROR=1 (warnings are errors), SANITIZE=address,undefined,
@@ -99,6 +100,7 @@ bench: deps
 	@$(MAKE) --no-print-directory clankers test/floor test/rss
 	@sh test/bench.sh
 	@sh test/bench-report.sh
+	@sh test/bench-import.sh
 
 test/floor: test/floor.c
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ test/floor.c $(PKG_LIBS)

@@ -633,6 +633,10 @@ claude_import(struct db *db, const char *root, const struct agent *a,
 	if (q->ndirs == 0)
 		roots_default(&r);
 	store_prices(db, root);
+	/* A checkpoint writes each page the WAL holds into the database: fewer
+	 * of them while many sessions are written (a page the next sessions
+	 * change again is written back once). The WAL grows to about 32 MB. */
+	sqlite3_exec(db->h, "PRAGMA wal_autocheckpoint = 8192", NULL, NULL, NULL);
 	if ((rc = hist_prepare(&w)) != SQLITE_OK) {
 		free(db->err);
 		db->err = xstrdup(sqlite3_errmsg(db->h));
