@@ -87,12 +87,12 @@ run() {
 	label=$1 base=$2
 	shift 2
 	set -- $(./test/rss "$@")
-	awk -v l="$label" -v us="$1" -v kb="$2" -v base="$base" -v rc="$3" 'BEGIN {
-		printf "  %-44s %9.0f ms %7.1f MB peak", l, us / 1000, kb / 1024
+	awk -v l="$label" -v us="$1" -v kb="$2" -v base="$base" -v rc="$3" -v cpu="$4" 'BEGIN {
+		printf "  %-44s %9.0f ms %9.0f ms CPU %7.1f MB peak", l, us / 1000, cpu / 1000, kb / 1024
 		if (base > 0) printf "  %8.3fx", us / base
 		if (rc != 0) printf "  (exit %d)", rc
 		printf "\n" }'
-	last_us=$1
+	last_us=$1 last_cpu=$4
 }
 cc() { HOME=$root/cchome XDG_CONFIG_HOME=$root/cchome/.config CLAUDE_CONFIG_DIR=$H "$ccusage" "$@"; }
 
@@ -100,12 +100,12 @@ ccu_us=0
 if [ -n "$ccusage" ]; then
 	run "ccusage daily --offline" 0 sh -c 'HOME=$1/cchome XDG_CONFIG_HOME=$1/cchome/.config CLAUDE_CONFIG_DIR=$2 "$3" daily --offline --json' \
 		sh "$root" "$H" "$ccusage"
-	ccu_us=$last_us
+	ccu_us=$last_us ccu_cpu=$last_cpu
 fi
 export HOME=$root/home CLANKERS_DATA_PATH=$root/data
 mkdir -p "$HOME"
 run "clankers import claude (first)" 0 ./clankers import claude "$H"
-import_us=$last_us
+import_us=$last_us import_cpu=$last_cpu
 db=$root/data/clankers.db
 # The write floor: the rows the import stored, copied by the sqlite3 shell
 # in one transaction into a new database of the same schema.
@@ -121,9 +121,10 @@ db=$root/data/clankers.db
 	echo "COMMIT;"
 } >"$root/copy.sql"
 run "sqlite3 copying the same rows (write floor)" 0 sqlite3 "$root/floor/clankers.db" ".read $root/copy.sql"
-floor_us=$last_us
+floor_us=$last_us floor_cpu=$last_cpu
 run "clankers import claude (nothing new)" "$import_us" ./clankers import claude "$H"
 echo "  the import: $(ratio "$import_us" "$floor_us")x its write floor$([ "$ccu_us" = 0 ] || echo ", $(ratio "$import_us" "$ccu_us")x ccusage's one read"); the second: $(awk -v a="$last_us" -v b="$import_us" 'BEGIN { printf "%.2f", 100 * a / b }')% of the first"
+echo "  in CPU time: $(ratio "$import_cpu" "$floor_cpu")x its write floor$([ "$ccu_us" = 0 ] || echo ", $(ratio "$import_cpu" "$ccu_cpu")x ccusage's")"
 echo "  ($(sqlite3 "$db" "SELECT (SELECT count(*) FROM sessions) || ' sessions, ' || (SELECT count(*) FROM messages) || ' messages, ' || (SELECT count(*) FROM tools) || ' tool calls'"), $(($(wc -c <"$db") / 1000000)) MB database)"
 
 # Reports over the imported history against ccusage's over the files.
@@ -135,7 +136,7 @@ best() {  # best LABEL BASE_US COMMAND...
 	for i in 1 2 3; do
 		set -- $(./test/rss "$@") "$@"
 		[ "$b" != 0 ] && [ "$1" -ge "$b" ] || b=$1
-		shift 3
+		shift 4
 	done
 	awk -v l="$label" -v us="$b" -v base="$base" 'BEGIN {
 		printf "  %-44s %9.1f ms", l, us / 1000
@@ -192,7 +193,7 @@ med() {  # med N COMMAND...: median wall time in us; $PRE runs before each
 		[ -z "${PRE:-}" ] || eval "$PRE"
 		set -- $(./test/rss "$@" <"$root/stop.json") "$@"
 		echo "$1" >>"$root/times"
-		shift 3
+		shift 4
 	done
 	sort -n "$root/times" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
 }
