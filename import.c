@@ -283,6 +283,10 @@ cmd_import(int argc, char **argv, struct ctx *ctx)
 	rc = a->import(&db, ctx->root, a, &q, &st, &err);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
+	if (q.progress && drawn_us && st.bytes_total > 0) {
+		drawn_us -= 1000000;  /* the last figures, whenever the last line was drawn */
+		progress(&st, st.sessions_total);
+	}
 	if (q.progress && drawn_us)
 		fputc('\n', stderr);
 	add_stats(rec, &st);

@@ -223,6 +223,20 @@ HOME=$TMP/home1 run import claude --json
 is "a file rewritten shorter: read again, its rows not doubled" "1 1|1" \
     "$(js '"\(.updated) \(.files_read)"')|$(q "SELECT count(*) FROM messages WHERE id = 'msg_bad1'")"
 
+# On a terminal: progress on stderr, and each file not read named.
+if command -v script >/dev/null 2>&1 && [ -z "$WRAPPER" ]; then
+	fresh
+	script -qec "'$CLANKERS' import claude '$C'" "$TMP/tty.log" >/dev/null 2>&1
+	tr '\r' '\n' <"$TMP/tty.log" | tr -d '\033' >"$TMP/tty.txt"
+	is "on a terminal: the progress line, sessions, files, MB, time spent and left" "1" \
+	    "$(grep '^clankers: import:' "$TMP/tty.txt" | tail -n 1 |
+		grep -c "^clankers: import: $NSESS of $NSESS sessions, $NREAD files, [0-9]* of [0-9]* MB, 0:[0-9][0-9] spent, - left")"
+	is "on a terminal: the files not read in full, one a line" "  $B/empty.jsonl: empty" \
+	    "$(grep '^  .*empty.jsonl' "$TMP/tty.txt")"
+else
+	echo "# skip: the terminal output: no script(1), or under valgrind"
+fi
+
 # ======================================================================
 # 4. ccusage over the same tree: the same totals.
 if ! CCUSAGE=$(sh "$TOP/test/ccusage.sh" 2>"$TMP/ccusage.err"); then
