@@ -6,7 +6,8 @@
 # rows `session-end` (the hooks' reader) makes of its file, and the totals
 # with ccusage's over the same tree; a second import reads nothing and
 # changes nothing; an import killed part way (SIGKILL) or stopped (SIGINT)
-# and run again ends with the rows of one uninterrupted import. Also the
+# and run again ends with the rows of one uninterrupted import, and so
+# does an import while hooks read the same session. Also the
 # default folders, --since, --dry-run, --json and bad command lines.
 . "$(dirname "$0")/lib.sh"
 unset CLANKERS_PRICES CLAUDE_CONFIG_DIR
@@ -235,6 +236,33 @@ if command -v script >/dev/null 2>&1 && [ -z "$WRAPPER" ]; then
 	    "$(grep '^  .*empty.jsonl' "$TMP/tty.txt")"
 else
 	echo "# skip: the terminal output: no script(1), or under valgrind"
+fi
+
+# The hooks and an import on the same sessions at the same moment.
+if [ -z "$WRAPPER" ]; then
+	fresh
+	C3=$TMP/home3/.claude
+	mkdir -p "$TMP/home3"
+	tree "$C3"
+	HB3=$C3/projects/-home-u-basic/$BASIC.jsonl
+	jq -c --arg p "$HB3" '.transcript_path = $p' "$FIX/e2e/basic/1795537984455960558-Stop.json" \
+	    >"$TMP/stop3.json"
+	(
+		i=0
+		while [ $i -lt 20 ]; do
+			"$CLANKERS" hook Stop <"$TMP/stop3.json" >/dev/null 2>&1 || echo "hook $i: exit $?"
+			i=$((i + 1))
+		done
+	) >"$TMP/hooks3.out" &
+	hp=$!
+	HOME=$TMP/home3 run import claude --json
+	wait $hp
+	shared >"$TMP/conc.rows"
+	is "hooks during the import: every hook and the import exit 0" "0|" "$RC|$(cat "$TMP/hooks3.out")"
+	ok "hooks during the import: the rows of the import alone, nothing doubled" \
+	    cmp -s "$TMP/ref.rows" "$TMP/conc.rows"
+else
+	echo "# skip: hooks during an import under valgrind (timing)"
 fi
 
 # ======================================================================
