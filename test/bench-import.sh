@@ -183,31 +183,38 @@ jq -c --arg p "$bf" '.transcript_path = $p | .session_id = "00000000-b000-4000-8
 	test/fixtures/e2e/basic/1795537984455960558-Stop.json >"$root/stop.json"
 ./clankers --data-root "$root/hookdb" session-end --transcript "$bf" >/dev/null
 ./test/floor "$root/floor2.db" <"$root/stop.json" >/dev/null
-med() {  # med N COMMAND...: median wall time in us; $PRE runs before each
+med() {  # med N COMMAND...: median wall and CPU time in us, in $mw and $mc
 	n=$1
 	shift
 	: >"$root/times"
+	: >"$root/cpus"
 	j=0
 	while [ $j -lt "$n" ]; do
 		j=$((j + 1))
 		[ -z "${PRE:-}" ] || eval "$PRE"
 		set -- $(./test/rss "$@" <"$root/stop.json") "$@"
 		echo "$1" >>"$root/times"
+		echo "$4" >>"$root/cpus"
 		shift 4
 	done
-	sort -n "$root/times" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
+	mw=$(sort -n "$root/times" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+	mc=$(sort -n "$root/cpus" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
 }
 new_lines() {
 	tail -n 40 "$SPOT_DIR/$SPOT.jsonl" | sed -e "s/\"msg_/\"msg_n${j}x/g; s/\"req_/\"req_n${j}x/g; s/\"toolu_/\"toolu_n${j}x/g" \
 		-e "s/\"uuid\":\"/\"uuid\":\"n${j}x/g" >>"$bf"
 }
-f_us=$(med 15 ./test/floor "$root/floor2.db")
+med 15 ./test/floor "$root/floor2.db"
+f_us=$mw f_cpu=$mc
 PRE=new_lines
-n_us=$(med 15 ./clankers --data-root "$root/hookdb" hook Stop)
+med 15 ./clankers --data-root "$root/hookdb" hook Stop
+n_us=$mw n_cpu=$mc
 PRE=
-z_us=$(med 15 ./clankers --data-root "$root/hookdb" hook Stop)
+med 15 ./clankers --data-root "$root/hookdb" hook Stop
+z_us=$mw z_cpu=$mc
 ms() { awk -v us="$1" 'BEGIN { printf "%6.1f ms", us / 1000 }'; }
-echo "  hook floor (open + insert one row)           $(ms "$f_us")   1.00x"
-echo "  clankers hook Stop, 40 new lines             $(ms "$n_us")   $(ratio "$n_us" "$f_us")x floor"
-echo "  clankers hook Stop, nothing new              $(ms "$z_us")   $(ratio "$z_us" "$f_us")x floor"
+echo "                                                  wall            CPU"
+echo "  hook floor (open + insert one row)           $(ms "$f_us")   1.00x  $(ms "$f_cpu")   1.00x"
+echo "  clankers hook Stop, 40 new lines             $(ms "$n_us")   $(ratio "$n_us" "$f_us")x  $(ms "$n_cpu")   $(ratio "$n_cpu" "$f_cpu")x"
+echo "  clankers hook Stop, nothing new              $(ms "$z_us")   $(ratio "$z_us" "$f_us")x  $(ms "$z_cpu")   $(ratio "$z_cpu" "$f_cpu")x"
 echo "  (the 40-line hooks read $(jq -s '[.[] | select(.component == "hook" and .event == "Stop") | .transcript.lines // 0] | add' "$root"/hookdb/clankers-*.jsonl) lines in all)"
