@@ -164,17 +164,12 @@ struct db {
 	} cache[DB_CACHE];
 	int ncache;
 	int priced;           /* clankers_cost is registered (store_prices) */
-	int64_t batch_us;     /* > 0: db_batch; transactions are savepoints in one
-	                       * that commits once it is this old */
-	int64_t batch_at;     /* mono_us() when the open batch began; 0: none open */
 };
 int db_open(struct db *db, const char *path, int budget_ms);
 void db_close(struct db *db);
 int db_begin(struct db *db);
 int db_commit(struct db *db);
 void db_rollback(struct db *db);
-void db_batch(struct db *db, int64_t us);
-int db_batch_end(struct db *db);
 sqlite3_stmt *db_prepare(struct db *db, const char *sql);
 /* Parameter names are string literals (their address is a cache key). */
 void db_bind_text(sqlite3_stmt *st, const char *name, const char *s);

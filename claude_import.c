@@ -308,11 +308,8 @@ items_run(struct hist *w, struct item *items, size_t n)
 
 	if (n == 0)
 		return SQLITE_OK;
-	/* One snapshot for the whole folder: a read, no lock that hooks wait
-	 * on; or inside the open batch of writes (db_batch), which it sees. */
-	int own = sqlite3_get_autocommit(w->h);
-
-	if (own && (rc = sqlite3_exec(w->h, "BEGIN", NULL, NULL, NULL)) != SQLITE_OK)
+	/* One snapshot for the whole folder: a read, no lock that hooks wait on. */
+	if ((rc = sqlite3_exec(w->h, "BEGIN", NULL, NULL, NULL)) != SQLITE_OK)
 		return rc;
 	for (i = 0; i < n && w->rc == SQLITE_OK; i++) {
 		item_check(w, &items[i]);
@@ -339,8 +336,7 @@ items_run(struct hist *w, struct item *items, size_t n)
 			w->st->older++;
 		}
 	}
-	if (own)
-		sqlite3_exec(w->h, "COMMIT", NULL, NULL, NULL);
+	sqlite3_exec(w->h, "COMMIT", NULL, NULL, NULL);
 	if (w->rc != SQLITE_OK || w->plan || w->db == NULL)
 		return w->rc;
 	for (i = 0; i < n; i++) {
@@ -657,15 +653,8 @@ claude_import(struct db *db, const char *root, const struct agent *a,
 			goto out;
 		st->files = 0;
 	}
-	/* Small sessions share a transaction (savepoints), committed every
-	 * 200 ms: a commit per session wrote the index pages they share again
-	 * each time. Hooks wait for the write lock less than their budget. */
-	db_batch(db, 200000);
 	for (k = 0; k < r.n && rc == SQLITE_OK && !stopped(&w); k++)
 		rc = root_run(&w, r.real[k]);
-	if (db_batch_end(db) != SQLITE_OK && rc == SQLITE_OK)
-		rc = SQLITE_ERROR;
-	db_batch(db, 0);
 	if (stopped(&w))
 		st->stopped = 1;
 out:

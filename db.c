@@ -310,83 +310,26 @@ db_close(struct db *db)
 int
 db_begin(struct db *db)
 {
-	int rc;
-
-	if (db->batch_us <= 0)
-		return db_exec(db, "BEGIN IMMEDIATE");
-	if (db->batch_at == 0) {
-		if ((rc = db_exec(db, "BEGIN IMMEDIATE")) != SQLITE_OK)
-			return rc;
-		db->batch_at = mono_us();
-	}
-	return db_exec(db, "SAVEPOINT batch_turn");
+	return db_exec(db, "BEGIN IMMEDIATE");
 }
 
-/* COMMIT; on failure rolls back, so nothing of the transaction stays. In
- * a batch: the savepoint kept, and the batch committed once it is old. */
+/* COMMIT; on failure rolls back, so nothing of the transaction stays. */
 int
 db_commit(struct db *db)
 {
-	int rc;
+	int rc = db_exec(db, "COMMIT");
 
-	if (db->batch_us > 0 && db->batch_at > 0) {
-		if ((rc = db_exec(db, "RELEASE batch_turn")) != SQLITE_OK) {
-			db_rollback(db);
-			return rc;
-		}
-		return mono_us() - db->batch_at >= db->batch_us ? db_batch_end(db) : SQLITE_OK;
-	}
-	rc = db_exec(db, "COMMIT");
 	if (rc != SQLITE_OK)
 		db_rollback(db);
 	return rc;
 }
 
-/* ROLLBACK when a transaction is open; never fails the caller. In a
- * batch: back to the savepoint, what the batch holds before it kept. */
+/* ROLLBACK when a transaction is open; never fails the caller. */
 void
 db_rollback(struct db *db)
 {
-	if (sqlite3_get_autocommit(db->h)) {
-		db->batch_at = 0;
-		return;
-	}
-	if (db->batch_us > 0 && db->batch_at > 0 &&
-	    sqlite3_exec(db->h, "ROLLBACK TO batch_turn; RELEASE batch_turn", NULL,
-	    NULL, NULL) == SQLITE_OK)
-		return;
-	sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
-	db->batch_at = 0;
-}
-
-/*
- * A bulk writer (import) makes each db_begin ... db_commit a savepoint in
- * one transaction that commits once it is us old (0: each its own
- * transaction again, after db_batch_end): one commit writes the pages
- * many small transactions share once, and the write lock is still given
- * up often enough for hooks. A process killed loses the open batch only;
- * what it held is read again by the next run.
- */
-void
-db_batch(struct db *db, int64_t us)
-{
-	db->batch_us = us;
-}
-
-/* Commits the open batch, if any; a SQLite code (rolled back on failure). */
-int
-db_batch_end(struct db *db)
-{
-	int rc;
-
-	if (db->batch_at == 0 || sqlite3_get_autocommit(db->h)) {
-		db->batch_at = 0;
-		return SQLITE_OK;
-	}
-	db->batch_at = 0;
-	if ((rc = db_exec(db, "COMMIT")) != SQLITE_OK)
+	if (!sqlite3_get_autocommit(db->h))
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
-	return rc;
 }
 
 /*
