@@ -145,9 +145,14 @@ gaps_sessions(struct report *r, cJSON *gaps)
 	int rc;
 	size_t i;
 
-	st = section_prepare(r, "SELECT s.source, s.id, s.model IS NULL AND s.models IS NULL, "
+	/* A session whose turn failed (an API error) has no model nor tokens
+	 * to save: it is shown as Failed (gaps_failed), not as incomplete. */
+	st = section_prepare(r, "SELECT s.source, s.id, s.model IS NULL AND s.models IS NULL "
+	    "  AND NOT EXISTS (SELECT 1 FROM session_errors e WHERE e.session_id = s.id), "
 	    "s.project_path IS NULL, s.title IS NULL, "
-	    "s.input_tokens IS NULL AND s.output_tokens IS NULL, s.bad_lines > 0 "
+	    "s.input_tokens IS NULL AND s.output_tokens IS NULL "
+	    "  AND NOT EXISTS (SELECT 1 FROM session_errors e WHERE e.session_id = s.id), "
+	    "s.bad_lines > 0 "
 	    "FROM sessions s INDEXED BY sessions_incomplete "
 	    "WHERE ((model IS NULL AND models IS NULL) OR project_path IS NULL OR title IS NULL "
 	    "  OR (input_tokens IS NULL AND output_tokens IS NULL) OR bad_lines > 0) "
@@ -219,6 +224,33 @@ gaps_prices(struct report *r, cJSON *gaps)
 		gap_item(g, item);
 		cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(g, "count"),
 		    (double)sqlite3_column_int64(st, 1));
+		free(item);
+	}
+	return section_done(r, st, rc);
+}
+
+/* Sessions of the period whose turn ended in an API error (StopFailure). */
+static int
+gaps_failed(struct report *r, cJSON *gaps)
+{
+	sqlite3_stmt *st;
+	cJSON *g;
+	int rc;
+
+	st = section_prepare(r, "SELECT s.id, group_concat(DISTINCT e.error_type) "
+	    "FROM session_errors e JOIN sessions s ON s.id = e.session_id "
+	    "WHERE e.created_at >= :since AND e.created_at < :until AND " SESSION_FILTER
+	    " GROUP BY s.id ORDER BY max(e.created_at) DESC");
+	if (st == NULL)
+		return -1;
+	g = gap_new(gaps, "failed", "session",
+	    "sessions whose turn ended in an API error (session_errors)");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char *item = xasprintf("%s (%s)", sqlite3_column_text(st, 0),
+		    sqlite3_column_type(st, 1) == SQLITE_NULL ? "?" :
+		    (const char *)sqlite3_column_text(st, 1));
+
+		gap_item(g, item);
 		free(item);
 	}
 	return section_done(r, st, rc);
@@ -427,7 +459,7 @@ gaps_log(struct report *r, cJSON *gaps)
 }
 
 /*
- * Not saved, Not logged and Running: what the database and the logs lack,
+ * Not saved, Failed, Not logged and Running: what the database and the logs lack,
  * each gap with a count and its first GAP_ITEMS ids; the gaps that found
  * nothing are left out.
  */
@@ -437,7 +469,7 @@ audit_gaps(struct report *r)
 	cJSON *gaps = cJSON_AddArrayToObject(r->out, "gaps");
 
 	if (gaps_sessions(r, gaps) < 0 || gaps_prices(r, gaps) < 0 ||
-	    gaps_running(r, gaps) < 0 || gaps_log(r, gaps) < 0)
+	    gaps_failed(r, gaps) < 0 || gaps_running(r, gaps) < 0 || gaps_log(r, gaps) < 0)
 		return -1;
 	gaps_prune(gaps);
 	return 0;

@@ -278,10 +278,13 @@ struct store_message {
 	const char *model, *provider, *request_id, *agent_id, *speed, *stop_reason;
 	int sidechain;
 	int64_t input, output, reasoning, cache_write, cache_write_1h, cache_read;  /* -1: not said */
+	int64_t thinking;           /* inside output (Claude); -1: not said */
+	int notification;           /* a prompt the client injected, not the user's */
 	double cost_usd;            /* the agent's own figure; -1: price it here */
 	int64_t created_at, completed_at, duration_ms;  /* -1: not said */
 };
-#define STORE_MESSAGE_INIT { .input = -1, .output = -1, .reasoning = -1, .cache_write = -1, \
+#define STORE_MESSAGE_INIT { .input = -1, .output = -1, .reasoning = -1, .thinking = -1, \
+	.cache_write = -1, \
 	.cache_write_1h = -1, .cache_read = -1, .cost_usd = -1, .created_at = -1, \
 	.completed_at = -1, .duration_ms = -1 }
 int store_response(struct store *s, const struct store_message *m);
@@ -304,6 +307,7 @@ struct store_tool {
 	size_t output_len;
 	const char *error;
 	int failed;                 /* TOOL_END, TOOL_RESULT: the call failed */
+	int denied;                 /* TOOL_END: permission was denied */
 	int interrupt;              /* -1: not said */
 	int64_t at;                 /* when this was said; -1: now */
 	int64_t started_at, ended_at, duration_ms;  /* -1: not said (at stands in) */
@@ -324,6 +328,22 @@ struct store_event {            /* a session error or a compaction */
 };
 void store_key(char out[17], const char *const *parts, size_t n);
 int store_error(struct store *s, const struct store_event *e);
+int store_model_switch(struct store *s, const struct store_event *e,
+    const char *from, const char *to, const char *requested, int done);
+int store_tool_permission(struct store *s, const char *sid, const char *id,
+    const char *name, const char *input, int64_t at);
+int store_agent_launch(struct store *s, const char *sid, const char *tool_id,
+    const char *agent_id, const char *output, size_t output_len);
+int store_agent_end(struct store *s, const char *sid, const char *agent_id,
+    int64_t at);
+struct store_client_usage {     /* the client's own running totals of one model */
+	const char *session_id, *model;
+	int64_t input, output, thinking, cache_write, cache_read;  /* -1: not said */
+	double cost_usd;            /* -1: not said */
+	int64_t at;
+};
+int store_client_usage(struct store *s, const struct store_client_usage *u);
+int store_client_cost(struct store *s, const char *sid, double cost);
 int store_compaction(struct store *s, const struct store_event *e);
 
 struct store_totals {           /* what the database holds of one session */

@@ -1,7 +1,9 @@
 /*
  * claude.c: Claude Code hook events to rows. Every event creates or
  * refreshes its session; tool events upsert the tool row named by
- * tool_use_id; StopFailure, PreCompact and PostCompact add one row each.
+ * tool_use_id; StopFailure, PreCompact and PostCompact add one row each,
+ * Pre/PostModelSwitch one per switch; PermissionRequest marks its call,
+ * and an Agent call launched in the background ends with its agent.
  * All writes are idempotent and order-free: any order or repetition of
  * events leaves the same rows (times are the earliest or latest seen, never
  * the last written), by the rules of store.c, which writes every row.
@@ -31,7 +33,6 @@ static const char *const known_events[] = {
 	"PostModelSwitch", "Elicitation", "ElicitationResult", "SessionEnd",
 };
 
-/* 1 when event is a name Claude Code documents, known or not to us. */
 /* 1 when event is a name Claude Code documents, known or not to us. */
 int
 claude_known(const char *event)
@@ -225,6 +226,25 @@ tool_error(struct event *ev, int failed, int denied)
 	return NULL;
 }
 
+/*
+ * The agent an Agent call launched in the background (2.1.332: its
+ * PostToolUse comes at once, tool_response.status "async_launched"),
+ * borrowed; NULL for any other call.
+ */
+static const char *
+launched(struct event *ev)
+{
+	const cJSON *resp = cJSON_GetObjectItemCaseSensitive(ev->p.root, "tool_response");
+
+	if (!cJSON_IsObject(resp))  /* most tools answer with text */
+		return NULL;
+	if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(resp, "status")) ||
+	    strcmp(cJSON_GetObjectItemCaseSensitive(resp, "status")->valuestring,
+	    "async_launched") != 0)
+		return NULL;
+	return payload_str(&ev->p, resp, "agentId");
+}
+
 /* PreToolUse starts a call; PostToolUse, PostToolUseFailure, PermissionDenied end it. */
 static int
 on_tool(struct event *ev)
@@ -236,6 +256,7 @@ on_tool(struct event *ev)
 	const cJSON *input = cJSON_GetObjectItemCaseSensitive(p->root, "tool_input");
 	struct store_tool t = STORE_TOOL_INIT;
 	char *input_text = payload_text(input), *id, *output = NULL, *errmsg = NULL;
+	const char *agent = NULL;
 	int rc;
 
 	t.name = payload_str(p, p->root, "tool_name");
@@ -258,11 +279,21 @@ on_tool(struct event *ev)
 		t.output = output;
 		t.output_len = output ? strlen(output) : 0;
 		t.failed = failed || denied;
+		t.denied = denied;
 		t.error = errmsg = tool_error(ev, failed, denied);
 		payload_bool(p, p->root, "is_interrupt", &t.interrupt);
 		payload_num(p, p->root, "duration_ms", &t.duration_ms);
 	}
+	if (t.kind == TOOL_END && !failed && !denied && (agent = launched(ev)) != NULL) {
+		/* A background agent (2.1.332): the call runs until the agent stops. */
+		t.kind = TOOL_START;
+		t.started_at = -1;
+		cJSON_AddStringToObject(p->log, "launched_agent_id", agent);
+	}
 	rc = store_tool(&ev->store, &t);  /* tool_call_count follows by trigger */
+	if (rc == SQLITE_OK && agent)
+		rc = store_agent_launch(&ev->store, ev->session_id, id, agent, output,
+		    t.output_len);
 	free(input_text);
 	free(output);
 	free(errmsg);
@@ -347,6 +378,69 @@ on_stop_failure(struct event *ev)
 	return rc;
 }
 
+/*
+ * PermissionRequest: the user was asked about a call (no tool_use_id: the
+ * session's latest call of that tool and input). Its end tells the
+ * decision: allowed if it ran, denied if its turn closed it unrun.
+ */
+static int
+on_permission(struct event *ev)
+{
+	const char *name = payload_str(&ev->p, ev->p.root, "tool_name");
+	char *input = payload_text(cJSON_GetObjectItemCaseSensitive(ev->p.root,
+	    "tool_input"));
+	int rc;
+
+	if (name)
+		cJSON_AddStringToObject(ev->p.log, "tool_name", name);
+	rc = store_tool_permission(&ev->store, ev->session_id, ev->call_id, name,
+	    input, ev->r->received_at);
+	free(input);
+	return rc;
+}
+
+/* PreModelSwitch and PostModelSwitch (2.1.332): one row per switch. */
+static int
+on_model_switch(struct event *ev)
+{
+	struct payload *p = &ev->p;
+	const char *from = payload_str(p, p->root, "from_model");
+	const char *to = payload_str(p, p->root, "to_model");
+	struct store_event e = {0};
+	char size[24], key[17];
+	const char *parts[4];
+
+	parts[0] = ev->session_id;
+	parts[1] = from;
+	parts[2] = to;
+	parts[3] = moment(ev, size);
+	store_key(key, parts, 4);
+	e.session_id = ev->session_id;
+	e.key = key;
+	e.trigger = payload_str(p, p->root, "source");
+	e.at = ev->r->received_at;
+	if (from)
+		cJSON_AddStringToObject(p->log, "from_model", from);
+	if (to)
+		cJSON_AddStringToObject(p->log, "to_model", to);
+	return store_model_switch(&ev->store, &e, from, to,
+	    payload_str(p, p->root, "requested_model"),
+	    strcmp(ev->r->event, "PostModelSwitch") == 0);
+}
+
+/* Stop: background tasks still running keep the session's work open. */
+static int
+on_stop(struct event *ev)
+{
+	const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(ev->p.root,
+	    "background_tasks");
+
+	if (cJSON_IsArray(tasks) && cJSON_GetArraySize(tasks) > 0)
+		cJSON_AddNumberToObject(ev->p.log, "background_tasks",
+		    cJSON_GetArraySize(tasks));
+	return SQLITE_OK;
+}
+
 static int
 on_compact(struct event *ev)
 {
@@ -390,6 +484,10 @@ on_subagent(struct event *ev)
 
 	if (type)
 		cJSON_AddStringToObject(ev->p.log, "agent_type", type);
+	/* A background agent's stop ends the Agent call that launched it. */
+	if (strcmp(ev->r->event, "SubagentStop") == 0 && ev->agent_id)
+		return store_agent_end(&ev->store, ev->session_id, ev->agent_id,
+		    ev->r->received_at);
 	return SQLITE_OK;
 }
 
@@ -431,6 +529,10 @@ static const struct {
 	{ "PostToolUse", on_tool },
 	{ "PostToolUseFailure", on_tool },
 	{ "PermissionDenied", on_tool },
+	{ "PermissionRequest", on_permission },
+	{ "PreModelSwitch", on_model_switch },
+	{ "PostModelSwitch", on_model_switch },
+	{ "Stop", on_stop },
 	{ "PostToolBatch", on_tool_batch },
 	{ "StopFailure", on_stop_failure },
 	{ "PreCompact", on_compact },

@@ -20,6 +20,7 @@
  */
 #include <errno.h>
 #include <pwd.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -832,6 +833,71 @@ check_plugin(struct doctor *d, struct settings_file *f, size_t ours)
 	return 1;
 }
 
+/*
+ * The version in the npm package.json of the folder dir, when the package
+ * is Claude Code's (@anthropic-ai/claude-code, or its native binary's
+ * @anthropic-ai/claude-code-<platform>). Owned, or NULL.
+ */
+static char *
+client_package_version(const char *dir)
+{
+	char *path = xasprintf("%s/package.json", dir), *text, *v = NULL;
+	const char *name, *version;
+	size_t n = 0;
+	cJSON *pkg;
+	FILE *fp;
+
+	fp = fopen(path, "r");
+	free(path);
+	if (fp == NULL)
+		return NULL;
+	text = xmalloc(65536);
+	n = fread(text, 1, 65535, fp);
+	fclose(fp);
+	text[n] = '\0';
+	if ((pkg = cJSON_ParseWithLength(text, n)) != NULL) {
+		name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(pkg, "name"));
+		version = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(pkg, "version"));
+		if (name && version && strncmp(name, "@anthropic-ai/claude-code",
+		    strlen("@anthropic-ai/claude-code")) == 0)
+			v = xstrdup(version);
+		cJSON_Delete(pkg);
+	}
+	free(text);
+	return v;
+}
+
+/*
+ * The Claude Code on PATH and its version, read from the package.json of
+ * the npm package it is in (claude is not run: a doctor stays fast and
+ * offline). The events a version fires differ: 2.1.332 added
+ * PermissionRequest decisions, model switches and background agents.
+ */
+static void
+check_client(struct doctor *d)
+{
+	char *found = config_which("claude"), real[PATH_MAX], *version = NULL, *slash;
+	int up;
+
+	if (found == NULL)
+		return;  /* Claude Code may run from elsewhere (an IDE): nothing to say */
+	if (realpath(found, real) != NULL)
+		for (up = 0; up < 4 && version == NULL && (slash = strrchr(real, '/')) != NULL &&
+		    slash != real; up++) {
+			*slash = '\0';
+			version = client_package_version(real);
+		}
+	if (version)
+		check_say(d, CHECK_OK, "client", xasprintf("Claude Code %s: %s",
+		    version, found), NULL);
+	else
+		check_say(d, CHECK_NOTE, "client", xasprintf("claude on PATH (%s), "
+		    "its version not found (no npm package.json of Claude Code "
+		    "beside it)", found), NULL);
+	free(version);
+	free(found);
+}
+
 /* Events with a hook of ours in any of the files (or all, by the plugin). */
 static void
 check_events(struct doctor *d, struct settings_file *f, int plugin)
@@ -892,6 +958,7 @@ claude_doctor(struct doctor *d)
 	check_programs(d, f);
 	if (d->db_path)
 		check_history(d);
+	check_client(d);
 	at = settings_bool(f, pick_disable, &on, &name);
 	if (at >= 0 && on) {
 		char *q = sh_quote(f[at].sc.path, 0);

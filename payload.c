@@ -12,10 +12,43 @@
 
 #include "clankers.h"
 
+#define CJSON_STR_(x) #x
+#define CJSON_STR(x) CJSON_STR_(x)
+
 static int
 blank(char c)
 {
 	return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+#ifndef CJSON_NESTING_LIMIT
+#define CJSON_NESTING_LIMIT 1000
+#endif
+
+/* Whether the JSON text nests deeper than the parser goes: said as such,
+ * not as malformed JSON. */
+static int
+too_deep(const char *s, size_t n)
+{
+	size_t i, depth = 0;
+	int str = 0;
+
+	for (i = 0; i < n; i++) {
+		if (str) {
+			if (s[i] == '\\')
+				i++;
+			else if (s[i] == '"')
+				str = 0;
+		} else if (s[i] == '"') {
+			str = 1;
+		} else if (s[i] == '{' || s[i] == '[') {
+			if (++depth > CJSON_NESTING_LIMIT)
+				return 1;
+		} else if ((s[i] == '}' || s[i] == ']') && depth > 0) {
+			depth--;
+		}
+	}
+	return 0;
 }
 
 /*
@@ -41,7 +74,8 @@ payload_parse(char *data, size_t n, const char **err)
 	json_fix_escapes(data, n);
 	root = cJSON_ParseWithLengthOpts(data, n, &end, 0);
 	if (root == NULL) {
-		*err = "malformed JSON";
+		*err = too_deep(data, n) ? "JSON nested deeper than "
+		    CJSON_STR(CJSON_NESTING_LIMIT) " levels" : "malformed JSON";
 		return NULL;
 	}
 	if (!cJSON_IsObject(root)) {

@@ -335,7 +335,8 @@ print_gaps(const struct report *r, FILE *out, const cJSON *gaps)
 	cJSON_ArrayForEach(g, gaps) {
 		const char *kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(g, "kind"));
 		const char *label = strcmp(kind, "not_saved") == 0 ? "Not saved" :
-		    strcmp(kind, "not_logged") == 0 ? "Not logged" : "Running";
+		    strcmp(kind, "not_logged") == 0 ? "Not logged" :
+		    strcmp(kind, "failed") == 0 ? "Failed" : "Running";
 		const cJSON *items = cJSON_GetObjectItemCaseSensitive(g, "items"), *it;
 		char n[32];
 		int shown = 0;
@@ -422,7 +423,7 @@ print_usage(const struct report *r, FILE *out, const cJSON *usage)
 		{ "cost_usd", "cost", K_COST },
 	};
 	struct col cols[16];
-	const cJSON *rows = cJSON_GetObjectItemCaseSensitive(usage, "rows");
+	const cJSON *rows = cJSON_GetObjectItemCaseSensitive(usage, "rows"), *client;
 	int n = 0;
 	size_t i;
 	char note[64];
@@ -452,6 +453,16 @@ print_usage(const struct report *r, FILE *out, const cJSON *usage)
 	if (section_get_int(cJSON_GetObjectItemCaseSensitive(usage, "total"), "unpriced_responses"))
 		fprintf(out, "+? and unknown: some responses have a model with no price "
 		    "(see Gaps); the cost shown is that of the priced ones\n");
+	if ((client = cJSON_GetObjectItemCaseSensitive(usage, "client_totals")) != NULL)
+		fprintf(out, "The client's own totals (cost-state) differ in %lld session%s: "
+		    "$%.6f against $%.6f from the responses (%+lld input, %+lld output "
+		    "tokens that no response records)\n",
+		    (long long)section_get_int(client, "sessions"),
+		    section_get_int(client, "sessions") == 1 ? "" : "s",
+		    cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(client, "client_cost_usd")),
+		    cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(client, "responses_cost_usd")),
+		    (long long)section_get_int(client, "more_input_tokens"),
+		    (long long)section_get_int(client, "more_output_tokens"));
 }
 
 static const struct col tool_cols[] = {
@@ -459,7 +470,20 @@ static const struct col tool_cols[] = {
 	{ "failures", "failed", K_INT }, { "failure_rate", "failed %", K_PCT },
 	{ "p50_ms", "p50 ms", K_MS }, { "p95_ms", "p95 ms", K_MS },
 	{ "max_ms", "max ms", K_MS },
+	{ "denied", "denied", K_INT },  /* shown when a call was denied */
 };
+
+/* The columns of tool_cols to show: denied only when some row has one. */
+static int
+tool_ncols(const cJSON *rows)
+{
+	const cJSON *o;
+
+	cJSON_ArrayForEach(o, rows)
+		if (section_get_int(o, "denied") > 0)
+			return (int)NELEM(tool_cols);
+	return (int)NELEM(tool_cols) - 1;
+}
 
 static void
 print_tools(const struct report *r, FILE *out)
@@ -477,7 +501,7 @@ print_tools(const struct report *r, FILE *out)
 		heading(r, out, "Tools", "durations from each call's start to its end, "
 		    "else the client's own");
 		if (cJSON_GetArraySize(tools))
-			table(r, out, tool_cols, 7, tools, NULL);
+			table(r, out, tool_cols, tool_ncols(tools), tools, NULL);
 		else
 			fprintf(out, "No tool calls in this period.\n");
 	}
@@ -485,7 +509,7 @@ print_tools(const struct report *r, FILE *out)
 		memcpy(server_cols, tool_cols, sizeof tool_cols);
 		server_cols[0] = (struct col){ "server", "MCP server", K_TEXT };
 		heading(r, out, "MCP servers", NULL);
-		table(r, out, server_cols, 7, mcp, NULL);
+		table(r, out, server_cols, tool_ncols(mcp), mcp, NULL);
 	}
 	if (section_wanted(r, "files") && cJSON_GetArraySize(files)) {
 		heading(r, out, "Files most touched", NULL);
@@ -583,8 +607,8 @@ static const char *const csv_heads[NSECTIONS] = {
 	"key,sessions,messages,tool_calls,input_tokens,output_tokens,"
 	    "cache_creation_input_tokens,cache_read_input_tokens,unpriced_responses,"
 	    "known_cost_usd,cost_usd,last",
-	"tool,calls,failures,running,failure_rate,p50_ms,p95_ms,max_ms",
-	"server,calls,failures,running,failure_rate,p50_ms,p95_ms,max_ms",
+	"tool,calls,failures,running,failure_rate,p50_ms,p95_ms,max_ms,denied",
+	"server,calls,failures,running,failure_rate,p50_ms,p95_ms,max_ms,denied",
 	"path,touches,reads,edits",
 	"event,runs,p50_ms,p95_ms,max_ms",
 };

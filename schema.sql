@@ -553,3 +553,64 @@ ALTER TABLE sessions ADD COLUMN model_at INTEGER;     -- when the session's mode
 ALTER TABLE messages ADD COLUMN provider TEXT;
 ALTER TABLE messages ADD COLUMN reasoning_tokens INTEGER;  -- not inside output_tokens
 ALTER TABLE messages ADD COLUMN agent_cost_usd REAL;  -- the agent's own figure, the largest seen; NULL: none
+
+-- version 6
+-- Claude Code 2.1.332: a response's thinking tokens (inside output_tokens,
+-- never priced again), a prompt the client injected (a background agent's
+-- <task-notification>), what the user decided on a tool's permission
+-- prompt, the background agent an Agent call launched, the model switches,
+-- and the client's own running totals (cost-state lines), which include
+-- calls that no assistant line records (the /compact summary).
+ALTER TABLE messages ADD COLUMN thinking_tokens INTEGER;   -- inside output_tokens
+ALTER TABLE messages ADD COLUMN is_notification INTEGER NOT NULL DEFAULT 0;  -- 1: injected by the client, not typed
+ALTER TABLE tools ADD COLUMN permission TEXT;              -- 'asked', 'allowed', 'denied'; NULL: no prompt
+ALTER TABLE tools ADD COLUMN launched_agent_id TEXT;       -- Agent run in the background: its agent_id
+CREATE INDEX tools_launched ON tools(session_id, launched_agent_id)
+  WHERE launched_agent_id IS NOT NULL;
+-- report's one pass over the tools reads the permission too (a denied call
+-- is no failure of the tool): the covering index gains it.
+DROP INDEX tools_stats;
+CREATE INDEX tools_stats ON tools(session_id, created_at, tool_name, status,
+  started_at, ended_at, reported_duration_ms, file_path, permission);
+CREATE TABLE model_switches (
+  id INTEGER PRIMARY KEY,
+  session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  event_key TEXT NOT NULL UNIQUE,       -- Pre and Post of one switch are one row
+  from_model TEXT,
+  to_model TEXT,
+  requested_model TEXT,
+  switch_source TEXT,                   -- 'command', ...
+  done INTEGER NOT NULL DEFAULT 0,      -- 1: PostModelSwitch seen
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX model_switches_session ON model_switches(session_id);
+-- The client's own running totals per model (the largest seen of each):
+-- its figure, never mixed into the per-response rows of messages.
+CREATE TABLE client_usage (
+  session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  model TEXT NOT NULL,
+  input_tokens INTEGER,
+  output_tokens INTEGER,
+  thinking_tokens INTEGER,
+  cache_creation_input_tokens INTEGER,
+  cache_read_input_tokens INTEGER,
+  cost_usd REAL,
+  updated_at INTEGER,
+  PRIMARY KEY (session_id, model)
+);
+ALTER TABLE sessions ADD COLUMN client_cost_usd REAL;     -- the client's totalCostUSD, the largest seen
+-- Each Agent call that ran its agent in the background, with the agent's
+-- run: the call's status and times are the agent's, its responses' tokens
+-- and cost the agent's (the subagent's messages rows).
+CREATE VIEW background_agents AS
+  SELECT t.session_id, t.id AS tool_use_id, t.launched_agent_id AS agent_id,
+    t.status, t.started_at, t.ended_at, t.duration_ms,
+    count(m.id) AS responses, sum(m.input_tokens) AS input_tokens,
+    sum(m.output_tokens) AS output_tokens,
+    sum(m.cache_creation_input_tokens) AS cache_creation_input_tokens,
+    sum(m.cache_read_input_tokens) AS cache_read_input_tokens,
+    sum(m.cost_usd) AS cost_usd
+  FROM tools t LEFT JOIN messages m ON m.session_id = t.session_id
+    AND m.agent_id = t.launched_agent_id AND m.role = 'assistant'
+  WHERE t.launched_agent_id IS NOT NULL
+  GROUP BY t.id;

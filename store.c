@@ -428,12 +428,16 @@ static const char SQL_RESPONSE[] =
 	" completed_at = MAX(COALESCE(m.completed_at, excluded.completed_at),"
 	"   COALESCE(excluded.completed_at, m.completed_at))";
 
-/* A prompt's text is its own: a later copy with none keeps it. */
+/*
+ * A prompt's text is its own: a later copy with none keeps it. A prompt
+ * the client injected (a background agent's <task-notification>) is one.
+ */
 static const char SQL_PROMPT[] =
 	"INSERT INTO messages (id, session_id, role, text_content, source, agent_id,"
-	" is_sidechain, created_at, completed_at)"
-	" VALUES (:id, :sid, 'user', :text, :source, :agent, :side, :at, :at)"
+	" is_sidechain, is_notification, created_at, completed_at)"
+	" VALUES (:id, :sid, 'user', :text, :source, :agent, :side, :note, :at, :at)"
 	" ON CONFLICT(id) DO UPDATE SET"
+	" is_notification = max(is_notification, excluded.is_notification),"
 	" text_content = COALESCE(excluded.text_content, messages.text_content),"
 	" created_at = COALESCE(messages.created_at, excluded.created_at),"
 	" completed_at = COALESCE(messages.completed_at, excluded.completed_at)";
@@ -458,11 +462,17 @@ message_prepare(struct store *s, const char *sql, const struct store_message *m)
 	return st;
 }
 
+/* Claude's thinking tokens: a part of output_tokens, kept apart, never priced again. */
+static const char SQL_THINKING[] =
+	"UPDATE messages SET thinking_tokens = max(coalesce(thinking_tokens, :thinking),"
+	" :thinking) WHERE id = :id";
+
 /* Stores one response (an assistant message); see SQL_RESPONSE. */
 int
 store_response(struct store *s, const struct store_message *m)
 {
 	sqlite3_stmt *st;
+	int rc;
 
 	if (!s->db->priced)
 		store_prices(s->db, s->root);
@@ -487,6 +497,12 @@ store_response(struct store *s, const struct store_message *m)
 		db_bind_real(st, ":cost", m->cost_usd);
 	else
 		db_bind_null(st, ":cost");
+	if ((rc = db_run(s->db, st)) != SQLITE_OK || m->thinking < 0)
+		return rc;
+	if ((st = db_prepare(s->db, SQL_THINKING)) == NULL)
+		return SQLITE_ERROR;
+	db_bind_text(st, ":id", m->id);
+	db_bind_int(st, ":thinking", m->thinking);
 	return db_run(s->db, st);
 }
 
@@ -499,6 +515,7 @@ store_prompt(struct store *s, const struct store_message *m)
 	if ((st = message_prepare(s, SQL_PROMPT, m)) == NULL)
 		return SQLITE_ERROR;
 	db_bind_known(st, ":at", m->created_at);
+	db_bind_int(st, ":note", m->notification);
 	return db_run(s->db, st);
 }
 
@@ -561,7 +578,9 @@ store_turn_duration(struct store *s, const char *prompt_id, int64_t ms)
  *   - started_at is the earliest start, ended_at the earliest end; a start
  *     received after the end tells nothing and is dropped.
  */
-#define TOOL_OPEN "(tools.status = 'running' OR tools.not_run = 1)"
+/* Open to a result: running (not a background agent's launch), or closed unrun. */
+#define TOOL_OPEN "((tools.status = 'running' AND tools.launched_agent_id IS NULL)" \
+	" OR tools.not_run = 1)"
 #define TOOL_FAILED "(excluded.status = 'error' OR (tools.status = 'error'" \
 	" AND tools.not_run = 0))"
 #define TOOL_FIRST(col) " " col " = COALESCE(tools." col ", excluded." col ")"
@@ -597,11 +616,15 @@ static const char SQL_TOOL_END[] =
 	"INSERT INTO tools (id, session_id, message_id, source, agent_id, tool_name,"
 	" tool_input, file_path, status, success, tool_output, tool_output_bytes,"
 	" tool_output_truncated, error_message, is_interrupt, started_at, ended_at,"
-	" reported_duration_ms, created_at)"
+	" reported_duration_ms, permission, created_at)"
 	" VALUES (:id, :sid, :msg, :source, :agent_id, :name, :input, :file_path,"
 	" :status, :status = 'ok', :output, :output_bytes, :truncated, :error,"
-	" :interrupt, :started, :ended, :duration, :now)"
+	" :interrupt, :started, :ended, :duration,"
+	" CASE WHEN :denied THEN 'denied' END, :now)"
 	" ON CONFLICT(id) DO UPDATE SET" TOOL_KNOWN ","
+	/* A call asked for permission that ends was allowed; PermissionDenied denies. */
+	" permission = CASE WHEN :denied THEN 'denied'"
+	"   WHEN tools.permission = 'asked' THEN 'allowed' ELSE tools.permission END,"
 	" status = CASE WHEN " TOOL_FAILED " THEN 'error' ELSE 'ok' END,"
 	" success = CASE WHEN " TOOL_FAILED " THEN 0 ELSE 1 END,"
 	" not_run = 0,"
@@ -626,7 +649,8 @@ static const char SQL_TOOL_END[] =
  * A call still running when its turn was resolved (or never seen) got no
  * end: it never ran (permission denied, invalid input, cancelled), and
  * what the model was told is the reason. Marked not_run, so that a real
- * end arriving late still wins.
+ * end arriving late still wins. An Agent call that launched its agent in
+ * the background runs on: its agent's stop ends it.
  */
 static const char SQL_TOOL_NOT_RUN[] =
 	"INSERT INTO tools (id, session_id, source, tool_name, tool_input,"
@@ -634,9 +658,10 @@ static const char SQL_TOOL_NOT_RUN[] =
 	" VALUES (:id, :sid, :source, :name, :input, :file_path, 'error', 0,"
 	" :error, 1, :ended, :now)"
 	" ON CONFLICT(id) DO UPDATE SET status = 'error', success = 0, not_run = 1,"
+	" permission = CASE WHEN tools.permission IS NOT NULL THEN 'denied' END,"
 	" error_message = COALESCE(tools.error_message, excluded.error_message),"
 	" ended_at = COALESCE(tools.ended_at, excluded.ended_at)"
-	" WHERE tools.status = 'running'";
+	" WHERE tools.status = 'running' AND tools.launched_agent_id IS NULL";
 
 /*
  * The agent's own record of the result settles a call the ends left open.
@@ -659,7 +684,8 @@ static const char SQL_TOOL_RESULT[] =
 	" tool_output_truncated = CASE WHEN tools.tool_output IS NULL"
 	"   THEN excluded.tool_output_truncated ELSE tools.tool_output_truncated END,"
 	" tool_output = COALESCE(tools.tool_output, excluded.tool_output),"
-	" ended_at = COALESCE(tools.ended_at, excluded.ended_at),"
+	" ended_at = CASE WHEN tools.launched_agent_id IS NOT NULL THEN tools.ended_at"
+	"   ELSE COALESCE(tools.ended_at, excluded.ended_at) END,"
 	" not_run = CASE WHEN tools.not_run = 1 AND excluded.status = 'ok'"
 	"   THEN 0 ELSE tools.not_run END,"
 	" status = CASE WHEN " TOOL_OPEN
@@ -752,6 +778,7 @@ store_tool(struct store *s, const struct store_tool *t)
 		db_bind_known(st, ":started", t->started_at);
 		db_bind_int(st, ":ended", t->ended_at >= 0 ? t->ended_at : at);
 		db_bind_known(st, ":duration", t->duration_ms);
+		db_bind_int(st, ":denied", t->denied);
 		break;
 	case TOOL_NOT_RUN:
 		db_bind_text(st, ":error", t->error);
@@ -917,10 +944,19 @@ out:
 
 /* ------------------------------------------------ errors, compactions */
 
+/*
+ * One API failure is told twice in 2.1.332: by StopFailure and by the
+ * transcript's <synthetic> assistant line, with the same message. The one
+ * stored first stands for both: a row of the same message within two
+ * minutes makes no second.
+ */
 static const char SQL_ERROR[] =
 	"INSERT INTO session_errors (session_id, event_key, error_type,"
 	" error_message, error_details, created_at)"
-	" VALUES (:sid, :key, :type, :message, :details, :now)"
+	" SELECT :sid, :key, :type, :message, :details, :now"
+	" WHERE NOT EXISTS (SELECT 1 FROM session_errors WHERE session_id = :sid"
+	"   AND event_key <> :key AND error_message IS :message"
+	"   AND abs(created_at - :now) < 120000)"
 	" ON CONFLICT(event_key) DO UPDATE SET"
 	" created_at = MIN(created_at, excluded.created_at)";
 
@@ -990,6 +1026,189 @@ store_compaction(struct store *s, const struct store_event *e)
 	db_bind_text(st, ":trigger", e->trigger);
 	db_bind_text(st, ":instructions", e->details);
 	db_bind_text(st, ":summary", e->message);
+	return db_run(s->db, st);
+}
+
+/* -------------------------------------- Claude Code 2.1.332 additions */
+
+/* Pre and Post of one switch are one row: done once Post is seen. */
+static const char SQL_MODEL_SWITCH[] =
+	"INSERT INTO model_switches (session_id, event_key, from_model, to_model,"
+	" requested_model, switch_source, done, created_at)"
+	" VALUES (:sid, :key, :from, :to, :req, :src, :done, :now)"
+	" ON CONFLICT(event_key) DO UPDATE SET"
+	" from_model = COALESCE(from_model, excluded.from_model),"
+	" to_model = COALESCE(to_model, excluded.to_model),"
+	" requested_model = COALESCE(requested_model, excluded.requested_model),"
+	" switch_source = COALESCE(switch_source, excluded.switch_source),"
+	" done = max(done, excluded.done),"
+	" created_at = MIN(created_at, excluded.created_at)";
+
+/*
+ * One model switch of the session (e->trigger: its source), once per key;
+ * done (PostModelSwitch) makes to the session's model from e->at on, so
+ * that the responses after it are counted under it.
+ */
+int
+store_model_switch(struct store *s, const struct store_event *e,
+    const char *from, const char *to, const char *requested, int done)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = event_prepare(s, SQL_MODEL_SWITCH, e)) == NULL)
+		return SQLITE_ERROR;
+	db_bind_text(st, ":from", from);
+	db_bind_text(st, ":to", to);
+	db_bind_text(st, ":req", requested);
+	db_bind_text(st, ":src", e->trigger);
+	db_bind_int(st, ":done", done);
+	if ((rc = db_run(s->db, st)) != SQLITE_OK || !done)
+		return rc;
+	return store_session_model(s, e->session_id, to, NULL, e->at);
+}
+
+/*
+ * A permission prompt for a call (PermissionRequest names no tool_use_id:
+ * the call is the session's latest of that tool and input). A call still
+ * waiting was asked; one that ended was allowed, one closed unrun denied.
+ */
+static const char SQL_PERMISSION[] =
+	"UPDATE tools SET permission = CASE WHEN not_run = 1 THEN 'denied'"
+	"   WHEN status = 'running' THEN coalesce(permission, 'asked')"
+	"   WHEN permission = 'denied' THEN 'denied' ELSE 'allowed' END"
+	" WHERE id = (SELECT id FROM tools WHERE session_id = :sid"
+	"   AND (:id IS NULL OR id = :id) AND tool_name IS :name"
+	"   AND (:id IS NOT NULL OR tool_input IS :input)"
+	"   AND coalesce(started_at, created_at) <= :now"
+	"   ORDER BY coalesce(started_at, created_at) DESC LIMIT 1)";
+
+/* Records that the call was asked for permission; see SQL_PERMISSION. */
+int
+store_tool_permission(struct store *s, const char *sid, const char *id,
+    const char *name, const char *input, int64_t at)
+{
+	sqlite3_stmt *st;
+
+	if ((st = db_prepare(s->db, SQL_PERMISSION)) == NULL)
+		return SQLITE_ERROR;
+	db_bind_text(st, ":sid", sid);
+	db_bind_text(st, ":id", id);
+	db_bind_text(st, ":name", name);
+	db_bind_text(st, ":input", input);
+	db_bind_int(st, ":now", at);
+	return db_run(s->db, st);
+}
+
+/*
+ * An Agent call that launched its agent in the background (2.1.332): the
+ * call runs until the agent stops, so its row stays open, named by the
+ * agent's id. Its launch's PostToolUse always comes before the agent's
+ * SubagentStop; a row that already ended by the agent keeps its end.
+ */
+static const char SQL_AGENT_LAUNCH[] =
+	"UPDATE tools SET launched_agent_id = :agent,"
+	" tool_output_bytes = CASE WHEN tool_output IS NULL THEN :output_bytes"
+	"   ELSE tool_output_bytes END,"
+	" tool_output_truncated = CASE WHEN tool_output IS NULL THEN :truncated"
+	"   ELSE tool_output_truncated END,"
+	" tool_output = COALESCE(tool_output, :output)"
+	" WHERE id = :id AND session_id = :sid";
+
+/* The launch's answer (output, output_len bytes) is the call's output. */
+int
+store_agent_launch(struct store *s, const char *sid, const char *tool_id,
+    const char *agent_id, const char *output, size_t output_len)
+{
+	struct store_tool t = STORE_TOOL_INIT;
+	sqlite3_stmt *st;
+
+	if ((st = db_prepare(s->db, SQL_AGENT_LAUNCH)) == NULL)
+		return SQLITE_ERROR;
+	t.output = output;
+	t.output_len = output_len;
+	db_bind_text(st, ":sid", sid);
+	db_bind_text(st, ":id", tool_id);
+	db_bind_text(st, ":agent", agent_id);
+	bind_output(st, &t);
+	return db_run(s->db, st);
+}
+
+/* The background agent stopped at at: the call that launched it ends then. */
+static const char SQL_AGENT_END[] =
+	"UPDATE tools SET ended_at = max(coalesce(ended_at, :now), :now),"
+	" status = CASE WHEN status = 'running' THEN 'ok' ELSE status END,"
+	" success = CASE WHEN status = 'running' THEN 1 ELSE success END"
+	" WHERE session_id = :sid AND launched_agent_id = :agent";
+
+int
+store_agent_end(struct store *s, const char *sid, const char *agent_id,
+    int64_t at)
+{
+	sqlite3_stmt *st;
+
+	if ((st = db_prepare(s->db, SQL_AGENT_END)) == NULL)
+		return SQLITE_ERROR;
+	db_bind_text(st, ":sid", sid);
+	db_bind_text(st, ":agent", agent_id);
+	db_bind_int(st, ":now", at);
+	return db_run(s->db, st);
+}
+
+/*
+ * The client's own running totals of one model (a cost-state line): they
+ * only grow, so each is the largest seen, whatever the order of reading.
+ */
+#define CLIENT_MAX(col) " " col " = max(coalesce(client_usage." col ", excluded." col \
+	"), coalesce(excluded." col ", client_usage." col ")),"
+static const char SQL_CLIENT_USAGE[] =
+	"INSERT INTO client_usage (session_id, model, input_tokens, output_tokens,"
+	" thinking_tokens, cache_creation_input_tokens, cache_read_input_tokens,"
+	" cost_usd, updated_at)"
+	" VALUES (:sid, :model, :input, :output, :thinking, :cw, :cr, :cost, :now)"
+	" ON CONFLICT(session_id, model) DO UPDATE SET"
+	CLIENT_MAX("input_tokens") CLIENT_MAX("output_tokens")
+	CLIENT_MAX("thinking_tokens") CLIENT_MAX("cache_creation_input_tokens")
+	CLIENT_MAX("cache_read_input_tokens") CLIENT_MAX("cost_usd")
+	" updated_at = max(coalesce(client_usage.updated_at, excluded.updated_at),"
+	"   coalesce(excluded.updated_at, client_usage.updated_at))";
+
+int
+store_client_usage(struct store *s, const struct store_client_usage *u)
+{
+	sqlite3_stmt *st;
+
+	if ((st = db_prepare(s->db, SQL_CLIENT_USAGE)) == NULL)
+		return SQLITE_ERROR;
+	db_bind_text(st, ":sid", u->session_id);
+	db_bind_text(st, ":model", u->model);
+	db_bind_known(st, ":input", u->input);
+	db_bind_known(st, ":output", u->output);
+	db_bind_known(st, ":thinking", u->thinking);
+	db_bind_known(st, ":cw", u->cache_write);
+	db_bind_known(st, ":cr", u->cache_read);
+	if (u->cost_usd >= 0)
+		db_bind_real(st, ":cost", u->cost_usd);
+	else
+		db_bind_null(st, ":cost");
+	db_bind_known(st, ":now", u->at);
+	return db_run(s->db, st);
+}
+
+static const char SQL_CLIENT_COST[] =
+	"UPDATE sessions SET client_cost_usd = max(coalesce(client_cost_usd, :cost), :cost)"
+	" WHERE id = :sid";
+
+/* The client's own running total cost of the session (totalCostUSD). */
+int
+store_client_cost(struct store *s, const char *sid, double cost)
+{
+	sqlite3_stmt *st;
+
+	if ((st = db_prepare(s->db, SQL_CLIENT_COST)) == NULL)
+		return SQLITE_ERROR;
+	db_bind_text(st, ":sid", sid);
+	db_bind_real(st, ":cost", cost);
 	return db_run(s->db, st);
 }
 

@@ -13,7 +13,7 @@
 #define TOP_FILES 10
 
 struct toolstat {
-	int64_t calls, failures, running;
+	int64_t calls, failures, denied, running;  /* failures: not the denied */
 	struct series ms;
 };
 
@@ -37,25 +37,28 @@ stat_of(struct strmap *m, struct toolstat **arr, size_t *n, const char *name, si
 
 /* A call of status, and its duration, if ms is not NULL. */
 static void
-tool_count(struct toolstat *t, const char *status, const int64_t *ms)
+tool_count(struct toolstat *t, const char *status, int denied, const int64_t *ms)
 {
 	t->calls++;
-	t->failures += strcmp(status, "error") == 0;
+	t->denied += denied;
+	t->failures += !denied && strcmp(status, "error") == 0;
 	t->running += strcmp(status, "running") == 0;
 	if (ms)
 		series_add(&t->ms, *ms);
 }
 
 static void
-tool_stats(struct toolstats *x, const char *name, const char *status, const char *path,
-    const int64_t *ms)
+tool_stats(struct toolstats *x, const char *name, const char *status, int denied,
+    const char *path, const int64_t *ms)
 {
-	tool_count(stat_of(&x->tools, &x->ts, &x->nts, name, strlen(name)), status, ms);
+	tool_count(stat_of(&x->tools, &x->ts, &x->nts, name, strlen(name)), status,
+	    denied, ms);
 	if (strncmp(name, "mcp__", 5) == 0) {
 		const char *end = strstr(name + 5, "__");
 		size_t n = end ? (size_t)(end - name - 5) : strlen(name + 5);
 
-		tool_count(stat_of(&x->servers, &x->ss, &x->nss, name + 5, n), status, ms);
+		tool_count(stat_of(&x->servers, &x->ss, &x->nss, name + 5, n), status,
+		    denied, ms);
 	}
 	if (path && *path) {
 		int k = strmap_get(&x->files, path, strlen(path));
@@ -96,7 +99,8 @@ tools_scan(struct report *r, struct usage *u, struct toolstats *x, int count_usa
 	int bounded = r->since != INT64_MIN || r->until != INT64_MAX;
 
 	sql = xasprintf("SELECT %s tool_name, status, started_at, ended_at, "
-	    "reported_duration_ms, file_path FROM tools INDEXED BY tools_stats%s",
+	    "reported_duration_ms, file_path, permission IS 'denied'"
+	    " FROM tools INDEXED BY tools_stats%s",
 	    need_sid ? "session_id, created_at," : "",
 	    bounded ? " WHERE created_at >= :since AND created_at < :until" : "");
 	st = section_prepare(r, sql);
@@ -130,6 +134,7 @@ tools_scan(struct report *r, struct usage *u, struct toolstats *x, int count_usa
 			}
 			tool_stats(x, name ? name : "(unknown)",
 			    (const char *)sqlite3_column_text(st, c + 1),
+			    sqlite3_column_int(st, c + 6),
 			    (const char *)sqlite3_column_text(st, c + 5), has);
 		}
 		if (count_usage)
@@ -168,6 +173,7 @@ tools_out(cJSON *arr, const char *key, const struct strmap *m, struct toolstat *
 		cJSON_AddNumberToObject(o, "failure_rate", t->calls ?
 		    (double)t->failures / (double)t->calls : 0);
 		section_percentiles(o, &t->ms, 1);
+		section_add_int(o, "denied", t->denied);  /* asked, and refused */
 		cJSON_AddItemToArray(arr, o);
 	}
 	free(v);

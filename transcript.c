@@ -55,6 +55,7 @@ struct tfile {
 	int64_t last_at;
 	char *open_msg;       /* owned; the response of the last assistant line */
 	char *prompt_id;      /* owned; the last prompt, for the turn's duration */
+	char *prompt_key;     /* owned; the last user line's promptId, in this read */
 	struct strmap seen;   /* the responses met in this read of the file */
 };
 
@@ -66,6 +67,7 @@ struct tfile {
 struct pending {
 	struct buf id, model, req, agent, speed, stop, text;
 	int64_t input, output, cw, cw1h, cr;  /* -1: not seen */
+	int64_t think;        /* output_tokens_details.thinking_tokens; -1: not seen */
 	int64_t first_at, last_at, dur;
 	int side, active;
 	int copy;             /* every line so far was a copy in a progress line */
@@ -226,13 +228,14 @@ content_text(struct reader *r, struct jspan content, struct buf *out)
 enum {
 	K_TYPE, K_SUBTYPE, K_UUID, K_TS, K_SIDE, K_META, K_COMPACT, K_VISIBLE,
 	K_AGENT, K_REQ, K_MSG, K_DATA, K_SUMMARY, K_CUSTOM, K_AI, K_VERSION,
-	K_CWD, K_BRANCH, K_DUR, K_PERM, NKEYS
+	K_CWD, K_BRANCH, K_DUR, K_PERM, K_APIERR, K_ERROR, K_PROMPT, NKEYS
 };
 static const char *const entry_keys[NKEYS] = {
 	"type", "subtype", "uuid", "timestamp", "isSidechain", "isMeta",
 	"isCompactSummary", "isVisibleInTranscriptOnly", "agentId", "requestId",
 	"message", "data", "summary", "customTitle", "aiTitle", "version", "cwd",
-	"gitBranch", "durationMs", "permissionMode",
+	"gitBranch", "durationMs", "permissionMode", "isApiErrorMessage", "error",
+	"promptId",
 };
 
 /* Stops the scan of a line whose type the reader does not use. */
@@ -242,7 +245,8 @@ uninteresting(int key, struct jspan v)
 	return key == K_TYPE && !(jscan_streq(v, "assistant") ||
 	    jscan_streq(v, "user") || jscan_streq(v, "progress") ||
 	    jscan_streq(v, "system") || jscan_streq(v, "summary") ||
-	    jscan_streq(v, "custom-title") || jscan_streq(v, "ai-title"));
+	    jscan_streq(v, "custom-title") || jscan_streq(v, "ai-title") ||
+	    jscan_streq(v, "cost-state"));
 }
 
 /* Where an entry came from: a line of its own, or a copy in a progress line. */
@@ -370,6 +374,7 @@ flush_response(struct reader *r, struct tfile *f)
 	m.cache_write = p->cw;
 	m.cache_write_1h = p->cw1h;
 	m.cache_read = p->cr;
+	m.thinking = p->think;
 	m.created_at = p->first_at;
 	m.completed_at = p->last_at;
 	m.duration_ms = p->dur;
@@ -398,7 +403,7 @@ pending_start(struct reader *r, int side)
 	buf_set(&p->id, r->key.data, r->key.len);
 	p->model.len = p->req.len = p->agent.len = p->speed.len = 0;
 	p->stop.len = p->text.len = 0;
-	p->input = p->output = p->cw = p->cw1h = p->cr = -1;
+	p->input = p->output = p->cw = p->cw1h = p->cr = p->think = -1;
 	p->first_at = p->last_at = p->dur = -1;
 	p->side = side;
 	p->copy = 1;
@@ -448,15 +453,19 @@ pending_usage(struct reader *r, struct jspan usage)
 {
 	static const char *const ukeys[] = { "input_tokens", "output_tokens",
 	    "cache_creation_input_tokens", "cache_read_input_tokens",
-	    "cache_creation", "speed" };
+	    "cache_creation", "speed", "output_tokens_details" };
 	static const char *const ckeys[] = { "ephemeral_5m_input_tokens",
 	    "ephemeral_1h_input_tokens" };
-	struct jspan u[6] = {{0}}, c[2];
+	struct jspan u[7] = {{0}}, c[2], think;
 	struct pending *p = &r->pend;
 	int64_t v, e5 = 0, e1h = 0;
 
-	if (jscan_object(usage, ukeys, 6, u, NULL) != 0)
+	if (jscan_object(usage, ukeys, 7, u, NULL) != 0)
 		return;
+	/* 2.1.332: the thinking part of output_tokens, already inside it. */
+	if (u[6].p && u[6].p[0] == '{' && jscan_get(u[6], "thinking_tokens", &think) &&
+	    jscan_int(think, &v))
+		count_max(&p->think, v);
 	if (jscan_int(u[0], &v))
 		count_max(&p->input, v);
 	if (jscan_int(u[1], &v))
@@ -528,6 +537,42 @@ pending_content(struct reader *r, const struct origin *o, struct jspan content,
 }
 
 /*
+ * An API error the client wrote as an assistant line of model <synthetic>
+ * with zero usage (the same failure StopFailure tells: store_error makes
+ * the two one row). r->key holds the line's key.
+ */
+static int
+api_error(struct reader *r, const struct origin *o, struct jspan *k,
+    struct jspan content, int64_t at)
+{
+	struct store_event e = {0};
+	const char *parts[5];
+	char key[17], *kind;
+	int rc;
+
+	if (o->copy || ensure_session(r, at) != SQLITE_OK)
+		return o->copy ? SQLITE_OK : SQLITE_ERROR;
+	kind = decode(k[K_ERROR], &r->tmp) == 0 && r->tmp.len ? xstrdup(r->tmp.data) :
+	    xstrdup("api_error");
+	content_text(r, content, &r->text);
+	/* The key StopFailure gives the same failure (claude.c): one row. */
+	parts[0] = r->sid;
+	parts[1] = "StopFailure";
+	parts[2] = kind;
+	parts[3] = r->text.len ? r->text.data : NULL;
+	parts[4] = o->f->prompt_key ? o->f->prompt_key : r->key.data;
+	store_key(key, parts, 5);
+	e.session_id = r->sid;
+	e.key = key;
+	e.kind = kind;
+	e.message = r->text.len ? r->text.data : kind;
+	e.at = at >= 0 ? at : o->f->last_at >= 0 ? o->f->last_at : now_ms();
+	rc = store_error(&r->store, &e);
+	free(kind);
+	return rc;
+}
+
+/*
  * An assistant line: its response, keyed by message.id (else requestId,
  * else uuid), gathered into r->pend; a line of another response first
  * writes the one gathered. Returns a SQLite code, or -1 for a message
@@ -549,6 +594,9 @@ response(struct reader *r, const struct origin *o, struct jspan *k, int64_t at,
 	    !(decode(k[K_REQ], &r->key) == 0 && r->key.len) &&
 	    !(decode(k[K_UUID], &r->key) == 0 && r->key.len))
 		return SQLITE_OK;  /* nothing to key it by */
+	/* The client's own line (an API error, 2.1.332): no response, no model. */
+	if (jscan_streq(m[1], "<synthetic>"))
+		return jscan_true(k[K_APIERR]) ? api_error(r, o, k, m[3], at) : SQLITE_OK;
 	if (p->active && (p->id.len != r->key.len ||
 	    memcmp(p->id.data, r->key.data, r->key.len) != 0)) {
 		if ((rc = flush_response(r, o->f)) != SQLITE_OK)
@@ -616,7 +664,9 @@ user_line(struct reader *r, const struct origin *o, struct jspan *k, int64_t at,
 	    jscan_true(k[K_VISIBLE]) || k[K_UUID].p == NULL)
 		goto out;
 	content_text(r, m[0], &r->text);
-	if (r->text.len == 0 || not_a_prompt(r->text.data, r->text.len))
+	/* A background agent's end, injected as a prompt (2.1.332): kept, flagged. */
+	pm.notification = starts(r->text.data, r->text.len, "<task-notification>");
+	if (r->text.len == 0 || (!pm.notification && not_a_prompt(r->text.data, r->text.len)))
 		goto out;
 	if (decode(k[K_UUID], &r->key) < 0 || r->key.len == 0)
 		goto out;
@@ -636,7 +686,7 @@ user_line(struct reader *r, const struct origin *o, struct jspan *k, int64_t at,
 	if (!side && !o->copy) {
 		set_str(&f->prompt_id, r->key.data);
 		/* A slash command or shell escape is kept, but names nothing. */
-		if (!starts(r->text.data, r->text.len, "<command-") &&
+		if (!pm.notification && !starts(r->text.data, r->text.len, "<command-") &&
 		    !starts(r->text.data, r->text.len, "<bash-") &&
 		    store_prompt_title(r->text.data, title, sizeof title) > 0)
 			title_candidate(r, title, "prompt", at >= 0 ? at : now_ms());
@@ -669,6 +719,69 @@ progress(struct reader *r, const struct origin *o, struct jspan data)
 		return rc;
 	}
 	return entry(r, &copy, k[1], 1);
+}
+
+/* A number of an object of the cost-state line as a count; -1: none. */
+static int64_t
+cost_count(const cJSON *o, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	return cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 9e18 ?
+	    (int64_t)v->valuedouble : -1;
+}
+
+/*
+ * A cost-state line (2.1.332): the client's running totals of the
+ * session, per model and in all, which count calls no assistant line
+ * records (the /compact summary). Kept as the client's own figures, apart
+ * from the responses. A few hundred bytes: read whole with cJSON.
+ */
+static int
+cost_state(struct reader *r, struct tfile *f, struct jspan line)
+{
+	cJSON *root = cJSON_ParseWithLength(line.p, line.n), *m;
+	const cJSON *usage, *total;
+	int rc = SQLITE_OK;
+
+	if (root == NULL)
+		return SQLITE_OK;
+	usage = cJSON_GetObjectItemCaseSensitive(root, "modelUsage");
+	total = cJSON_GetObjectItemCaseSensitive(root, "totalCostUSD");
+	if ((cJSON_IsObject(usage) || cJSON_IsNumber(total)) &&
+	    (rc = ensure_session(r, f->last_at)) != SQLITE_OK)
+		goto out;
+	if (!cJSON_IsObject(usage))
+		usage = NULL;
+	cJSON_ArrayForEach(m, usage) {
+		struct store_client_usage u;
+		const cJSON *cost = cJSON_GetObjectItemCaseSensitive(m, "costUSD");
+		char *model;
+		size_t n;
+
+		if (!cJSON_IsObject(m) || m->string == NULL || m->string[0] == '\0')
+			continue;
+		model = utf8_clean(m->string, strlen(m->string), &n);
+		u.session_id = r->sid;
+		u.model = model ? model : m->string;
+		u.input = cost_count(m, "inputTokens");
+		u.output = cost_count(m, "outputTokens");
+		u.thinking = cost_count(m, "thinkingTokens");
+		u.cache_write = cost_count(m, "cacheCreationInputTokens");
+		u.cache_read = cost_count(m, "cacheReadInputTokens");
+		u.cost_usd = cJSON_IsNumber(cost) && cost->valuedouble >= 0 ?
+		    cost->valuedouble : -1;
+		u.at = f->last_at;
+		rc = store_client_usage(&r->store, &u);
+		free(model);
+		if (rc != SQLITE_OK)
+			goto out;
+	}
+	if (cJSON_IsNumber(total) && total->valuedouble >= 0)
+		rc = store_client_cost(&r->store, r->sid, total->valuedouble);
+out:
+	cJSON_Delete(root);
+	return rc;
 }
 
 /* Returns a SQLite code, or -1 for a line that is not a JSON object. */
@@ -715,6 +828,8 @@ entry(struct reader *r, const struct origin *o, struct jspan line, int depth)
 		return rc < 0 ? (depth == 0 ? -1 : SQLITE_OK) : rc;
 	}
 	if (jscan_streq(k[K_TYPE], "user")) {
+		if (!o->copy && decode(k[K_PROMPT], &r->tmp) == 0 && r->tmp.len)
+			set_str(&f->prompt_key, r->tmp.data);
 		if (k[K_MSG].p == NULL)
 			return SQLITE_OK;
 		rc = user_line(r, o, k, at, side);
@@ -724,6 +839,9 @@ entry(struct reader *r, const struct origin *o, struct jspan line, int depth)
 		return SQLITE_OK;
 	if (jscan_streq(k[K_TYPE], "progress"))
 		return progress(r, o, k[K_DATA]);
+	/* A subagent's file has none; the main file's are the session's. */
+	if (jscan_streq(k[K_TYPE], "cost-state"))
+		return o->copy || f->agent ? SQLITE_OK : cost_state(r, f, line);
 	if (jscan_streq(k[K_TYPE], "system")) {
 		if (!jscan_streq(k[K_SUBTYPE], "turn_duration") || f->prompt_id == NULL ||
 		    !jscan_int(k[K_DUR], &v) || v < 0)
@@ -1252,6 +1370,7 @@ file_close(struct tfile *f)
 	free(f->agent);
 	free(f->open_msg);
 	free(f->prompt_id);
+	free(f->prompt_key);
 	strmap_release(&f->seen);
 }
 
@@ -1487,6 +1606,10 @@ static const char SQL_SUMMARY[] =
 static const char SQL_TRANSCRIPT_OF[] =
 	"SELECT transcript_path FROM sessions WHERE id = :sid";
 
+static const char SQL_CLIENT_COST[] =
+	"SELECT client_cost_usd, coalesce(cost_usd, 0) FROM sessions WHERE id = :sid"
+	" AND abs(client_cost_usd - coalesce(cost_usd, 0)) >= 0.0000005";
+
 static void
 session_end_usage(FILE *f)
 {
@@ -1569,6 +1692,15 @@ session_end_print(struct db *db, const char *sid, const struct tstats *ts)
 		free(t);
 	} else
 		printf("\n  cost: unknown (no responses)\n");
+	db_reset(st);
+	/* The client's own total (cost-state, 2.1.332), where it says more. */
+	if ((st = db_prepare(db, SQL_CLIENT_COST)) == NULL)
+		return;
+	db_bind_text(st, ":sid", sid);
+	if (db_step(db, st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		printf("  the client's own cost: $%.6f against $%.6f from the responses"
+		    " (it counts calls no response records)\n",
+		    sqlite3_column_double(st, 0), sqlite3_column_double(st, 1));
 	db_reset(st);
 }
 

@@ -457,6 +457,42 @@ usage_sessions(struct report *r, cJSON *rows)
 	return section_done(r, st, rc);
 }
 
+/*
+ * The client's own totals (Claude Code 2.1.332's cost-state lines) of the
+ * sessions of the period where they differ from the sum of the responses:
+ * what the client paid that no response row records (a /compact summary).
+ * Kept apart from the rows above, never added to them. 0, or -1.
+ */
+static int
+usage_client(struct report *r, cJSON *o)
+{
+	sqlite3_stmt *st;
+	cJSON *c;
+	int rc;
+
+	st = section_prepare(r, "SELECT count(*), total(s.client_cost_usd), total(s.cost_usd),"
+	    " total(cu.input_tokens) - total(s.input_tokens),"
+	    " total(cu.output_tokens) - total(s.output_tokens)"
+	    " FROM sessions s JOIN (SELECT session_id, sum(input_tokens) AS input_tokens,"
+	    "   sum(output_tokens) AS output_tokens FROM client_usage GROUP BY session_id) cu"
+	    " ON cu.session_id = s.id"
+	    " WHERE s.client_cost_usd IS NOT NULL"
+	    " AND abs(s.client_cost_usd - coalesce(s.cost_usd, 0)) >= 0.0000005"
+	    " AND s.updated_at >= :since AND s.created_at < :until AND " SESSION_FILTER);
+	if (st == NULL)
+		return -1;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0) {
+		c = cJSON_AddObjectToObject(o, "client_totals");
+		section_add_int(c, "sessions", sqlite3_column_int64(st, 0));
+		cJSON_AddNumberToObject(c, "client_cost_usd", sqlite3_column_double(st, 1));
+		cJSON_AddNumberToObject(c, "responses_cost_usd", sqlite3_column_double(st, 2));
+		section_add_int(c, "more_input_tokens", (int64_t)sqlite3_column_double(st, 3));
+		section_add_int(c, "more_output_tokens", (int64_t)sqlite3_column_double(st, 4));
+		rc = SQLITE_DONE;
+	}
+	return section_done(r, st, rc);
+}
+
 /* The usage section into r->out: its rows, sorted, and their total; 0, or -1. */
 int
 usage_section(struct report *r, struct usage *u)
@@ -505,6 +541,8 @@ usage_section(struct report *r, struct usage *u)
 	all.sessions = u->total_sessions;
 	total = cJSON_AddObjectToObject(o, "total");
 	group_json(total, &all, r->by == BY_MODEL);
+	if (usage_client(r, o) < 0)
+		return -1;
 	return r->by == BY_SESSION ? usage_sessions(r, rows) : 0;
 }
 

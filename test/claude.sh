@@ -1,5 +1,5 @@
 #!/bin/sh
-# Prints the path of Claude Code 2.1.197 (the npm package
+# Prints the path of Claude Code 2.1.332 (the npm package
 # @anthropic-ai/claude-code, the version the end-to-end test is written
 # against), installing it with npm into a cache folder outside the checkout
 # when it is not there yet. Its native binary arrives as an optional
@@ -10,7 +10,7 @@
 #   CLANKERS_NO_NPM=1 never install
 set -eu
 . "$(dirname "$0")/npm-install.sh"
-VERSION=2.1.197
+VERSION=${CLAUDE_VERSION:-2.1.332}
 if [ -n "${CLAUDE_BIN:-}" ]; then
 	[ -x "$CLAUDE_BIN" ] && { echo "$CLAUDE_BIN"; exit 0; }
 	echo "CLAUDE_BIN=$CLAUDE_BIN is not executable" >&2

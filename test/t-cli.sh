@@ -54,8 +54,8 @@ is "0600 whatever the caller's umask" "700 600 600" "$(stat -c %a "$ROOT/umask" 
 
 # --- the database ---
 is "journal mode WAL" wal "$(q 'pragma journal_mode')"
-is "schema version 5" 5 "$(q 'pragma user_version')"
-is "tables" "compaction_events hook_events messages session_errors sessions tools transcript_files usage_days" \
+is "schema version 6" 6 "$(q 'pragma user_version')"
+is "tables" "client_usage compaction_events hook_events messages model_switches session_errors sessions tools transcript_files usage_days" \
 	"$(q "select group_concat(name, ' ') from (select name from sqlite_master where type = 'table' order by name)")"
 
 # A database made by the first release (schema version 1) moves forward and keeps its rows.
@@ -64,10 +64,10 @@ mkdir -p "$ROOT/v1"
   echo "INSERT INTO sessions (id, source, title, created_at, updated_at) VALUES ('old', 'claude-code', 'kept', 1, 1);"; } |
 	sqlite3 "$ROOT/v1/clankers.db"
 hook Stop "$FIX/claude/hooks/single/Stop.seeknal-2026-02.json" --data-root "$ROOT/v1"
-is "a version 1 database is migrated to 5" 5 "$(sqlite3 "$ROOT/v1/clankers.db" 'pragma user_version')"
+is "a version 1 database is migrated to 6" 6 "$(sqlite3 "$ROOT/v1/clankers.db" 'pragma user_version')"
 is "its rows are kept" "kept" "$(sqlite3 "$ROOT/v1/clankers.db" "select title from sessions where id = 'old'")"
 is "the new columns and view exist" "0|" "$(sqlite3 "$ROOT/v1/clankers.db" "select count(*), sum(cost_usd) from session_models")"
-is "version 3: tools_stats takes the place of tools_session" "tools_running tools_stats" \
+is "version 3: tools_stats takes the place of tools_session" "tools_launched tools_running tools_stats" \
 	"$(sqlite3 "$ROOT/v1/clankers.db" "select group_concat(name, ' ') from (select name from sqlite_master where tbl_name = 'tools' and name not like 'sqlite_%' and type = 'index' order by name)")"
 is "version 4: messages_usage alone finds a session's messages" "messages_usage" \
 	"$(sqlite3 "$ROOT/v1/clankers.db" "select group_concat(name, ' ') from (select name from sqlite_master where tbl_name = 'messages' and name not like 'sqlite_%' and type = 'index' order by name)")"

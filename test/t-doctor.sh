@@ -290,6 +290,24 @@ is "... with the hooks in settings too: a warning (each event twice)" "0|warn  h
 	"$RC|$(grep -A1 '^warn' "$OUT")"
 PATH=${PATH#"$HOME/bin:"}
 
+# --- the Claude Code on PATH: its version, read from its npm package ---
+healthy
+P=$TMP/npm/node_modules
+mkdir -p "$P/@anthropic-ai/claude-code/bin" "$P/.bin"
+printf '{"name":"@anthropic-ai/claude-code","version":"2.1.332"}\n' >"$P/@anthropic-ai/claude-code/package.json"
+printf '#!/bin/sh\nexit 0\n' >"$P/@anthropic-ai/claude-code/bin/claude.exe"
+chmod +x "$P/@anthropic-ai/claude-code/bin/claude.exe"
+ln -s ../@anthropic-ai/claude-code/bin/claude.exe "$P/.bin/claude"
+PATH=$P/.bin:$PATH run doctor
+is "client: doctor names the version of the claude on PATH" "ok    Claude Code 2.1.332: $P/.bin/claude" \
+	"$(grep 'Claude Code [0-9]' "$OUT")"
+printf '{"name":"something-else","version":"9"}\n' >"$P/@anthropic-ai/claude-code/package.json"
+PATH=$P/.bin:$PATH run doctor
+is "client: a claude that is no Claude Code package: found, version unknown" \
+	"note  claude on PATH ($P/.bin/claude), its version not found (no npm package.json of Claude Code beside it)" \
+	"$(grep 'claude on PATH' "$OUT")"
+is "client: no claude on PATH: no line" "" "$(PATH=/usr/bin:/bin; run doctor; grep -i 'claude code [0-9]\|claude on PATH' "$OUT")"
+
 # --- OpenCode: configured with no plugin is a warning; the plugin checked ---
 healthy
 mkdir -p "$HOME/.config/opencode"

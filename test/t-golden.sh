@@ -55,7 +55,8 @@ logged() { log_lines | jq -c --arg c "$1" 'select(.component == $c)'; }
 #    opus 6 in, 30 out, 2000 reads: 30 + 750 + 1000 = 1780
 #    opus 15050 + 1780 = 16830, haiku 1720, session 18550
 # g  opus 10 in, 20 out: 50 + 500 = 550; gpt-5-codex has no price: NULL
-# h  <synthetic>: 0; opus 8 in, 16 out, 1000 reads: 40 + 400 + 500 = 940
+# h  <synthetic>: no response (a session_errors row); opus 8 in, 16 out,
+#    1000 reads: 40 + 400 + 500 = 940
 # i  opus 100 in, 1000 out, fast: (500 + 25000) x 6 = 153000
 #    the same at standard speed: 25500; 153000 + 25500 = 178500
 # j  sonnet-4-5 1000 in, 2000 out, 50000 5m writes, 160000 reads: 211000
@@ -77,7 +78,7 @@ d-no-ids         000d 2 1  300  100     0      0 0.0024
 e-btw            000e 2 2    6  200     0  40000 0.02503
 f-two-models     000f 3 3   36  180  3000   4000 0.01855
 g-unknown-model  0009 2 2 1010  520     0   4000 NULL
-h-api-error      0008 2 2    8   16     0   1000 0.00094
+h-api-error      0008 1 2    8   16     0   1000 0.00094
 i-fast           0001 2 2  200 2000     0      0 0.1785
 j-long-context   0002 2 2 1000 2100 50000 360000 0.5835
 k-titles/prompt  0101 1 3    1   10     0      0 0.000255
@@ -246,10 +247,10 @@ esac
 
 # ---------------------------------------------------------------- (h)
 H=6a1c7e52-3b0d-4f3e-9d7a-2f81c0e4b901
-is "h: the API error line is stored: <synthetic>, zero tokens, cost 0 (not NULL)" \
-    "assistant <synthetic> 0 0 0 0 0.00000000 API Error: 529" \
-    "$(row "$H" "role, model, input_tokens, output_tokens, cache_creation_input_tokens,
-	cache_read_input_tokens, $USD, substr(text_content, 1, 14)")"
+is "h: the API error line is an error of the session, not a response (Claude Code 2.1.332 rules)" \
+    "0|unknown|API Error: 529" \
+    "$(q "SELECT (SELECT count(*) FROM messages WHERE id = '$H'), error_type,
+	substr(error_message, 1, 14) FROM session_errors WHERE session_id = '$(sid 0008)'")"
 is "h: the session cost stays known (the error costs 0); <synthetic> is not a model of the session" \
     "0.00094000 claude-opus-4-6 claude-opus-4-6" \
     "$(q "SELECT $USD, models, model FROM sessions WHERE id = '$(sid 0008)'" | tr '|' ' ')"

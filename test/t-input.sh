@@ -367,6 +367,20 @@ is "hook a b: stdout empty" "" "$(cat "$OUT")"
 is "hook a b: stderr" "clankers: " "$(head -c 10 "$ERR")"
 is "hook a b: no sessions row" 0 "$(count sessions)"
 
+# A good payload with one field nested deeper than cJSON goes (1,000): the
+# error names the depth, not "malformed JSON"; the log keeps the head.
+fresh
+base=$(sed 's/}$//' "$BASH_POST") awk 'BEGIN { printf "%s,\"x\":", ENVIRON["base"];
+    for (i = 0; i < 1200; i++) printf "["; for (i = 0; i < 1200; i++) printf "]";
+    print "}" }' >"$TMP/deep.json"
+hook PostToolUse "$TMP/deep.json"
+rejected "nested 1,200 deep"
+is "nested 1,200 deep: the error says so" \
+    "clankers: hook PostToolUse: JSON nested deeper than 1000 levels: event not recorded" \
+    "$(cat "$ERR")"
+is "nested 1,200 deep: the log keeps the payload's head" true \
+    "$(lastlog '.payload_head | startswith("{")')"
+
 # --- every case --------------------------------------------------------------
 
 ok "every log line of every case is one JSON object" sh -c '

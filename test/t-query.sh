@@ -118,14 +118,14 @@ is "query wrote no log line" "$nlog" "$(log_lines | wc -l | tr -d ' ')"
 # --- errors ---
 run query "SELECT * FROM nosuch"
 is "unknown table: the tables and views there are" "1|clankers: query: no such table: nosuch
-clankers: query: tables: compaction_events, hook_events, messages, session_errors, sessions, tools, transcript_files, usage_days
-clankers: query: views: session_models" "$RC|$(cat "$ERR")"
+clankers: query: tables: client_usage, compaction_events, hook_events, messages, model_switches, session_errors, sessions, tools, transcript_files, usage_days
+clankers: query: views: background_agents, session_models" "$RC|$(cat "$ERR")"
 run query "SELECT nosuch FROM tools"
 is "unknown column: the columns of the table named" "1|clankers: query: no such column: nosuch
-clankers: query: columns of tools: id, session_id, message_id, source, agent_id, tool_name, tool_input, tool_output, tool_output_bytes, tool_output_truncated, file_path, status, success, error_message, not_run, is_interrupt, started_at, ended_at, reported_duration_ms, duration_ms, created_at" \
+clankers: query: columns of tools: id, session_id, message_id, source, agent_id, tool_name, tool_input, tool_output, tool_output_bytes, tool_output_truncated, file_path, status, success, error_message, not_run, is_interrupt, started_at, ended_at, reported_duration_ms, duration_ms, created_at, permission, launched_agent_id" \
 	"$RC|$(cat "$ERR")"
 run query "SELECT nosuch"
-is "unknown column, no table named: every table's columns" "1|10" "$RC|$(wc -l <"$ERR" | tr -d ' ')"
+is "unknown column, no table named: every table's columns" "1|13" "$RC|$(wc -l <"$ERR" | tr -d ' ')"
 run query "SELEC 1"
 is "syntax error" '1|clankers: query: near "SELEC": syntax error' "$RC|$(cat "$ERR")"
 run query "SELECT 1; SELECT 2"

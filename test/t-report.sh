@@ -174,7 +174,7 @@ is "json: usage total: the same fields but the key" \
 	'{"sessions":"number","messages":"number","tool_calls":"number","input_tokens":"number","output_tokens":"number","cache_creation_input_tokens":"number","cache_read_input_tokens":"number","unpriced_responses":"number","known_cost_usd":"number","cost_usd":"number","last":"string"}' \
 	"$(jq -c '.usage.total | map_values(type)' "$OUT")"
 is "json: tools rows" \
-	'{"tool":"string","calls":"number","failures":"number","running":"number","failure_rate":"number","p50_ms":"number","p95_ms":"number","max_ms":"number"}' \
+	'{"tool":"string","calls":"number","failures":"number","running":"number","failure_rate":"number","p50_ms":"number","p95_ms":"number","max_ms":"number","denied":"number"}' \
 	"$(jq -c '.tools | map(map_values(type)) | unique[]' "$OUT")"
 is "json: mcp an empty array; files rows" \
 	'array|0|{"path":"string","touches":"number","reads":"number","edits":"number"}' \

@@ -11,7 +11,9 @@ the 2.1.197 fixtures), then changed for the test:
     received from the mock's own log; a stream the client dropped is logged
     as "response_dropped", never counted;
   - --max-seconds: the mock exits by itself after that long (a safety net
-    for a test killed before it could stop it).
+    for a test killed before it could stop it);
+  - FAIL_STATUS (the environment), as in the original: every request to
+    /v1/messages gets that HTTP status and an error body.
 The script, the usage numbers and the ids are the original's.
 
 Usage: mock_anthropic.py --log requests.jsonl [--port N] [--port-file F] [--workdir DIR]
@@ -247,6 +249,13 @@ class H(BaseHTTPRequestHandler):
         if p != "/v1/messages" or not isinstance(body, dict):
             self._log(body, raw, {"reply": "404"})
             return self._json(404, {"type": "error", "error": {"type": "not_found_error", "message": "mock: no such path"}})
+        fs = os.environ.get("FAIL_STATUS")
+        if fs:
+            # As shared/tools/claude-e2e's mock: every request fails with this status.
+            self._log(body, raw, {"reply": "fail" + fs})
+            et = {"400": "invalid_request_error", "500": "api_error", "529": "overloaded_error",
+                  "429": "rate_limit_error", "401": "authentication_error"}.get(fs, "api_error")
+            return self._json(int(fs), {"type": "error", "error": {"type": et, "message": "mock failure"}})
         label, blocks, stop = plan_reply(body)
         self._log(body, raw, {"reply": label})
         model = body.get("model", "claude-mock")

@@ -68,7 +68,8 @@ claude_run() {
 	shift
 	set -- timeout "${E2E_TIMEOUT:-120}" "$CLAUDE" "$@"
 	# What the hooks need, when set, and nothing else of ours.
-	for _v in UBSAN_OPTIONS ASAN_OPTIONS CLANKERS_TIMEOUT_MS CLANKERS_DATA_PATH; do
+	for _v in UBSAN_OPTIONS ASAN_OPTIONS CLANKERS_TIMEOUT_MS CLANKERS_DATA_PATH \
+	    CLAUDE_CODE_MAX_RETRIES; do
 		eval "_val=\${$_v-}"
 		[ -z "$_val" ] || set -- "$_v=$_val" "$@"
 	done
