@@ -5,7 +5,8 @@
 #   make test       unit tests and shell tests through the real binary
 #   make e2e        only the end-to-end tests with the real Claude Code and
 #                   OpenCode (test/t-e2e*.sh, which make test runs too)
-#   make bench      hook cost against a minimal-insert floor (not a test)
+#   make bench      hook cost against a minimal-insert floor, reports, import
+#                   (not a test; IMPORT_MB=... sizes the imported history)
 #   make install    the binary and clankers.1; PREFIX=/usr/local DESTDIR=
 #
 # Switches: WERROR=1 (warnings are errors), SANITIZE=address,undefined,
@@ -33,7 +34,7 @@ PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm -pthread
 
 LIBOBJS = util.o log.o db.o payload.o project.o jscan.o price.o store.o config.o check.o \
-	claude.o transcript.o opencode.o opencode_db.o claude_setup.o opencode_setup.o agent.o event.o spool.o hook.o \
+	claude.o transcript.o claude_import.o opencode.o opencode_db.o claude_setup.o opencode_setup.o agent.o event.o spool.o hook.o \
 	query.o install.o import.o report.o doctor.o search.o show.o
 # report's parts, and what query and report share (table.c, fmt.c, map.c)
 LIBOBJS += section.o audit.o usage.o tools.o logread.o table.o fmt.o map.o
@@ -100,6 +101,7 @@ bench: deps
 	@sh test/bench.sh
 	@sh test/bench-report.sh
 	@sh test/bench-search.sh
+	@sh test/bench-import.sh
 
 test/floor: test/floor.c
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ test/floor.c $(PKG_LIBS)

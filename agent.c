@@ -31,6 +31,8 @@ static const struct agent agents[] = {
 		.after = claude_after,
 		.install = claude_install,
 		.doctor = claude_doctor,
+		.import = claude_import,
+		.import_dirs = 1,
 	},
 	{
 		.name = "opencode",

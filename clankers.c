@@ -191,8 +191,21 @@ static const struct command {
 	  "prints the result and changes nothing. uninstall opencode removes the\n"
 	  "plugin install opencode wrote (the user's, or --project's)." },
 	{ "import", cmd_import, NEED_ROOT,
-	  "import opencode [--db PATH] [--session ID] [--dry-run] [--json]",
-	  "Record the sessions OpenCode kept before clankers did, from its own\n"
+	  "import claude [DIR...] [--since WHEN] [--dry-run] [--json]\n"
+	  "       clankers import opencode [--db PATH] [--session ID] [--dry-run] [--json]",
+	  "import claude: record the sessions in Claude Code's transcripts (which\n"
+	  "it deletes after 30 days): those under $CLAUDE_CONFIG_DIR/projects,\n"
+	  "~/.config/claude/projects and ~/.claude/projects, or under each DIR\n"
+	  "(DIR/projects when there is one; a .jsonl file is one session), with\n"
+	  "their subagents/ files. Each is read by the reader the hooks use, so\n"
+	  "the rows are the ones the hooks make, and a file already read to its\n"
+	  "end (same device, inode and size) is not opened again: a second run\n"
+	  "reads nothing. --since WHEN (YYYY-MM-DD or an age: 30d) leaves out\n"
+	  "sessions whose files are older. Files that cannot be read (a folder,\n"
+	  "a FIFO, empty, unreadable, bad lines, changed while read) are named,\n"
+	  "never fatal. Ctrl-C stops between two sessions; run it again to go on.\n"
+	  "\n"
+	  "import opencode: record the sessions OpenCode kept before clankers did, from its own\n"
 	  "database (read-only; it may be in use): --db PATH, else $OPENCODE_DB\n"
 	  "(absolute, or in OpenCode's data folder), else opencode.db in\n"
 	  "$XDG_DATA_HOME/opencode (~/.local/share/opencode), else the one\n"
@@ -204,8 +217,8 @@ static const struct command {
 	  "messages, tool calls, tokens and cost they hold), or with --json one\n"
 	  "object. A database whose tables lack what is read is refused with\n"
 	  "OpenCode's version, never read half. OpenCode's JSON storage (before\n"
-	  "1.2) and Claude Code's transcripts are not imported yet. Exit 0 when\n"
-	  "imported, 1 when a database could not be read or written." },
+	  "1.2) is not imported. Exit 0 when imported, 1 when a database could\n"
+	  "not be read or written or the import was interrupted." },
 	{ "help", cmd_help, 0, "help [COMMAND]", "Show help for clankers or a command." },
 	{ "version", cmd_version, 0, "version", "Print the version." },
 };

@@ -406,6 +406,7 @@ struct tstats {
 };
 int transcript_update(struct db *db, const char *path, const char *session_id,
     int full, int64_t deadline_us, struct tstats *st, char **err);
+size_t transcript_subagents(const char *main_path, char ***list);
 int cmd_session_end(int argc, char **argv, struct ctx *ctx);
 
 /* config.c: an agent's config file, read, edited and written back */
@@ -435,6 +436,7 @@ struct doctor {
 	int json;              /* --json */
 	int color;             /* stdout is a terminal and NO_COLOR is unset */
 	const char *project;   /* borrowed from argv; NULL: the current folder */
+	const char *db_path;   /* borrowed; clankers' database */
 	cJSON *found;          /* owned; --json: the findings so far */
 	int fails;             /* FAILs said */
 	uid_t uid;             /* who should own the files: geteuid() */
@@ -470,6 +472,14 @@ struct import_stats {
 	double cost_usd;            /* of the priced ones */
 	int64_t bad;                /* records that could not be read (skipped) */
 	int deferred;               /* stopped at the deadline; the rest is for later */
+	/* Agents whose history is files (import_dirs): */
+	int64_t files, files_read;  /* found; of them read (the rest unchanged) */
+	int64_t bytes, bytes_total; /* read; to read (progress: the plan) */
+	int64_t sessions_total;     /* sessions to look at (progress: the plan) */
+	int64_t older;              /* sessions left out by --since */
+	int64_t skipped;            /* files not read, or not to their end (in problems) */
+	cJSON *problems;            /* owned, or NULL: [{path, reason}], at most 100 */
+	int stopped;                /* interrupted (SIGINT): the next run goes on */
 };
 struct import_req {
 	const char *from;           /* borrowed; --db PATH: the agent's store, or NULL */
@@ -477,6 +487,10 @@ struct import_req {
 	int dry_run;                /* --dry-run: count what would change, keep nothing */
 	int64_t deadline_us;        /* mono_us() past which it stops; 0: none */
 	int recent;                 /* only each session's latest messages; 0: all */
+	char **dirs;                /* borrowed; DIR...: folders of the agent's files */
+	int ndirs;
+	int64_t since;              /* --since: files older (mtime, ms) left out; 0: all */
+	volatile int *stop;         /* set by a signal: stop between transactions */
 	/* Called after each session when not NULL (progress on a terminal). */
 	void (*progress)(const struct import_stats *st, int64_t total);
 };
@@ -486,6 +500,17 @@ char *opencode_db_path(char **err);  /* owned, or NULL with *err (owned) */
 int opencode_import(struct db *db, const char *root, const struct agent *a,
     const struct import_req *q, struct import_stats *st, char **err);
 void opencode_after(struct event *ev, const char *root, int64_t deadline_us);
+
+/* claude_import.c: Claude Code's transcripts on disk into rows */
+int claude_import(struct db *db, const char *root, const struct agent *a,
+    const struct import_req *q, struct import_stats *st, char **err);
+struct claude_pending {         /* doctor: what import would read */
+	int64_t files, sessions;    /* main transcripts found, and subagent files */
+	int64_t unread, partial;    /* sessions with a file never read, or read in part */
+	int64_t bytes;              /* bytes not read yet */
+};
+int claude_history_pending(sqlite3 *h, struct claude_pending *p);
+int claude_history_dirs(void);
 
 /* opencode_setup.c: OpenCode's (install refuses: not recorded yet) */
 int opencode_install(const struct install_req *q);
@@ -511,7 +536,9 @@ struct agent {
 	void (*after)(struct event *ev, const char *root, int64_t deadline_us);
 	int (*install)(const struct install_req *q);  /* install or uninstall; an exit code */
 	void (*doctor)(struct doctor *d);              /* its checks */
-	/* Its history from its own records (import_req); NULL: none yet. */
+	/* Its history from its own records (import_req); NULL: none yet.
+	 * import_dirs: it reads folders (DIR..., --since), not --db/--session. */
+	int import_dirs;
 	int (*import)(struct db *db, const char *root, const struct agent *a,
 	    const struct import_req *q, struct import_stats *st, char **err);
 };

@@ -594,11 +594,55 @@ claude_install(const struct install_req *q)
 	if (path == NULL)
 		return EXIT_FAIL;
 	rc = edit(q, &o, path);
+	/* The sessions before today are in the transcripts, for 30 days. */
+	if (rc == EXIT_OK && !q->remove && !q->dry_run && claude_history_dirs() > 0)
+		printf("clankers: sessions from before now are in Claude Code's "
+		    "transcripts until it deletes them (30 days by default); to keep "
+		    "them: clankers import claude\n");
 	free(path);
 	return rc;
 }
 
 /* --- doctor --- */
+
+/*
+ * Claude Code's transcripts on disk (deleted after 30 days by default)
+ * against what the database holds of them: how many sessions an import
+ * would read, and how much of them.
+ */
+static void
+check_history(struct doctor *d)
+{
+	struct claude_pending p;
+	sqlite3 *h = NULL;
+	char *err = NULL, *wal = xasprintf("%s-wal", d->db_path);
+	char *shm = xasprintf("%s-shm", d->db_path);
+	int shared = access(wal, F_OK) == 0 && access(shm, F_OK) == 0, rc;
+
+	free(wal);
+	free(shm);
+	rc = db_open_readonly(&h, d->db_path, shared ? DB_RO_SHM : DB_RO_IMMUTABLE,
+	    2000, &err);
+	if (rc == SQLITE_OK)
+		rc = claude_history_pending(h, &p);
+	sqlite3_close(h);
+	free(err);
+	if (rc != SQLITE_OK)
+		return;  /* the database's own checks say why */
+	if (p.sessions == 0)
+		return;  /* no transcripts: nothing to say */
+	if (p.unread + p.partial == 0)
+		check_say(d, CHECK_OK, "history", xasprintf("transcripts: all %lld "
+		    "session%s on disk (%lld files) are in the database",
+		    (long long)p.sessions, p.sessions == 1 ? "" : "s",
+		    (long long)p.files), NULL);
+	else
+		check_say(d, CHECK_NOTE, "history", xasprintf("transcripts: %lld of "
+		    "%lld sessions on disk not in the database, %lld in part "
+		    "(%.1f MB to read); Claude Code deletes them after 30 days",
+		    (long long)p.unread, (long long)p.sessions, (long long)p.partial,
+		    (double)p.bytes / 1e6), xstrdup("clankers import claude"));
+}
 
 /* The programs our hooks run, each checked once, in the order found. */
 static void
@@ -912,6 +956,8 @@ claude_doctor(struct doctor *d)
 	plugin = check_plugin(d, f, ours);
 	check_events(d, f, plugin);
 	check_programs(d, f);
+	if (d->db_path)
+		check_history(d);
 	check_client(d);
 	at = settings_bool(f, pick_disable, &on, &name);
 	if (at >= 0 && on) {

@@ -681,6 +681,7 @@ cmd_doctor(int argc, char **argv, struct ctx *ctx)
 	/* It must change nothing: not even a line in the log. */
 	log_close();
 	d.uid = geteuid();
+	d.db_path = ctx->db_path;
 	d.color = !d.json && isatty(STDOUT_FILENO) && (nc == NULL || *nc == '\0');
 	if (d.json)
 		d.found = cJSON_CreateArray();

@@ -210,8 +210,10 @@ printf 'not a database at all, not at all, not at all.\n%.0s' 1 2 3 4 5 6 7 8 >"
 import --db "$TMP/text.db"
 is "a file that is no database: exit 1, cannot open" "1|yes" \
     "$RC|$(grep -q "cannot open '$TMP/text.db'" "$ERR" && echo yes)"
-run import claude
-is "import claude: not supported yet, 64" "64|clankers: import: 'claude' is not supported yet (only 'opencode' is)" "$RC|$(cat "$ERR")"
+run import nosuch
+is "import of an agent clankers does not know: 64" "64|clankers: import: 'nosuch' is not an agent clankers imports (claude, opencode)" "$RC|$(cat "$ERR")"
+run import opencode "$TMP"
+is "import opencode takes no folder: 64" "64|clankers: import opencode: unknown option '$TMP'" "$RC|$(head -n 1 "$ERR")"
 run import
 is "import with no agent: 64" 64 "$RC"
 run import opencode --bogus
