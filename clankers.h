@@ -388,7 +388,7 @@ int transcript_update(struct db *db, const char *path, const char *session_id,
     int full, int64_t deadline_us, struct tstats *st, char **err);
 int cmd_session_end(int argc, char **argv, struct ctx *ctx);
 
-/* config.c: an agent's config file, read, edited and written back */
+/* config.c: an agent's config file, read, edited in place and written back */
 struct config {
 	char *path;       /* owned; the file itself, links resolved */
 	int exists;       /* 0: no such file (read as empty) */
@@ -398,11 +398,37 @@ struct config {
 	char indent[9];   /* after config_parse: one level of its indentation */
 	char *err;        /* owned; why it cannot be used, after a failure */
 	int refused;      /* err is about its content: it is left untouched */
+	struct jspan src; /* after config_parse: the text edits apply to */
+	struct config_edit *edits;  /* owned; see config_apply */
+	size_t nedits, capedits;
+};
+/* An object's members or an array's elements, as written in c->src. */
+struct jitem {
+	struct jspan key;  /* a member's key, quotes included; {NULL, 0} in an array */
+	char *name;        /* owned; the key decoded; NULL in an array */
+	struct jspan val;  /* the value */
+	int drop;          /* set by the caller, for config_drop */
+};
+struct jlist {
+	struct jspan span; /* the container, brackets included */
+	int obj;           /* an object (else an array) */
+	struct jitem *v;   /* owned */
+	size_t n, cap;
 };
 int config_read(struct config *c, const char *path);
 int config_parse(struct config *c);
 void config_release(struct config *c);
-void config_json(struct buf *b, const cJSON *v, const char *indent);
+struct jspan config_root(const struct config *c);
+int config_list(struct jspan v, struct jlist *l);
+void config_list_release(struct jlist *l);
+long config_find(const struct jlist *l, const char *name, long *again);
+int config_line(const struct config *c, const char *at);
+void config_drop(struct config *c, const struct jlist *l);
+void config_insert(struct config *c, const struct jlist *l, size_t at,
+    const cJSON *items);
+void config_replace(struct config *c, const struct jlist *l, size_t i,
+    const cJSON *v);
+void config_apply(struct config *c, struct buf *out);
 int config_save(const struct config *c, const struct buf *out, int dry_run,
     const char *what);
 char *config_which(const char *name);    /* owned, or NULL */
