@@ -48,7 +48,8 @@ static const struct command {
 	  "uses the transcript the hooks recorded for that session; --session\n"
 	  "with --transcript names the session when the file does not. --full\n"
 	  "reads every file again from the start (the rows come out the same)." },
-	{ "query", cmd_query, NEED_ROOT, "query [--format table|tsv|csv|json|ndjson] SQL",
+	{ "query", cmd_query, NEED_ROOT,
+	  "query [--format table|tsv|csv|json|ndjson] [--timeout SECONDS] SQL",
 	  "Run read-only SQL over the database and print the rows: a table on a\n"
 	  "terminal, else tsv. --format (or --format=) picks one:\n"
 	  "  table   aligned columns under a header, numbers to the right, NULL\n"
@@ -64,8 +65,11 @@ static const struct command {
 	  "read-only and SQLite checks every statement before any runs: one that\n"
 	  "would write, whatever it hides behind (a CTE, INSERT ... SELECT,\n"
 	  "PRAGMA, VACUUM INTO), or that attaches a database, is refused and\n"
-	  "nothing runs. An unknown table or column is answered with the tables\n"
-	  "and columns there are." },
+	  "nothing runs; PRAGMA journal_mode (a read) is let through. An unknown\n"
+	  "table or column is answered with the tables and columns there are.\n"
+	  "--timeout SECONDS stops a statement that runs longer (exit 1). A\n"
+	  "table is printed 1,000 rows at a time: a column can widen from one\n"
+	  "batch to the next, and memory stays that of a batch." },
 	{ "report", cmd_report, NEED_PATHS,
 	  "report [--since WHEN] [--until WHEN] [--by day|model|project|session]\n"
 	  "                  [--source NAME] [--project NAME] [--session ID] [--limit N]\n"

@@ -53,6 +53,17 @@ void buf_release(struct buf *b);
 int buf_read_fd(struct buf *b, int fd);  /* to EOF; 0 or -1 with errno */
 int buf_read_max(struct buf *b, int fd, size_t max);  /* EFBIG past max */
 int open_regular(const char *path, int flags, mode_t mode);
+struct lines {  /* lines of at most max bytes from a descriptor */
+	int fd;              /* borrowed */
+	size_t max;
+	char *buf;           /* owned */
+	size_t cap, start, scan, end;
+	int eof, skipping;
+	int err;             /* errno of a failed read, else 0 */
+};
+void lines_init(struct lines *r, int fd, size_t max);
+int lines_next(struct lines *r, const char **line, size_t *n);  /* 1, -1 too long, 0 end */
+void lines_release(struct lines *r);
 
 int64_t now_ms(void);                 /* wall clock, ms since the epoch */
 int64_t mono_us(void);                /* monotonic clock, microseconds */
@@ -624,6 +635,7 @@ struct logmsg {  /* a warn or error message of the logs, counted */
 struct logscan {
 	int files;
 	int64_t lines, bad, warns, errors;
+	int64_t long_lines;         /* lines past logread's bound, skipped unread */
 	int64_t first, last;        /* times of the first and last line read */
 	int write_errors, transcript_errors;  /* error lines, by what they write */
 	struct idmap ids;           /* invocation id (logread_key) -> index into inv */
