@@ -1333,24 +1333,35 @@ agent_from_name(const char *path)
 	return xstrndup(base + 6, n - 6 - 6);
 }
 
-/* The session of a transcript: its first sessionId, else the file's name. */
+/*
+ * The session of a transcript: the first top-level "sessionId" of its
+ * first lines (up to 1 MiB), parsed as JSON, not found in the raw text (a
+ * quoted "sessionId" inside a prompt, or an escaped quote in an id, gave a
+ * bogus session); else the file's name. Owned.
+ */
 static char *
 session_of(const struct tfile *f)
 {
-	char b[65536];
-	ssize_t n = pread(f->fd, b, sizeof b - 1, 0);
-	const char *p, *base, *dot;
+	size_t cap = 1 << 20;
+	char *b = xmalloc(cap);
+	ssize_t n = pread(f->fd, b, cap, 0);
+	const char *p, *end, *nl, *base, *dot;
+	struct buf id = {0};
+	struct jspan v;
 
-	if (n > 0) {
-		b[n] = '\0';
-		if ((p = strstr(b, "\"sessionId\":\"")) != NULL) {
-			const char *q;
-
-			p += strlen("\"sessionId\":\"");
-			if ((q = strchr(p, '"')) != NULL && q > p && q - p < 200)
-				return xstrndup(p, (size_t)(q - p));
+	for (p = b, end = b + (n > 0 ? n : 0); p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			break;  /* a cut line: not one to trust */
+		id.len = 0;
+		if (jscan_get((struct jspan){ p, (size_t)(nl - p) }, "sessionId", &v) &&
+		    jscan_str(v, &id) == 0 && id.len > 0 && id.len < 200 &&
+		    strlen(id.data) == id.len) {
+			free(b);
+			return id.data;
 		}
 	}
+	free(b);
+	buf_release(&id);
 	base = strrchr(f->path, '/');
 	base = base ? base + 1 : f->path;
 	dot = strrchr(base, '.');

@@ -716,4 +716,20 @@ is "e2e replay: hooks that read it logged a transcript object" "5" \
     "$(log_lines | jq -r 'select(.transcript | type == "object") | .event' | wc -l | tr -d ' ')"
 rm -rf "$W"
 
+# --- the session a transcript names is parsed, not found in the raw text ---
+fresh
+mkdir -p "$TMP/ids"
+U='"type":"user","message":{"role":"user","content":"hello"},"uuid":"u-1","timestamp":"2026-01-01T00:00:00.000Z","cwd":"/tmp"'
+printf '{"type":"progress","data":{"sessionId":"nested-1"},"sessionId":"top-1","timestamp":"2026-01-01T00:00:00.000Z"}\n{%s,"sessionId":"top-1"}\n' "$U" >"$TMP/ids/a.jsonl"
+end "$TMP/ids/a.jsonl"
+is "a sessionId nested in a line is not the transcript's" "0|top-1" "$RC|$(q 'select id from sessions')"
+fresh
+printf '{%s,"sessionId":"ab\\"cd"}\n' "$U" >"$TMP/ids/b.jsonl"
+end "$TMP/ids/b.jsonl"
+is "an id holding an escaped quote is read whole, unescaped" '0|ab"cd' "$RC|$(q 'select id from sessions')"
+fresh
+printf '{%s}\n' "$U" >"$TMP/ids/c-file.jsonl"
+end "$TMP/ids/c-file.jsonl"
+is "no sessionId: the file's name" "0|c-file" "$RC|$(q 'select id from sessions')"
+
 finish
