@@ -77,6 +77,36 @@ check_root(struct doctor *d, const char *root)
 	return 1;
 }
 
+/*
+ * A relative CLANKERS_DATA_PATH, CLANKERS_DB_PATH or CLANKERS_LOG_PATH: the
+ * commands typed here read it from this folder, but hooks run wherever the
+ * agent is and pass it over (clankers.c's setup): a warning each.
+ */
+static void
+check_relative(struct doctor *d)
+{
+	static const char *const vars[] = {
+		"CLANKERS_DATA_PATH", "CLANKERS_DB_PATH", "CLANKERS_LOG_PATH",
+	};
+	char cwd[4096], *q, *abs;
+	size_t i;
+
+	for (i = 0; i < NELEM(vars); i++) {
+		const char *v = getenv(vars[i]);
+
+		if (v == NULL || *v == '\0' || *v == '/')
+			continue;
+		abs = getcwd(cwd, sizeof cwd) ? path_join(cwd, v) : xstrdup(v);
+		q = sh_quote(abs, 0);
+		check_say(d, CHECK_WARN, "data_root", xasprintf("%s is a relative "
+		    "path ('%s'): hooks run in whatever folder the agent is in, so they "
+		    "pass it over and write to the default data root", vars[i], v),
+		    xasprintf("export %s=%s", vars[i], q));
+		free(q);
+		free(abs);
+	}
+}
+
 /* --- the database --- */
 
 /* What one read of the database found. */
@@ -690,6 +720,7 @@ cmd_doctor(int argc, char **argv, struct ctx *ctx)
 	if (d.json)
 		d.found = cJSON_CreateArray();
 
+	check_relative(&d);
 	root = check_root(&d, ctx->root);
 	check_db(&d, ctx->db_path, root);
 	if (root > 0)
