@@ -1709,8 +1709,7 @@ cmd_session_end(int argc, char **argv, struct ctx *ctx)
 	}
 	store_prices(&db, ctx->root);
 	if ((status = session_end_read(&db, path, sid, full, &ts)) == EXIT_OK) {
-		if (sid == NULL)
-			sid = ts.session;  /* the one the file named */
+		sid = ts.session;  /* the one read into: the file's, when it names one */
 		session_end_print(&db, sid, &ts);
 	}
 	free(stored);

@@ -755,5 +755,6 @@ is "session-end reads it first, then that hook: the same owner" "$first_hook" "$
 fresh
 run session-end --session "0$OTHER" --transcript "$TMP/own/$BASIC.jsonl"
 is "--session of another session: the file's session still" "$first_hook" "$(owners)"
+is "... and the summary is that session's" "session $BASIC" "$(head -1 "$OUT")"
 
 finish
