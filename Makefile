@@ -5,8 +5,9 @@
 #   make test       unit tests and shell tests through the real binary
 #   make e2e        only the end-to-end tests with the real Claude Code and
 #                   OpenCode (test/t-e2e*.sh, which make test runs too)
-#   make bench      hook cost against a minimal-insert floor, reports, import
-#                   (not a test; IMPORT_MB=... sizes the imported history)
+#   make bench      hook cost against a minimal-insert floor, reports, search,
+#                   import (not a test; IMPORT_MB=... sizes the imported history)
+#   make stress     load and crash runs at full size (make test runs them small)
 #   make install    the binary and clankers.1; PREFIX=/usr/local DESTDIR=
 #
 # Switches: WERROR=1 (warnings are errors), SANITIZE=address,undefined,
@@ -103,6 +104,11 @@ bench: deps
 	@sh test/bench-search.sh
 	@sh test/bench-import.sh
 
+# Load and crashes at full size (test/t-stress.sh; make test runs it small).
+stress: deps
+	@$(MAKE) --no-print-directory clankers
+	@STRESS_WRITERS="16 64" STRESS_EVENTS=200 STRESS_KILLS=300 sh test/run.sh test/t-stress.sh
+
 test/floor: test/floor.c
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ test/floor.c $(PKG_LIBS)
 
@@ -120,4 +126,4 @@ uninstall:
 clean:
 	rm -f clankers $(OBJS) schema.inc schema.inc.tmp prices.inc prices.inc.tmp opencode-plugin.inc opencode-plugin.inc.tmp test/unit test/floor test/rss
 
-.PHONY: all check-pkgs deps test check e2e demo bench install uninstall clean
+.PHONY: all check-pkgs deps test check e2e demo bench stress install uninstall clean

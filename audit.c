@@ -496,6 +496,7 @@ audit_log(struct report *r)
 	section_add_int(o, "files", ls->files);
 	section_add_int(o, "lines", ls->lines);
 	section_add_int(o, "unreadable_lines", ls->bad);
+	section_add_int(o, "long_lines", ls->long_lines);
 	section_add_int(o, "errors", ls->errors);
 	section_add_int(o, "warnings", ls->warns);
 	cJSON_AddItemToObject(o, "first", ls->lines ? fmt_json_time(ls->first) : cJSON_CreateNull());

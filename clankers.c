@@ -48,7 +48,8 @@ static const struct command {
 	  "uses the transcript the hooks recorded for that session; --session\n"
 	  "with --transcript names the session when the file does not. --full\n"
 	  "reads every file again from the start (the rows come out the same)." },
-	{ "query", cmd_query, NEED_ROOT, "query [--format table|tsv|csv|json|ndjson] SQL",
+	{ "query", cmd_query, NEED_ROOT,
+	  "query [--format table|tsv|csv|json|ndjson] [--timeout SECONDS] SQL",
 	  "Run read-only SQL over the database and print the rows: a table on a\n"
 	  "terminal, else tsv. --format (or --format=) picks one:\n"
 	  "  table   aligned columns under a header, numbers to the right, NULL\n"
@@ -64,8 +65,11 @@ static const struct command {
 	  "read-only and SQLite checks every statement before any runs: one that\n"
 	  "would write, whatever it hides behind (a CTE, INSERT ... SELECT,\n"
 	  "PRAGMA, VACUUM INTO), or that attaches a database, is refused and\n"
-	  "nothing runs. An unknown table or column is answered with the tables\n"
-	  "and columns there are." },
+	  "nothing runs; PRAGMA journal_mode (a read) is let through. An unknown\n"
+	  "table or column is answered with the tables and columns there are.\n"
+	  "--timeout SECONDS stops a statement that runs longer (exit 1). A\n"
+	  "table is printed 1,000 rows at a time: a column can widen from one\n"
+	  "batch to the next, and memory stays that of a batch." },
 	{ "report", cmd_report, NEED_PATHS,
 	  "report [--since WHEN] [--until WHEN] [--by day|model|project|session]\n"
 	  "                  [--source NAME] [--project NAME] [--session ID] [--limit N]\n"
@@ -301,15 +305,34 @@ home_dir(void)
 	return xstrdup("/");
 }
 
-/* The data root, as DESIGN.md orders the choices; owned. */
-static char *
-data_root(const char *opt)
+/*
+ * A path given to a hook that is relative (to the folder the hook runs in,
+ * which moves with the agent's cd): NULL, and *ignored names it (the first
+ * one), so that one session is never split across folders. Else path.
+ */
+static const char *
+hook_path(const char *path, const char *what, int hook, const char **ignored)
 {
-	const char *env = getenv("CLANKERS_DATA_PATH");
+	if (!hook || path == NULL || *path == '\0' || *path == '/')
+		return path;
+	if (*ignored == NULL)
+		*ignored = what;
+	return NULL;
+}
+
+/*
+ * The data root, as DESIGN.md orders the choices; owned. In hook mode a
+ * relative one is passed over (hook_path).
+ */
+static char *
+data_root(const char *opt, int hook, const char **ignored)
+{
+	const char *env = hook_path(getenv("CLANKERS_DATA_PATH"),
+	    "CLANKERS_DATA_PATH", hook, ignored);
 	const char *xdg = getenv("XDG_DATA_HOME");
 	char *home, *root;
 
-	if (opt)
+	if ((opt = hook_path(opt, "--data-root", hook, ignored)) != NULL)
 		return xstrdup(opt);
 	if (env && *env)
 		return xstrdup(env);
@@ -327,19 +350,27 @@ data_root(const char *opt)
 
 /*
  * Resolves the data root, database and log folder and, when create is
- * set, creates the root.
+ * set, creates the root. A hook passes over a relative path (hook_path):
+ * its event goes where that path is not needed (the default root, or the
+ * root's own database and log), and a warn line in that log says which
+ * was passed over; doctor says it too.
  * Returns -1 only when the root cannot be made (nothing could be stored or
  * spooled); a database folder that cannot be made is left to the database
  * open to fail, so that a hook still spools its event.
  */
 static int
-setup(struct ctx *ctx, const char *root_opt, const char *db_opt, int create)
+setup(struct ctx *ctx, const char *root_opt, const char *db_opt, int create,
+    int hook)
 {
-	const char *env_db = getenv("CLANKERS_DB_PATH");
-	const char *env_log = getenv("CLANKERS_LOG_PATH");
+	const char *ignored = NULL, *env_db, *env_log;
 	char *slash, *dir;
 
-	ctx->root = data_root(root_opt);
+	ctx->root = data_root(root_opt, hook, &ignored);
+	env_db = hook_path(getenv("CLANKERS_DB_PATH"), "CLANKERS_DB_PATH", hook,
+	    &ignored);
+	env_log = hook_path(getenv("CLANKERS_LOG_PATH"), "CLANKERS_LOG_PATH", hook,
+	    &ignored);
+	db_opt = hook_path(db_opt, "--db", hook, &ignored);
 	if (db_opt)
 		ctx->db_path = xstrdup(db_opt);
 	else if (env_db && *env_db)
@@ -348,6 +379,10 @@ setup(struct ctx *ctx, const char *root_opt, const char *db_opt, int create)
 		ctx->db_path = path_join(ctx->root, "clankers.db");
 	ctx->log_dir = xstrdup(env_log && *env_log ? env_log : ctx->root);
 	log_open(ctx->log_dir);
+	if (ignored)
+		log_msg(LOG_WARN, "main", "%s is a relative path: a hook runs in "
+		    "whatever folder the agent is in, so it is passed over; the "
+		    "event goes to '%s'; make it absolute", ignored, ctx->db_path);
 	if (!create)
 		return 0;
 	if (mkdir_p(ctx->root, 0700) < 0) {
@@ -421,7 +456,8 @@ main(int argc, char **argv)
 
 		status = cmd_help(2, args, &ctx);
 	} else if ((c->flags & (NEED_ROOT | NEED_PATHS)) &&
-	    setup(&ctx, root_opt, db_opt, (c->flags & NEED_ROOT) != 0) < 0) {
+	    setup(&ctx, root_opt, db_opt, (c->flags & NEED_ROOT) != 0,
+	    c->fn == cmd_hook) < 0) {
 		status = EXIT_FAIL;
 	} else {
 		status = c->fn(argc - i, argv + i, &ctx);

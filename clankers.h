@@ -53,6 +53,17 @@ void buf_release(struct buf *b);
 int buf_read_fd(struct buf *b, int fd);  /* to EOF; 0 or -1 with errno */
 int buf_read_max(struct buf *b, int fd, size_t max);  /* EFBIG past max */
 int open_regular(const char *path, int flags, mode_t mode);
+struct lines {  /* lines of at most max bytes from a descriptor */
+	int fd;              /* borrowed */
+	size_t max;
+	char *buf;           /* owned */
+	size_t cap, start, scan, end;
+	int eof, skipping;
+	int err;             /* errno of a failed read, else 0 */
+};
+void lines_init(struct lines *r, int fd, size_t max);
+int lines_next(struct lines *r, const char **line, size_t *n);  /* 1, -1 too long, 0 end */
+void lines_release(struct lines *r);
 
 int64_t now_ms(void);                 /* wall clock, ms since the epoch */
 int64_t mono_us(void);                /* monotonic clock, microseconds */
@@ -409,7 +420,7 @@ int transcript_update(struct db *db, const char *path, const char *session_id,
 size_t transcript_subagents(const char *main_path, char ***list);
 int cmd_session_end(int argc, char **argv, struct ctx *ctx);
 
-/* config.c: an agent's config file, read, edited and written back */
+/* config.c: an agent's config file, read, edited in place and written back */
 struct config {
 	char *path;       /* owned; the file itself, links resolved */
 	int exists;       /* 0: no such file (read as empty) */
@@ -419,11 +430,37 @@ struct config {
 	char indent[9];   /* after config_parse: one level of its indentation */
 	char *err;        /* owned; why it cannot be used, after a failure */
 	int refused;      /* err is about its content: it is left untouched */
+	struct jspan src; /* after config_parse: the text edits apply to */
+	struct config_edit *edits;  /* owned; see config_apply */
+	size_t nedits, capedits;
+};
+/* An object's members or an array's elements, as written in c->src. */
+struct jitem {
+	struct jspan key;  /* a member's key, quotes included; {NULL, 0} in an array */
+	char *name;        /* owned; the key decoded; NULL in an array */
+	struct jspan val;  /* the value */
+	int drop;          /* set by the caller, for config_drop */
+};
+struct jlist {
+	struct jspan span; /* the container, brackets included */
+	int obj;           /* an object (else an array) */
+	struct jitem *v;   /* owned */
+	size_t n, cap;
 };
 int config_read(struct config *c, const char *path);
 int config_parse(struct config *c);
 void config_release(struct config *c);
-void config_json(struct buf *b, const cJSON *v, const char *indent);
+struct jspan config_root(const struct config *c);
+int config_list(struct jspan v, struct jlist *l);
+void config_list_release(struct jlist *l);
+long config_find(const struct jlist *l, const char *name, long *again);
+int config_line(const struct config *c, const char *at);
+void config_drop(struct config *c, const struct jlist *l);
+void config_insert(struct config *c, const struct jlist *l, size_t at,
+    const cJSON *items);
+void config_replace(struct config *c, const struct jlist *l, size_t i,
+    const cJSON *v);
+void config_apply(struct config *c, struct buf *out);
 int config_save(const struct config *c, const struct buf *out, int dry_run,
     const char *what);
 char *config_which(const char *name);    /* owned, or NULL */
@@ -645,6 +682,7 @@ struct logmsg {  /* a warn or error message of the logs, counted */
 struct logscan {
 	int files;
 	int64_t lines, bad, warns, errors;
+	int64_t long_lines;         /* lines past logread's bound, skipped unread */
 	int64_t first, last;        /* times of the first and last line read */
 	int write_errors, transcript_errors;  /* error lines, by what they write */
 	struct idmap ids;           /* invocation id (logread_key) -> index into inv */

@@ -4,9 +4,11 @@
  * clankers hook for every Claude Code event worth recording to a settings
  * file (the user's, in $CLAUDE_CONFIG_DIR or ~/.claude, a project's, or
  * one named with --settings); uninstall takes ours out again. Everything
- * else in the file stays as it was: other keys, other hooks, their order.
- * A file that cannot be read as settings (not JSON, or the wrong shape
- * where we would write) is never written. Doctor reads the user's, the
+ * else in the file stays as it was, byte for byte: the file is walked as
+ * text (settings_walk) and only the containers that gain or lose a hook of
+ * ours are edited. A file that cannot be read as settings (not JSON, the
+ * wrong shape where we would write, or a key twice on our path) is never
+ * written. Doctor reads the user's, the
  * project's and the project's local settings the same way: which events
  * have a hook of ours, whether its program is there, the clankers plugin,
  * "disableAllHooks".
@@ -138,69 +140,140 @@ is_clankers(const char *p)
 	    (n >= 9 && strcmp(p + n - 9, "/clankers") == 0);
 }
 
-/*
- * When handler h runs `clankers hook`, whatever the path and form, the
- * program it runs: exec form (command clankers, args[0] "hook") or shell
- * form (first word clankers, second "hook", quotes taken off). A copy at
- * another path is ours too, so that it is updated rather than doubled.
- * Owned; NULL when h is not ours.
- */
-static char *
-ours_program(const cJSON *h)
+/* The string v decoded (a \u0000 as U+FFFD) into b; NULL when v is not one. */
+static const char *
+str_at(struct jspan v, struct buf *b)
 {
-	const cJSON *type = cJSON_GetObjectItemCaseSensitive(h, "type");
-	const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(h, "command");
-	const cJSON *args = cJSON_GetObjectItemCaseSensitive(h, "args");
-	const char *s;
-	char *w0, *w1;
-
-	if (!cJSON_IsObject(h) || !cJSON_IsString(type) ||
-	    strcmp(type->valuestring, "command") != 0 || !cJSON_IsString(cmd))
+	b->len = 0;
+	if (v.p == NULL || jscan_str(v, b) < 0)
 		return NULL;
-	if (args) {
-		args = cJSON_IsArray(args) ? args->child : NULL;
-		return is_clankers(cmd->valuestring) && cJSON_IsString(args) &&
-		    strcmp(args->valuestring, "hook") == 0 ?
-		    xstrdup(cmd->valuestring) : NULL;
-	}
-	s = cmd->valuestring;
-	w0 = config_sh_word(&s);
-	w1 = config_sh_word(&s);
-	if (!(w0 && w1 && is_clankers(w0) && strcmp(w1, "hook") == 0)) {
-		free(w0);
-		w0 = NULL;
-	}
-	free(w1);
-	return w0;
+	return b->data;
 }
 
-/* 1 when handler h runs `clankers hook` (see ours_program). */
+/*
+ * Refuses a settings file where a key we must read or change is there
+ * twice in one object (items a and b of l): Claude Code reads the last of
+ * two, cJSON and any guess of ours the first. -1 with s->err set.
+ */
 static int
-is_ours(const cJSON *h)
+twice(struct config *s, const struct jlist *l, long a, long b)
 {
-	char *p = ours_program(h);
+	char *name = table_escape(l->v[b].name);
 
-	free(p);
-	return p != NULL;
+	s->err = xasprintf("'%s': \"%s\" is there twice in one object (lines %d "
+	    "and %d); Claude Code reads only the last: remove one", s->path, name,
+	    config_line(s, l->v[a].key.p), config_line(s, l->v[b].key.p));
+	s->refused = 1;
+	free(name);
+	return -1;
 }
 
-/* Adds our command (and args) for event to handler h. */
-static void
-add_command(cJSON *h, const struct ours *o, const char *event)
-{
-	cJSON *args;
-	char *cmd;
+/* A handler as written: its members, and the ones that say whose it is. */
+struct handler {
+	struct jlist m;          /* owned; its members */
+	long type, command, args;  /* indexes in m, or -1 */
+	char *cmd;               /* owned; "command" decoded, or NULL */
+	char *program;           /* owned; what it runs when it is ours, or NULL */
+};
 
-	if (o->shell) {
-		cmd = xasprintf("%s hook %s", o->quoted, event);
-		cJSON_AddStringToObject(h, "command", cmd);
-		free(cmd);
-		return;
+static void
+handler_release(struct handler *h)
+{
+	config_list_release(&h->m);
+	free(h->cmd);
+	free(h->program);
+}
+
+/*
+ * Reads handler v (any value) into h. When it runs `clankers hook`,
+ * whatever the path and form, h->program is the program it runs: exec
+ * form (command clankers, args[0] "hook") or shell form (first word
+ * clankers, second "hook", quotes taken off). A copy at another path is
+ * ours too, so that it is updated rather than doubled. Returns 0, or -1
+ * (twice()) when "type", "command" or "args" is there twice.
+ * handler_release either way.
+ */
+static int
+handler_read(struct config *s, struct jspan v, struct handler *h)
+{
+	struct buf b = {0};
+	struct jlist args = {0};
+	const char *t, *w;
+	char *w0, *w1;
+	long again;
+
+	memset(h, 0, sizeof *h);
+	h->type = h->command = h->args = -1;
+	if (config_list(v, &h->m) < 0 || !h->m.obj)
+		return 0;
+	if ((h->type = config_find(&h->m, "type", &again)) >= 0 && again >= 0)
+		return twice(s, &h->m, h->type, again);
+	if ((h->command = config_find(&h->m, "command", &again)) >= 0 && again >= 0)
+		return twice(s, &h->m, h->command, again);
+	if ((h->args = config_find(&h->m, "args", &again)) >= 0 && again >= 0)
+		return twice(s, &h->m, h->args, again);
+	if (h->type < 0 || h->command < 0 ||
+	    (t = str_at(h->m.v[h->type].val, &b)) == NULL || strcmp(t, "command") != 0 ||
+	    str_at(h->m.v[h->command].val, &b) == NULL) {
+		buf_release(&b);
+		return 0;
 	}
-	cJSON_AddStringToObject(h, "command", o->path);
-	args = cJSON_AddArrayToObject(h, "args");
-	cJSON_AddItemToArray(args, cJSON_CreateString("hook"));
-	cJSON_AddItemToArray(args, cJSON_CreateString(event));
+	h->cmd = xstrdup(b.data);
+	if (h->args >= 0) {
+		if (is_clankers(h->cmd) && config_list(h->m.v[h->args].val, &args) == 0 &&
+		    !args.obj && args.n > 0 && (t = str_at(args.v[0].val, &b)) &&
+		    strcmp(t, "hook") == 0)
+			h->program = xstrdup(h->cmd);
+		config_list_release(&args);
+		buf_release(&b);
+		return 0;
+	}
+	buf_release(&b);
+	w = h->cmd;
+	w0 = config_sh_word(&w);
+	w1 = config_sh_word(&w);
+	if (w0 && w1 && is_clankers(w0) && strcmp(w1, "hook") == 0)
+		h->program = w0;
+	else
+		free(w0);
+	free(w1);
+	return 0;
+}
+
+/* 1 when h's "args" are exactly ["hook", event]. */
+static int
+args_are(const struct handler *h, const char *event)
+{
+	struct jlist l;
+	struct buf b = {0};
+	const char *t;
+	int yes;
+
+	yes = config_list(h->m.v[h->args].val, &l) == 0 && !l.obj && l.n == 2 &&
+	    (t = str_at(l.v[0].val, &b)) && strcmp(t, "hook") == 0 &&
+	    (t = str_at(l.v[1].val, &b)) && strcmp(t, event) == 0;
+	config_list_release(&l);
+	buf_release(&b);
+	return yes;
+}
+
+/* ["hook", event]; owned by the caller. */
+static cJSON *
+args_json(const char *event)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	cJSON_AddItemToArray(a, cJSON_CreateString("hook"));
+	cJSON_AddItemToArray(a, cJSON_CreateString(event));
+	return a;
+}
+
+/* Our command for event: the path (exec form) or the shell line; owned. */
+static char *
+our_command(const struct ours *o, const char *event)
+{
+	return o->shell ? xasprintf("%s hook %s", o->quoted, event) :
+	    xstrdup(o->path);
 }
 
 /* A new handler of ours for event; owned by the caller. */
@@ -208,142 +281,290 @@ static cJSON *
 new_handler(const struct ours *o, const char *event)
 {
 	cJSON *h = cJSON_CreateObject();
+	char *cmd = our_command(o, event);
 
 	cJSON_AddStringToObject(h, "type", "command");
-	add_command(h, o, event);
+	cJSON_AddStringToObject(h, "command", cmd);
+	if (!o->shell)
+		cJSON_AddItemToObject(h, "args", args_json(event));
 	cJSON_AddNumberToObject(h, "timeout", HOOK_TIMEOUT);
+	free(cmd);
 	return h;
 }
 
-/*
- * Handler h made to run this binary for event, in place of its command
- * and args; its other fields (timeout, async, ...) and their order are
- * the user's and stay. Owned by the caller.
- */
+/* A matcher group of our own, no matcher: every tool, every source. */
 static cJSON *
-updated_handler(const cJSON *h, const struct ours *o, const char *event)
+new_group(const struct ours *o, const char *event)
 {
-	cJSON *n = cJSON_CreateObject();
-	const cJSON *c;
+	cJSON *g = cJSON_CreateObject();
 
-	for (c = h->child; c; c = c->next) {
-		if (strcmp(c->string, "command") == 0)
-			add_command(n, o, event);
-		else if (strcmp(c->string, "args") != 0)
-			cJSON_AddItemToObject(n, c->string, cJSON_Duplicate(c, 1));
-	}
-	return n;
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(g, "hooks"), new_handler(o, event));
+	return g;
 }
 
 /*
- * Walks the matcher groups of one event (an array). With o, the first of
- * our handlers is brought up to date and the others removed; without o
- * (uninstall), all of ours are removed. A group that we left empty goes
- * too. Returns 1 when one of ours is kept.
+ * Handler h of ours made to run this binary for event: its "command" and
+ * "args" values are rewritten where they are (args added after the
+ * command, or taken out for the shell form); its other members (timeout,
+ * async, ...) are the user's and keep their bytes. Counts it as updated
+ * when that changes it.
  */
-static int
-edit_event(cJSON *ev, const char *event, const struct ours *o,
-    struct counts *c)
+static void
+handler_update(struct config *s, struct handler *h, const struct ours *o,
+    const char *event, struct counts *c)
 {
-	cJSON *g, *gnext, *hs, *h, *hnext, *n;
-	int kept = 0, removed;
+	char *cmd = our_command(o, event);
+	cJSON *v, *wrap;
+	int same = strcmp(h->cmd, cmd) == 0;
 
-	for (g = ev->child; g; g = gnext) {
-		gnext = g->next;
-		hs = cJSON_GetObjectItemCaseSensitive(g, "hooks");
-		if (!cJSON_IsObject(g) || !cJSON_IsArray(hs))
-			continue;  /* not ours to judge: Claude Code skips it */
-		removed = 0;
-		for (h = hs->child; h; h = hnext) {
-			hnext = h->next;
-			if (!is_ours(h))
-				continue;
-			if (o && !kept) {
-				kept = 1;
-				n = updated_handler(h, o, event);
-				if (!cJSON_Compare(h, n, 1))
-					c->updated++;
-				cJSON_ReplaceItemViaPointer(hs, h, n);
-				continue;
-			}
-			cJSON_Delete(cJSON_DetachItemViaPointer(hs, h));
-			c->removed++;
-			removed = 1;
+	same = same && (o->shell ? h->args < 0 : h->args >= 0 && args_are(h, event));
+	if (!same) {
+		c->updated++;
+		v = cJSON_CreateString(cmd);
+		config_replace(s, &h->m, (size_t)h->command, v);
+		cJSON_Delete(v);
+		if (!o->shell && h->args >= 0) {
+			v = args_json(event);
+			config_replace(s, &h->m, (size_t)h->args, v);
+			cJSON_Delete(v);
+		} else if (!o->shell) {
+			wrap = cJSON_CreateObject();
+			cJSON_AddItemToObject(wrap, "args", args_json(event));
+			config_insert(s, &h->m, (size_t)h->command + 1, wrap);
+			cJSON_Delete(wrap);
+		} else if (h->args >= 0) {
+			h->m.v[h->args].drop = 1;
+			config_drop(s, &h->m);
 		}
-		if (removed && hs->child == NULL)
-			cJSON_Delete(cJSON_DetachItemViaPointer(ev, g));
 	}
-	return kept;
+	free(cmd);
 }
 
-/* 1 when one of the matcher groups of event ev holds a handler of ours. */
+/* --- walking a settings file's hooks, as written --- */
+
+enum walk_mode { WALK_SCAN, WALK_INSTALL, WALK_UNINSTALL };
+
+/*
+ * One walk over the hooks of a settings file (c->src), for doctor's scan,
+ * install or uninstall. Install and uninstall record their changes as
+ * edits of the text (config.c), so that what is not ours keeps its bytes.
+ */
+struct walker {
+	struct config *s;
+	enum walk_mode mode;
+	const struct ours *o;      /* install: the handler we write */
+	struct counts *c;          /* install, uninstall */
+	size_t nevents;            /* scan: the events install registers */
+	const char **events;       /* borrowed */
+	char **programs;           /* scan: per event, the first program of ours */
+};
+
+/*
+ * The handlers of one matcher group (list hs) of event ev. Scan: notes the
+ * first program of ours. Install: the first handler of ours of the event
+ * (*kept not set yet) is brought up to date, the others marked to drop;
+ * uninstall: all of ours marked. *removed counts the marked ones. 0, or
+ * -1 after twice().
+ */
 static int
-has_ours(const cJSON *ev)
+walk_handlers(struct walker *w, const char *ev, struct jlist *hs, int *kept,
+    size_t *removed)
 {
-	const cJSON *g, *h;
+	struct handler h;
+	size_t i, k;
 
-	cJSON_ArrayForEach(g, ev) {
-		const cJSON *hs = cJSON_GetObjectItemCaseSensitive(g, "hooks");
-
-		if (cJSON_IsObject(g) && cJSON_IsArray(hs))
-			cJSON_ArrayForEach(h, hs)
-				if (is_ours(h))
-					return 1;
+	for (i = 0; i < hs->n; i++) {
+		if (handler_read(w->s, hs->v[i].val, &h) < 0) {
+			handler_release(&h);
+			return -1;
+		}
+		if (h.program == NULL) {
+			handler_release(&h);
+			continue;
+		}
+		if (w->mode == WALK_SCAN) {
+			for (k = 0; k < w->nevents && strcmp(w->events[k], ev) != 0; k++)
+				;
+			if (k < w->nevents && w->programs[k] == NULL) {
+				w->programs[k] = h.program;
+				h.program = NULL;
+			}
+		} else if (w->mode == WALK_INSTALL && !*kept) {
+			*kept = 1;
+			handler_update(w->s, &h, w->o, ev, w->c);
+		} else {
+			hs->v[i].drop = 1;
+			w->c->removed++;
+			++*removed;
+		}
+		handler_release(&h);
 	}
 	return 0;
 }
 
-/* Registers every event; doc is an object whose "hooks" has been checked. */
-static void
-install(cJSON *doc, const struct ours *o, struct counts *c)
+/*
+ * The matcher groups of event ev (an array: settings_check said so). A
+ * group we left without a handler goes; *emptied is set when uninstall
+ * took every group out (then the event is the caller's to drop). *kept
+ * as walk_handlers. 0, or -1 after twice().
+ */
+static int
+walk_event(struct walker *w, const struct jitem *ev, int *kept, int *emptied)
 {
-	cJSON *hooks = cJSON_GetObjectItemCaseSensitive(doc, "hooks");
-	cJSON *ev, *group, *list;
+	struct jlist groups, g, hs;
+	size_t i, dropped = 0, removed;
+	long at, again;
+	int rc = 0;
+
+	*emptied = 0;
+	if (config_list(ev->val, &groups) < 0 || groups.obj) {
+		config_list_release(&groups);
+		return 0;
+	}
+	for (i = 0; i < groups.n && rc == 0; i++) {
+		if (config_list(groups.v[i].val, &g) < 0 || !g.obj) {
+			config_list_release(&g);
+			continue;  /* not ours to judge: Claude Code skips it */
+		}
+		if ((at = config_find(&g, "hooks", &again)) >= 0 && again >= 0) {
+			rc = twice(w->s, &g, at, again);
+		} else if (at >= 0 && config_list(g.v[at].val, &hs) == 0 && !hs.obj) {
+			removed = 0;
+			rc = walk_handlers(w, ev->name, &hs, kept, &removed);
+			if (removed > 0 && removed == hs.n) {
+				groups.v[i].drop = 1;
+				dropped++;
+			} else if (removed > 0) {
+				config_drop(w->s, &hs);
+			}
+			config_list_release(&hs);
+		} else if (at >= 0) {
+			config_list_release(&hs);
+		}
+		config_list_release(&g);
+	}
+	if (rc == 0 && dropped > 0 && dropped == groups.n &&
+	    w->mode == WALK_UNINSTALL)
+		*emptied = 1;
+	else if (rc == 0 && dropped > 0)
+		config_drop(w->s, &groups);
+	config_list_release(&groups);
+	return rc;
+}
+
+/*
+ * Install's additions: for each event registered, a group of ours where
+ * the event has none (at the end of its array, or a new member of
+ * "hooks", or a new "hooks" after the file's last key).
+ */
+static void
+walk_add(struct walker *w, struct jlist *top, struct jlist *hooks,
+    struct strmap *names, const int *kept)
+{
+	cJSON *add = cJSON_CreateObject(), *hk, *arr;
+	struct jlist ev;
 	const char *name;
 	size_t i;
+	int k;
 
-	if (hooks == NULL)
-		hooks = cJSON_AddObjectToObject(doc, "hooks");
-	/* Ours anywhere, also on an event we no longer register, get this path. */
-	cJSON_ArrayForEach(ev, hooks)
-		edit_event(ev, ev->string, o, c);
 	for (i = 0; (name = claude_event(i)) != NULL; i++) {
 		if (skipped(name))
 			continue;
-		c->events++;
-		ev = cJSON_GetObjectItemCaseSensitive(hooks, name);
-		if (ev && has_ours(ev))
+		w->c->events++;
+		k = hooks ? strmap_get(names, name, strlen(name)) : -1;
+		if (k >= 0 && kept[k])
 			continue;
-		if (ev == NULL)
-			ev = cJSON_AddArrayToObject(hooks, name);
-		/* A group of our own, no matcher: every tool, every source. */
-		group = cJSON_CreateObject();
-		list = cJSON_AddArrayToObject(group, "hooks");
-		cJSON_AddItemToArray(list, new_handler(o, name));
-		cJSON_AddItemToArray(ev, group);
-		c->added++;
+		w->c->added++;
+		arr = cJSON_CreateArray();
+		cJSON_AddItemToArray(arr, new_group(w->o, name));
+		if (k < 0) {
+			cJSON_AddItemToObject(add, name, arr);
+			continue;
+		}
+		if (config_list(hooks->v[k].val, &ev) == 0 && !ev.obj)
+			config_insert(w->s, &ev, ev.n, arr);
+		config_list_release(&ev);
+		cJSON_Delete(arr);
 	}
+	if (add->child && hooks) {
+		config_insert(w->s, hooks, hooks->n, add);
+	} else if (add->child) {
+		hk = cJSON_CreateObject();
+		cJSON_AddItemToObject(hk, "hooks", add);
+		config_insert(w->s, top, top->n, hk);
+		cJSON_Delete(hk);
+		return;
+	}
+	cJSON_Delete(add);
 }
 
-/* Removes ours; an event, and "hooks", that we left empty go too. */
-static void
-uninstall(cJSON *doc, struct counts *c)
+/*
+ * Walks s (parsed, settings_check passed) as w->mode asks. A second
+ * "hooks", a second event of one name, a second "hooks" in a group or a
+ * second "type", "command" or "args" in a handler is refused: 0, or -1
+ * with s->err set. Linear in the file's size: names are found in a hash
+ * map, never by comparing every key with every other.
+ */
+static int
+settings_walk(struct walker *w)
 {
-	cJSON *hooks = cJSON_GetObjectItemCaseSensitive(doc, "hooks");
-	cJSON *ev, *next;
-	int before = c->removed, was;
+	struct config *s = w->s;
+	struct jlist top, hooks = {0};
+	struct strmap names = {0};
+	int *kept = NULL, emptied, rc = 0;
+	size_t i, nempty = 0;
+	long at, again;
 
-	if (hooks == NULL)
-		return;
-	for (ev = hooks->child; ev; ev = next) {
-		next = ev->next;
-		was = c->removed;
-		edit_event(ev, ev->string, NULL, c);
-		if (c->removed > was && ev->child == NULL)
-			cJSON_Delete(cJSON_DetachItemViaPointer(hooks, ev));
+	if (config_list(config_root(s), &top) < 0 || !top.obj) {
+		config_list_release(&top);
+		s->err = xasprintf("'%s': the top level is not an object", s->path);
+		s->refused = 1;
+		return -1;
 	}
-	if (c->removed > before && hooks->child == NULL)
-		cJSON_Delete(cJSON_DetachItemViaPointer(doc, hooks));
+	if ((at = config_find(&top, "hooks", &again)) >= 0 && again >= 0) {
+		rc = twice(s, &top, at, again);
+		goto out;
+	}
+	if (at < 0) {
+		if (w->mode == WALK_INSTALL)
+			walk_add(w, &top, NULL, NULL, NULL);
+		goto out;
+	}
+	if (config_list(top.v[at].val, &hooks) < 0 || !hooks.obj)
+		goto out;  /* settings_check refused it */
+	kept = xmalloc((hooks.n + 1) * sizeof *kept);
+	for (i = 0; i < hooks.n; i++) {
+		const char *name = hooks.v[i].name;
+
+		if (!strmap_put(&names, name, strlen(name), (int)i)) {
+			rc = twice(s, &hooks, strmap_get(&names, name, strlen(name)),
+			    (long)i);
+			goto out;
+		}
+	}
+	for (i = 0; i < hooks.n; i++) {
+		kept[i] = 0;
+		if ((rc = walk_event(w, &hooks.v[i], &kept[i], &emptied)) < 0)
+			goto out;
+		if (emptied) {
+			hooks.v[i].drop = 1;
+			nempty++;
+		}
+	}
+	if (nempty > 0 && nempty == hooks.n) {
+		top.v[at].drop = 1;
+		config_drop(s, &top);
+	} else if (nempty > 0) {
+		config_drop(s, &hooks);
+	}
+	if (w->mode == WALK_INSTALL)
+		walk_add(w, &top, &hooks, &names, kept);
+out:
+	free(kept);
+	strmap_release(&names);
+	config_list_release(&hooks);
+	config_list_release(&top);
+	return rc;
 }
 
 /* --- reading a settings file --- */
@@ -389,7 +610,7 @@ static int
 scan(const char *path, struct scan *sc)
 {
 	struct config s = {0};
-	const cJSON *hooks, *g, *h;
+	struct walker w = {0};
 	const char *name;
 	size_t i, n = 0;
 
@@ -403,13 +624,22 @@ scan(const char *path, struct scan *sc)
 			sc->events[sc->nevents] = name;
 			sc->programs[sc->nevents++] = NULL;
 		}
+	w.s = &s;
+	w.mode = WALK_SCAN;
+	w.nevents = sc->nevents;
+	w.events = sc->events;
+	w.programs = sc->programs;
 	if (config_read(&s, path) < 0 || config_parse(&s) < 0 ||
-	    settings_check(&s) < 0) {
+	    settings_check(&s) < 0 || settings_walk(&w) < 0) {
 		sc->path = s.path ? xstrdup(s.path) : xstrdup(path);
 		sc->exists = s.exists;
 		sc->err = s.err;
 		s.err = NULL;
 		config_release(&s);
+		for (i = 0; i < sc->nevents; i++) {
+			free(sc->programs[i]);
+			sc->programs[i] = NULL;
+		}
 		return -1;
 	}
 	sc->path = s.path;
@@ -418,20 +648,6 @@ scan(const char *path, struct scan *sc)
 	s.path = NULL;
 	s.doc = NULL;
 	config_release(&s);
-	hooks = cJSON_GetObjectItemCaseSensitive(sc->doc, "hooks");
-	for (i = 0; hooks && i < sc->nevents; i++) {
-		const cJSON *ev = cJSON_GetObjectItemCaseSensitive(hooks, sc->events[i]);
-
-		cJSON_ArrayForEach(g, ev) {
-			const cJSON *hs = cJSON_GetObjectItemCaseSensitive(g, "hooks");
-
-			if (!cJSON_IsObject(g) || !cJSON_IsArray(hs))
-				continue;  /* Claude Code skips it too */
-			cJSON_ArrayForEach(h, hs)
-				if (sc->programs[i] == NULL)
-					sc->programs[i] = ours_program(h);
-		}
-	}
 	return 0;
 }
 
@@ -534,7 +750,7 @@ edit(const struct install_req *q, const struct opts *o, const char *path)
 	struct ours us = {0};
 	struct counts c = {0};
 	struct buf out = {0};
-	cJSON *orig = NULL;
+	struct walker w = {0};
 	char *what = NULL;
 	int changed, status = EXIT_FAIL;
 
@@ -549,25 +765,26 @@ edit(const struct install_req *q, const struct opts *o, const char *path)
 		us.shell = o->shell;
 		us.quoted = sh_quote(us.path, 1);
 	}
-	orig = cJSON_Duplicate(s.doc, 1);
-	if (q->remove)
-		uninstall(s.doc, &c);
-	else
-		install(s.doc, &us, &c);
+	w.s = &s;
+	w.mode = q->remove ? WALK_UNINSTALL : WALK_INSTALL;
+	w.o = &us;
+	w.c = &c;
+	if (settings_walk(&w) < 0) {
+		error("%s; left untouched", s.err);
+		goto out;
+	}
 	if (!q->remove && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s.doc,
 	    "disableAllHooks")))
 		error("note: '%s' sets \"disableAllHooks\": true; no hook runs "
 		    "while it does", s.path);
-	/* Judged on the values, not the bytes: an unchanged file is not rewritten. */
-	changed = !cJSON_Compare(orig, s.doc, 1);
-	if (changed)
-		config_json(&out, s.doc, s.indent);
+	/* Only what the walk changed differs; an unchanged file is not rewritten. */
+	config_apply(&s, &out);
+	changed = out.len != s.src.n || memcmp(out.data, s.src.p, out.len) != 0;
 	what = summary(q->remove, &c, s.path, changed);
 	status = config_save(&s, changed ? &out : NULL, q->dry_run, what);
 out:
 	free(what);
 	buf_release(&out);
-	cJSON_Delete(orig);
 	free(us.path);
 	free(us.quoted);
 	config_release(&s);

@@ -7,11 +7,17 @@
  *
  * A file is read whole (links followed, so that a link into a dotfiles
  * repository stays a link); a missing file reads as empty. A JSON file is
- * written back as JSON.stringify(v, null, indent) writes it, with the
- * file's own indentation. Writing backs the old file up first
- * (FILE.clankers-backup), keeps its mode, refuses when the file changed
- * since it was read, and replaces it atomically. Nothing here touches the
- * database or the data root.
+ * edited as text, never written back from a parsed tree (that would turn
+ * a number past 2^53 into a float, cut a string at \u0000 and redo the
+ * user's layout): the caller lists the members and elements of the
+ * containers it walks (config_list), and records edits (config_drop,
+ * config_insert, config_replace) that config_apply makes at once; new
+ * values are laid out as their neighbours are, or as
+ * JSON.stringify(v, null, indent) writes them, with the file's own
+ * indentation. Every byte no edit names stays. Writing backs the old
+ * file up first (FILE.clankers-backup), keeps its mode, refuses when the
+ * file changed since it was read, and replaces it atomically. Nothing
+ * here touches the database or the data root.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +40,18 @@
 #else
 #define MTIME_NSEC(st) ((st).st_mtim.tv_nsec)
 #endif
+
+/*
+ * An edit replaces the bytes [a, b) of c->src with text (an insertion when
+ * a == b). Edits are collected, then applied together by config_apply;
+ * they are disjoint or nested, and a nested one is dropped: the outer edit
+ * (a container taken out whole) already decided those bytes.
+ */
+struct config_edit {
+	const char *a, *b;  /* borrowed; in c->src */
+	char *text;         /* owned; NULL for a deletion */
+	size_t seq;         /* order given, for insertions at one point */
+};
 
 /* --- reading --- */
 
@@ -138,7 +156,10 @@ config_parse(struct config *c)
 	int line, col;
 
 	find_indent(&c->text, c->indent);
+	c->src = (struct jspan){ p, c->text.len };
 	if (strspn(p, " \t\r\n") == c->text.len) {
+		/* edited as the file Claude Code and OpenCode write for {} */
+		c->src = (struct jspan){ "{}\n", 3 };
 		c->doc = cJSON_CreateObject();
 		return 0;
 	}
@@ -163,13 +184,269 @@ config_parse(struct config *c)
 void
 config_release(struct config *c)
 {
+	size_t i;
+
 	free(c->path);
 	buf_release(&c->text);
 	cJSON_Delete(c->doc);
 	free(c->err);
+	for (i = 0; i < c->nedits; i++)
+		free(c->edits[i].text);
+	free(c->edits);
 }
 
-/* --- JSON as agents write it --- */
+/* --- editing the text in place --- */
+
+static int
+is_ws(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
+}
+
+static const char *
+ws(const char *p, const char *end)
+{
+	while (p < end && is_ws(*p))
+		p++;
+	return p;
+}
+
+/* The top value of c->src, the white space (and a UTF-8 BOM) around it left out. */
+struct jspan
+config_root(const struct config *c)
+{
+	const char *p = c->src.p, *end = c->src.p + c->src.n;
+
+	if (end - p >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
+	p = ws(p, end);
+	while (end > p && is_ws(end[-1]))
+		end--;
+	return (struct jspan){ p, (size_t)(end - p) };
+}
+
+/*
+ * Lists the members of the object, or the elements of the array, v (a
+ * span of text that cJSON accepted): each member's key (decoded into
+ * name) and value, as spans of the same text. Returns 0, or -1 when v is
+ * not a container (l is then empty). config_list_release is needed
+ * either way.
+ */
+int
+config_list(struct jspan v, struct jlist *l)
+{
+	const char *p, *end, *kend, *vend;
+	char close;
+
+	memset(l, 0, sizeof *l);
+	if (v.p == NULL || v.n < 2 || (v.p[0] != '{' && v.p[0] != '['))
+		return -1;
+	l->span = v;
+	l->obj = v.p[0] == '{';
+	close = l->obj ? '}' : ']';
+	end = v.p + v.n - 1;
+	if (*end != close)
+		return -1;
+	for (p = ws(v.p + 1, end); p < end;) {
+		struct jitem it = {0};
+		struct buf name = {0};
+
+		if (l->obj) {
+			if (*p != '"' || (kend = jscan_value(p, end)) == NULL)
+				goto bad;
+			it.key = (struct jspan){ p, (size_t)(kend - p) };
+			if (jscan_str(it.key, &name) < 0) {
+				buf_release(&name);
+				goto bad;
+			}
+			it.name = name.data;
+			p = ws(kend, end);
+			if (p >= end || *p != ':') {
+				free(it.name);
+				goto bad;
+			}
+			p = ws(p + 1, end);
+		}
+		if ((vend = jscan_value(p, end)) == NULL) {
+			free(it.name);
+			goto bad;
+		}
+		it.val = (struct jspan){ p, (size_t)(vend - p) };
+		if (l->n == l->cap) {
+			l->cap = l->cap ? l->cap * 2 : 8;
+			l->v = xrealloc(l->v, l->cap * sizeof *l->v);
+		}
+		l->v[l->n++] = it;
+		p = ws(vend, end);
+		if (p < end && *p == ',')
+			p = ws(p + 1, end);
+		else if (p < end)
+			goto bad;
+	}
+	return 0;
+bad:
+	config_list_release(l);
+	return -1;
+}
+
+void
+config_list_release(struct jlist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i].name);
+	free(l->v);
+	memset(l, 0, sizeof *l);
+}
+
+/*
+ * The index of the first member of l named name, or -1; *again (when not
+ * NULL) the index of a second one, or -1. A JSON parser in JavaScript
+ * keeps the last of two, cJSON the first: a caller that must change one
+ * refuses rather than guess.
+ */
+long
+config_find(const struct jlist *l, const char *name, long *again)
+{
+	long first = -1;
+	size_t i;
+
+	if (again)
+		*again = -1;
+	for (i = 0; i < l->n; i++) {
+		if (l->v[i].name == NULL || strcmp(l->v[i].name, name) != 0)
+			continue;
+		if (first < 0) {
+			first = (long)i;
+			if (again == NULL)
+				break;
+		} else {
+			*again = (long)i;
+			break;
+		}
+	}
+	return first;
+}
+
+/* The line, from 1, of at in the file (1 when the file was empty). */
+int
+config_line(const struct config *c, const char *at)
+{
+	int line, col;
+
+	if (c->src.p != c->text.data)
+		return 1;
+	line_col(&c->text, at, &line, &col);
+	return line;
+}
+
+/* Records an edit; text is owned by c from now on. */
+static void
+edit(struct config *c, const char *a, const char *b, char *text)
+{
+	if (c->nedits == c->capedits) {
+		c->capedits = c->capedits ? c->capedits * 2 : 16;
+		c->edits = xrealloc(c->edits, c->capedits * sizeof *c->edits);
+	}
+	c->edits[c->nedits] = (struct config_edit){ a, b, text, c->nedits };
+	c->nedits++;
+}
+
+/* Where item i starts: its key, or its value in an array. */
+static const char *
+item_start(const struct jlist *l, size_t i)
+{
+	return l->obj ? l->v[i].key.p : l->v[i].val.p;
+}
+
+static const char *
+item_end(const struct jlist *l, size_t i)
+{
+	return l->v[i].val.p + l->v[i].val.n;
+}
+
+/*
+ * Takes the items of l marked drop out of the text, with the commas that
+ * went with them; the others keep their bytes and the white space before
+ * them. An empty container is written [] or {}.
+ */
+void
+config_drop(struct config *c, const struct jlist *l)
+{
+	size_t i, j, kept = 0;
+
+	for (i = 0; i < l->n; i++)
+		kept += !l->v[i].drop;
+	if (kept == l->n)
+		return;
+	if (kept == 0) {
+		edit(c, l->span.p + 1, l->span.p + l->span.n - 1, NULL);
+		return;
+	}
+	for (i = 0; i < l->n; i = j) {
+		if (!l->v[i].drop) {
+			j = i + 1;
+			continue;
+		}
+		for (j = i; j < l->n && l->v[j].drop; j++)
+			;
+		/* the run [i, j): its commas are the ones after it, or before it at the end */
+		if (j < l->n)
+			edit(c, item_start(l, i), item_start(l, j), NULL);
+		else
+			edit(c, item_end(l, i - 1), item_end(l, j - 1), NULL);
+	}
+}
+
+/* The indentation of the line that holds at: its leading blanks. */
+static void
+line_indent(const struct config *c, const char *at, struct buf *out)
+{
+	const char *p = at, *q;
+
+	while (p > c->src.p && p[-1] != '\n')
+		p--;
+	for (q = p; q < at && (*q == ' ' || *q == '\t'); q++)
+		;
+	buf_add(out, p, (size_t)(q - p));
+}
+
+/*
+ * How new items of l are laid out, copied from the last one there (the
+ * first one when it is alone): *sep gets the white space before it. When
+ * that holds a newline, *base gets the item's indentation and *gap is
+ * NULL; else the container is on one line and *gap is "" or " " (the
+ * white space, if any, before that item). An empty container is laid out
+ * as JSON.stringify(v, null, indent) would.
+ */
+static void
+layout(const struct config *c, const struct jlist *l, struct buf *sep,
+    struct buf *base, const char **gap)
+{
+	const char *s, *q, *nl;
+
+	*gap = NULL;
+	if (l->n == 0) {
+		line_indent(c, l->span.p, base);
+		buf_add(base, c->indent, strlen(c->indent));
+		buf_add(sep, "\n", 1);
+		buf_add(sep, base->data, base->len);
+		return;
+	}
+	s = item_start(l, l->n >= 2 ? l->n - 1 : 0);
+	for (q = s; q > l->span.p && is_ws(q[-1]); q--)
+		;
+	buf_add(sep, q, (size_t)(s - q));
+	for (nl = NULL; q < s; q++)
+		if (*q == '\n')
+			nl = q;
+	if (nl)
+		buf_add(base, nl + 1, (size_t)(s - nl - 1));
+	else
+		*gap = sep->len > 0 ? " " : "";
+	buf_add(base, "", 0);
+}
 
 static void
 json_string(struct buf *b, const char *s)
@@ -198,13 +475,21 @@ json_string(struct buf *b, const char *s)
 	buf_add(b, "\"", 1);
 }
 
-/* See config_json. */
+/*
+ * Appends v as JSON.stringify(v, null, unit) writes it, its lines after
+ * the first indented by base; with gap (a one-line container), on one
+ * line with gap after each comma and colon. Numbers are cJSON's (the
+ * shortest form that reads back the same); only values clankers made are
+ * written this way.
+ */
 static void
-json_write(struct buf *b, const cJSON *v, int depth, const char *indent)
+json_write(struct buf *b, const cJSON *v, const char *base, const char *unit,
+    const char *gap)
 {
-	const cJSON *c;
+	const cJSON *ch;
+	struct buf inner = {0};
 	char *s;
-	int obj = cJSON_IsObject(v), i;
+	int obj = cJSON_IsObject(v);
 
 	if (!obj && !cJSON_IsArray(v)) {
 		if (cJSON_IsString(v)) {
@@ -217,38 +502,141 @@ json_write(struct buf *b, const cJSON *v, int depth, const char *indent)
 		}
 		return;
 	}
+	buf_add(&inner, base, strlen(base));
+	buf_add(&inner, unit, strlen(unit));
 	buf_add(b, obj ? "{" : "[", 1);
-	for (c = v->child; c; c = c->next) {
-		buf_add(b, "\n", 1);
-		for (i = 0; i <= depth; i++)
-			buf_add(b, indent, strlen(indent));
-		if (obj) {
-			json_string(b, c->string ? c->string : "");
-			buf_add(b, ": ", 2);
+	for (ch = v->child; ch; ch = ch->next) {
+		if (gap == NULL) {
+			buf_add(b, "\n", 1);
+			buf_add(b, inner.data, inner.len);
 		}
-		json_write(b, c, depth + 1, indent);
-		if (c->next)
+		if (obj) {
+			json_string(b, ch->string ? ch->string : "");
+			buf_add(b, ":", 1);
+			buf_add(b, gap ? gap : " ", strlen(gap ? gap : " "));
+		}
+		json_write(b, ch, inner.data, unit, gap);
+		if (ch->next) {
 			buf_add(b, ",", 1);
+			if (gap)
+				buf_add(b, gap, strlen(gap));
+		}
 	}
-	if (v->child) {
+	if (v->child && gap == NULL) {
 		buf_add(b, "\n", 1);
-		for (i = 0; i < depth; i++)
-			buf_add(b, indent, strlen(indent));
+		buf_add(b, base, strlen(base));
 	}
 	buf_add(b, obj ? "}" : "]", 1);
+	buf_release(&inner);
 }
 
 /*
- * Appends v and a newline to b as JSON.stringify(v, null, indent) writes
- * it, which is how Claude Code and OpenCode write their config files: one
- * member per line, "key": value, [] and {} when empty. Numbers are
- * cJSON's (the shortest form that reads back the same).
+ * Inserts the children of items (members with their keys when l is an
+ * object, else elements) into l before its item at (l->n: after the
+ * last), laid out as l's items are. The bytes around them stay.
  */
 void
-config_json(struct buf *b, const cJSON *v, const char *indent)
+config_insert(struct config *c, const struct jlist *l, size_t at,
+    const cJSON *items)
 {
-	json_write(b, v, 0, indent);
-	buf_add(b, "\n", 1);
+	struct buf sep = {0}, base = {0}, t = {0};
+	const cJSON *ch;
+	const char *gap;
+
+	layout(c, l, &sep, &base, &gap);
+	for (ch = items->child; ch; ch = ch->next) {
+		if (l->n == 0 || at == l->n || ch != items->child) {
+			if (l->n > 0 || ch != items->child)
+				buf_add(&t, ",", 1);
+			buf_add(&t, sep.data, sep.len);
+		}
+		if (l->obj) {
+			json_string(&t, ch->string ? ch->string : "");
+			buf_add(&t, ":", 1);
+			buf_add(&t, gap ? gap : " ", strlen(gap ? gap : " "));
+		}
+		json_write(&t, ch, base.data, c->indent, gap);
+	}
+	if (t.len == 0) {
+		/* nothing to insert */
+	} else if (l->n == 0) {
+		/* an empty container: what was between its brackets goes */
+		buf_add(&t, "\n", 1);
+		line_indent(c, l->span.p, &t);
+		edit(c, l->span.p + 1, l->span.p + l->span.n - 1, t.data);
+		t.data = NULL;
+	} else if (at >= l->n) {
+		edit(c, item_end(l, l->n - 1), item_end(l, l->n - 1), t.data);
+		t.data = NULL;
+	} else {
+		/* before item at: "NEW,<sep>" where it starts */
+		buf_add(&t, ",", 1);
+		buf_add(&t, sep.data, sep.len);
+		edit(c, item_start(l, at), item_start(l, at), t.data);
+		t.data = NULL;
+	}
+	buf_release(&t);
+	buf_release(&sep);
+	buf_release(&base);
+}
+
+/* Replaces the value of l's item i with v, laid out as l's items are. */
+void
+config_replace(struct config *c, const struct jlist *l, size_t i, const cJSON *v)
+{
+	struct buf sep = {0}, base = {0}, t = {0};
+	const char *gap;
+
+	layout(c, l, &sep, &base, &gap);
+	base.len = 0;
+	line_indent(c, item_start(l, i), &base);
+	buf_add(&base, "", 0);
+	json_write(&t, v, base.data, c->indent, gap);
+	edit(c, l->v[i].val.p, l->v[i].val.p + l->v[i].val.n, t.data);
+	buf_release(&sep);
+	buf_release(&base);
+}
+
+static int
+edit_cmp(const void *x, const void *y)
+{
+	const struct config_edit *a = x, *b = y;
+	int ia = a->a == a->b, ib = b->a == b->b;
+
+	if (a->a != b->a)
+		return a->a < b->a ? -1 : 1;
+	/* at one point: insertions first, in their order; then the widest edit */
+	if (ia != ib)
+		return ia ? -1 : 1;
+	if (!ia && a->b != b->b)
+		return a->b > b->b ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/*
+ * Appends c->src with the edits made on it to out. An edit that starts
+ * inside one applied before it is nested in it, and left out.
+ */
+void
+config_apply(struct config *c, struct buf *out)
+{
+	const char *pos = c->src.p, *end = c->src.p + c->src.n;
+	size_t i;
+
+	if (c->nedits > 0)
+		qsort(c->edits, c->nedits, sizeof *c->edits, edit_cmp);
+	buf_add(out, "", 0);
+	for (i = 0; i < c->nedits; i++) {
+		const struct config_edit *e = &c->edits[i];
+
+		if (e->a < pos)
+			continue;
+		buf_add(out, pos, (size_t)(e->a - pos));
+		if (e->text)
+			buf_add(out, e->text, strlen(e->text));
+		pos = e->b;
+	}
+	buf_add(out, pos, (size_t)(end - pos));
 }
 
 /* --- writing --- */

@@ -77,6 +77,36 @@ check_root(struct doctor *d, const char *root)
 	return 1;
 }
 
+/*
+ * A relative CLANKERS_DATA_PATH, CLANKERS_DB_PATH or CLANKERS_LOG_PATH: the
+ * commands typed here read it from this folder, but hooks run wherever the
+ * agent is and pass it over (clankers.c's setup): a warning each.
+ */
+static void
+check_relative(struct doctor *d)
+{
+	static const char *const vars[] = {
+		"CLANKERS_DATA_PATH", "CLANKERS_DB_PATH", "CLANKERS_LOG_PATH",
+	};
+	char cwd[4096], *q, *abs;
+	size_t i;
+
+	for (i = 0; i < NELEM(vars); i++) {
+		const char *v = getenv(vars[i]);
+
+		if (v == NULL || *v == '\0' || *v == '/')
+			continue;
+		abs = getcwd(cwd, sizeof cwd) ? path_join(cwd, v) : xstrdup(v);
+		q = sh_quote(abs, 0);
+		check_say(d, CHECK_WARN, "data_root", xasprintf("%s is a relative "
+		    "path ('%s'): hooks run in whatever folder the agent is in, so they "
+		    "pass it over and write to the default data root", vars[i], v),
+		    xasprintf("export %s=%s", vars[i], q));
+		free(q);
+		free(abs);
+	}
+}
+
 /* --- the database --- */
 
 /* What one read of the database found. */
@@ -497,26 +527,28 @@ check_log_files(struct doctor *d, const char *dir)
 	return notmine || badmode ? -1 : n;
 }
 
-/* Counts the error and warn lines of one day's log; -1 if unreadable. */
+/*
+ * Counts the error and warn lines of one day's log; -1 if unreadable. A
+ * line past 4 MiB (clankers writes none) is skipped unread, as report
+ * does: memory stays bounded whatever the file holds.
+ */
 static int
 count_day(struct doctor *d, const char *dir, int64_t ms, int *errors,
     int *warns)
 {
-	char date[11], name[40], *path, *line = NULL;
-	size_t cap = 0;
-	FILE *f;
-	int fd;
+	char date[11], name[40], *path;
+	struct lines lr;
+	const char *line;
+	size_t n;
+	int fd, rc;
 
 	utc_date(ms, date);
 	snprintf(name, sizeof name, "clankers-%s.jsonl", date);
 	path = path_join(dir, name);
 	/* Not fopen: a FIFO there would hang doctor. */
-	fd = open_regular(path, O_RDONLY, 0);
-	if ((f = fd < 0 ? NULL : fdopen(fd, "r")) == NULL) {
+	if ((fd = open_regular(path, O_RDONLY, 0)) < 0) {
 		int e = errno;
 
-		if (fd >= 0)
-			close(fd);
 		if (e != ENOENT)
 			check_say(d, CHECK_WARN, "log_errors",
 			    xasprintf("cannot read log %s: %s", path, e == EINVAL ?
@@ -525,17 +557,20 @@ count_day(struct doctor *d, const char *dir, int64_t ms, int *errors,
 		return e == ENOENT ? 0 : -1;
 	}
 	/* The seed's own check, rg '"level":"(error|warn)"': lines are compact. */
-	while (getline(&line, &cap, f) >= 0) {
-		if (strstr(line, "\"level\":\"error\""))
+	lines_init(&lr, fd, 4u << 20);
+	while ((rc = lines_next(&lr, &line, &n)) != 0) {
+		if (rc < 0)
+			continue;  /* not a line clankers wrote */
+		if (memmem(line, n, "\"level\":\"error\"", 15))
 			++*errors;
-		else if (strstr(line, "\"level\":\"warn\""))
+		else if (memmem(line, n, "\"level\":\"warn\"", 14))
 			++*warns;
 	}
-	if (ferror(f))
+	if (lr.err)
 		check_say(d, CHECK_WARN, "log_errors",
-		    xasprintf("cannot read log %s: %s", path, strerror(errno)), NULL);
-	fclose(f);
-	free(line);
+		    xasprintf("cannot read log %s: %s", path, strerror(lr.err)), NULL);
+	lines_release(&lr);
+	close(fd);
 	free(path);
 	return 0;
 }
@@ -686,6 +721,7 @@ cmd_doctor(int argc, char **argv, struct ctx *ctx)
 	if (d.json)
 		d.found = cJSON_CreateArray();
 
+	check_relative(&d);
 	root = check_root(&d, ctx->root);
 	check_db(&d, ctx->db_path, root);
 	if (root > 0)

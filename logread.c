@@ -7,7 +7,9 @@
  *
  * It reads the files with jscan, one reused line buffer, no cJSON tree per
  * line; it touches no database and writes nothing. A scan uses no global
- * state: it can run on a thread of its own.
+ * state: it can run on a thread of its own. Memory is bounded: a line
+ * past LOG_LINE_MAX is skipped unread (counted), and a message's text is
+ * kept to LOG_TEXT_MAX bytes.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -18,6 +20,13 @@
 #include <unistd.h>
 
 #include "clankers.h"
+
+/*
+ * clankers' own lines are far shorter: a payload goes to the log whole
+ * only up to CLANKERS_OUTPUT_LIMIT (64 KiB by default).
+ */
+#define LOG_LINE_MAX (4u << 20)
+#define LOG_TEXT_MAX 4096  /* bytes of a message kept for the count */
 
 /* Frees ls and all it holds; NULL does nothing. */
 void
@@ -155,6 +164,10 @@ key_part(struct buf *b, struct jspan v)
 
 		if (c)
 			buf_release(&s), s.data = c, s.len = n;
+		if (s.len > LOG_TEXT_MAX) {
+			s.len = utf8_cut(s.data, s.len, LOG_TEXT_MAX - 3);
+			buf_add(&s, "\xe2\x80\xa6", 3);  /* … */
+		}
 		for (i = 0; i < s.len; i++)
 			if (s.data[i] == '\t' || s.data[i] == '\n')
 				s.data[i] = ' ';
@@ -283,8 +296,8 @@ logread_scan(const char *who, const char *dir, int64_t since, int64_t until,
 	struct logscan *ls = xmalloc(sizeof *ls);
 	struct buf key = {0};
 	struct dirent *de;
-	char **names = NULL, *line = NULL;
-	size_t nnames = 0, cap = 0, i;
+	char **names = NULL;
+	size_t nnames = 0, i;
 	DIR *d;
 
 	memset(ls, 0, sizeof *ls);
@@ -306,32 +319,36 @@ logread_scan(const char *who, const char *dir, int64_t since, int64_t until,
 	for (i = 0; i < nnames; i++) {
 		char *path = path_join(dir, names[i]);
 		/* Not fopen: a FIFO in the log folder would hang the reader. */
-		int fd = open_regular(path, O_RDONLY, 0);
-		FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
-		ssize_t len;
+		int fd = open_regular(path, O_RDONLY, 0), rc;
+		struct lines lr;
+		const char *line;
+		size_t len;
 
-		if (fd >= 0 && f == NULL)
-			close(fd);
-		if (f == NULL) {
+		if (fd < 0) {
 			error("%s: cannot read '%s': %s", who, path, errno == EINVAL ?
 			    "not a regular file" : strerror(errno));
 		} else {
 			ls->files++;
-			while ((len = getline(&line, &cap, f)) > 0) {
-				while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			lines_init(&lr, fd, LOG_LINE_MAX);
+			while ((rc = lines_next(&lr, &line, &len)) != 0) {
+				if (rc < 0) {
+					ls->long_lines++;
+					continue;
+				}
+				while (len > 0 && line[len - 1] == '\r')
 					len--;
 				if (len > 0)
-					log_line(r, ls, line, (size_t)len, &key);
+					log_line(r, ls, line, len, &key);
 			}
-			if (ferror(f))
-				error("%s: cannot read '%s': %s", who, path, strerror(errno));
-			fclose(f);
+			if (lr.err)
+				error("%s: cannot read '%s': %s", who, path, strerror(lr.err));
+			lines_release(&lr);
+			close(fd);
 		}
 		free(path);
 		free(names[i]);
 	}
 	free(names);
-	free(line);
 	buf_release(&key);
 	return ls;
 }

@@ -7,8 +7,15 @@
  * prepared, and checked with sqlite3_stmt_readonly, before the first one
  * runs, so a run with one writing statement runs nothing. An authorizer
  * refuses what sqlite3_stmt_readonly lets through because it changes the
- * connection, not the file: ATTACH, DETACH and turning query_only off.
- * No SQL function is registered.
+ * connection, not the file: ATTACH, DETACH and turning query_only off. It
+ * lets one read through that sqlite3_stmt_readonly calls a write, PRAGMA
+ * journal_mode with no value (a question, answered without writing). No
+ * SQL function is registered.
+ *
+ * Memory stays bounded by a batch of rows, not by the result: the table is
+ * printed TABLE_BATCH rows at a time (a column only widens from one batch
+ * to the next), the other formats row by row. --timeout stops a statement
+ * that runs too long (a progress handler), with a message and exit 1.
  *
  * It never creates the database or changes the schema, and writes no log
  * line: what it has to say goes to stderr.
@@ -27,6 +34,8 @@
 #define QUERY_BUSY_MS 5000  /* a writer's transaction is milliseconds long */
 #define CELL_MAX 60         /* display columns of a table cell, … included */
 #define SHOW_SQL 80         /* bytes of a refused statement quoted back */
+#define TABLE_BATCH 1000    /* rows of the table held at once */
+#define PROGRESS_OPS 10000  /* VM steps between two looks at the clock */
 
 enum format { FMT_TABLE, FMT_TSV, FMT_CSV, FMT_JSON, FMT_NDJSON };
 
@@ -40,7 +49,10 @@ struct query {
 	sqlite3_stmt **st;      /* owned, each finalized by query_release */
 	int nst;
 	int refused;            /* authorizer action denied in the last prepare */
+	int pragma_read;        /* the last prepare was a pragma that only reads */
 	enum format fmt;
+	int64_t deadline_us;    /* mono_us() past which a statement stops; 0: none */
+	int timed_out;          /* the progress handler stopped one */
 };
 
 /* One column of a result, as the text formats and the table need it. */
@@ -52,7 +64,8 @@ struct column {
 static void
 query_usage(FILE *f)
 {
-	fputs("usage: clankers query [--format table|tsv|csv|json|ndjson] SQL\n"
+	fputs("usage: clankers query [--format table|tsv|csv|json|ndjson] "
+	    "[--timeout SECONDS] SQL\n"
 	    "       (SQL '-' reads it from stdin; see 'clankers help query')\n", f);
 }
 
@@ -81,6 +94,10 @@ query_auth(void *arg, int action, const char *a, const char *b,
 	struct query *q = arg;
 
 	(void)dbname, (void)trigger;
+	/* The journal mode asked, not set: sqlite3_stmt_readonly says write. */
+	if (action == SQLITE_PRAGMA && a && b == NULL &&
+	    strcasecmp(a, "journal_mode") == 0)
+		q->pragma_read = 1;
 	if (action == SQLITE_ATTACH || action == SQLITE_DETACH ||
 	    (action == SQLITE_PRAGMA && a && b && strcasecmp(a, "query_only") == 0)) {
 		q->refused = action;
@@ -225,17 +242,22 @@ json_row(sqlite3_stmt *st, const struct column *cols, int ncol, struct buf *b,
 /* --- the table -------------------------------------------------------------- */
 
 /*
- * Reads every row (the widths need them all; each cell is at most
- * CELL_MAX columns, so that is small), then prints the header, a line of
- * dashes under each name, and the rows; a column whose values are all
- * numbers (NULL aside) is aligned right.
+ * Prints the table in batches of TABLE_BATCH rows, so that memory is
+ * bounded by a batch whatever the result: the header and the first batch
+ * are aligned together, each later batch with the widths seen so far (a
+ * column only widens, so a later batch can stand a little to the right).
+ * Each cell is at most CELL_MAX columns; a column whose values are all
+ * numbers (NULL aside), so far, is aligned right. Returns SQLITE_DONE or
+ * the error of sqlite3_step; on an error in the first batch nothing is
+ * printed.
  */
 static int
 query_table(sqlite3_stmt *st, struct column *cols, int ncol, FILE *out)
 {
 	struct table t;
 	struct buf b = {0};
-	int i, rc, *seen_num, *seen_text;
+	size_t *width = xmalloc(sizeof *width * (size_t)ncol);
+	int i, rc, rows, first = 1, *seen_num, *seen_text;
 
 	seen_num = xmalloc(sizeof *seen_num * (size_t)ncol);
 	seen_text = xmalloc(sizeof *seen_text * (size_t)ncol);
@@ -245,24 +267,37 @@ query_table(sqlite3_stmt *st, struct column *cols, int ncol, FILE *out)
 		seen_num[i] = seen_text[i] = 0;
 	}
 	table_rule(&t);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		for (i = 0; i < ncol; i++) {
-			int type;
+	do {
+		for (rows = 0; rows < TABLE_BATCH &&
+		    (rc = sqlite3_step(st)) == SQLITE_ROW; rows++) {
+			for (i = 0; i < ncol; i++) {
+				int type;
 
-			b.len = 0;
-			type = value_text(st, i, &b);
-			if (type == SQLITE_INTEGER || type == SQLITE_FLOAT)
-				seen_num[i] = 1;
-			else if (type != SQLITE_NULL)
-				seen_text[i] = 1;
-			table_add(&t, type == SQLITE_NULL ? NULL : b.data, b.len, CELL_MAX, 0, NULL);
+				b.len = 0;
+				type = value_text(st, i, &b);
+				if (type == SQLITE_INTEGER || type == SQLITE_FLOAT)
+					seen_num[i] = 1;
+				else if (type != SQLITE_NULL)
+					seen_text[i] = 1;
+				table_add(&t, type == SQLITE_NULL ? NULL : b.data, b.len,
+				    CELL_MAX, 0, NULL);
+			}
 		}
-	}
-	for (i = 0; i < ncol; i++)
-		t.right[i] = seen_num[i] && !seen_text[i];
-	if (rc == SQLITE_DONE)
+		if (rows == TABLE_BATCH)
+			rc = SQLITE_ROW;  /* more to come */
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE && first)
+			break;
+		for (i = 0; i < ncol; i++)
+			t.right[i] = seen_num[i] && !seen_text[i];
 		table_print(&t, NULL, out);
+		memcpy(width, t.width, sizeof *width * (size_t)ncol);
+		table_release(&t);
+		table_init(&t, ncol);
+		memcpy(t.width, width, sizeof *width * (size_t)ncol);
+		first = 0;
+	} while (rc == SQLITE_ROW);
 	table_release(&t);
+	free(width);
 	free(seen_num);
 	free(seen_text);
 	buf_release(&b);
@@ -578,6 +613,7 @@ query_prepare(struct query *q, const char *sql)
 		const char *why = NULL;
 
 		q->refused = 0;
+		q->pragma_read = 0;
 		tail = NULL;
 		rc = sqlite3_prepare_v2(q->h, p, -1, &st, &tail);
 		if (rc == SQLITE_OK && st == NULL) {  /* blanks or a comment */
@@ -591,7 +627,8 @@ query_prepare(struct query *q, const char *sql)
 			why = "detaches a database";
 		else if (q->refused == SQLITE_PRAGMA)
 			why = "changes query_only";
-		else if (rc == SQLITE_OK && !sqlite3_stmt_readonly(st))
+		else if (rc == SQLITE_OK && !sqlite3_stmt_readonly(st) &&
+		    !q->pragma_read)
 			why = "writes";
 		if (why) {
 			char *ex = st ? sql_excerpt(sqlite3_sql(st), strlen(sqlite3_sql(st))) :
@@ -630,16 +667,40 @@ query_prepare(struct query *q, const char *sql)
 }
 
 /*
- * The command line of clankers query: *sql gets the one SQL argument,
- * *fmt the --format value or NULL (both borrowed from argv). EXIT_OK, or
- * EXIT_USAGE reported.
+ * The value of --timeout: seconds, a number above 0 (a fraction is fine);
+ * 0 with *us set, or -1 after a message.
  */
 static int
-query_args(int argc, char **argv, const char **sql, const char **fmt)
+query_timeout(const char *v, int64_t *us)
+{
+	char *end;
+	double sec;
+
+	errno = 0;
+	sec = strtod(v, &end);
+	if (*v == '\0' || *end != '\0' || errno || !(sec > 0) || sec > 1e9) {
+		error("query: --timeout needs a number of seconds above 0, not '%s'", v);
+		return -1;
+	}
+	*us = (int64_t)(sec * 1e6);
+	if (*us < 1)
+		*us = 1;
+	return 0;
+}
+
+/*
+ * The command line of clankers query: *sql gets the one SQL argument,
+ * *fmt the --format value or NULL (both borrowed from argv), *timeout_us
+ * the --timeout (0: none). EXIT_OK, or EXIT_USAGE reported.
+ */
+static int
+query_args(int argc, char **argv, const char **sql, const char **fmt,
+    int64_t *timeout_us)
 {
 	int i, opts = 1;
 
 	*sql = *fmt = NULL;
+	*timeout_us = 0;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -654,8 +715,16 @@ query_args(int argc, char **argv, const char **sql, const char **fmt)
 			} else if (strncmp(a, "--format=", 9) == 0) {
 				*fmt = a + 9;
 				continue;
+			} else if (strcmp(a, "--timeout") == 0 && i + 1 < argc) {
+				if (query_timeout(argv[++i], timeout_us) == 0)
+					continue;
+			} else if (strncmp(a, "--timeout=", 10) == 0) {
+				if (query_timeout(a + 10, timeout_us) == 0)
+					continue;
 			} else if (strcmp(a, "--format") == 0) {
 				error("query: --format needs a value: table, tsv, csv, json or ndjson");
+			} else if (strcmp(a, "--timeout") == 0) {
+				error("query: --timeout needs a number of seconds");
 			} else {
 				error("query: unknown option '%s'", a);
 			}
@@ -701,15 +770,33 @@ query_format(struct query *q, const char *fmt)
 	return EXIT_OK;
 }
 
+/* Stops the statement running once the deadline has passed. */
+static int
+query_progress(void *arg)
+{
+	struct query *q = arg;
+
+	if (mono_us() < q->deadline_us)
+		return 0;
+	q->timed_out = 1;
+	return 1;
+}
+
 /*
  * Runs the statements query_prepare made, in order, printing the rows of
  * the one that returns rows; stops at the first error (reported, with
- * sql). EXIT_OK or EXIT_FAIL.
+ * sql) or at --timeout (timeout_us after the start, reported).
+ * EXIT_OK or EXIT_FAIL.
  */
 static int
-query_run(struct query *q, const char *sql)
+query_run(struct query *q, const char *sql, int64_t timeout_us)
 {
 	int i, rc, printed = 0;
+
+	if (timeout_us > 0) {
+		q->deadline_us = mono_us() + timeout_us;
+		sqlite3_progress_handler(q->h, PROGRESS_OPS, query_progress, q);
+	}
 
 	for (i = 0; i < q->nst; i++) {
 		sqlite3_stmt *st = q->st[i];
@@ -720,6 +807,12 @@ query_run(struct query *q, const char *sql)
 		} else {
 			while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 				;
+		}
+		if (rc != SQLITE_DONE && q->timed_out) {
+			fflush(stdout);
+			error("query: stopped by --timeout after %g s; what was "
+			    "printed is not the whole result", (double)timeout_us / 1e6);
+			return EXIT_FAIL;
 		}
 		if (rc != SQLITE_DONE) {
 			query_error(q, sqlite3_extended_errcode(q->h), sql);
@@ -734,8 +827,8 @@ query_run(struct query *q, const char *sql)
 
 /*
  * clankers query: prints the rows of read-only SQL. Exits 0 (also with no
- * rows), 1 on an SQL error or a refused statement, 64 on a bad command
- * line. The help text in clankers.c says what each format prints.
+ * rows), 1 on an SQL error, a refused statement or past --timeout, 64 on
+ * a bad command line. The help text in clankers.c says what each format prints.
  */
 int
 cmd_query(int argc, char **argv, struct ctx *ctx)
@@ -743,10 +836,11 @@ cmd_query(int argc, char **argv, struct ctx *ctx)
 	struct query q = {0};
 	struct buf in = {0};
 	const char *sql, *fmt;
+	int64_t timeout_us;
 	int status;
 	size_t len;
 
-	if ((status = query_args(argc, argv, &sql, &fmt)) != EXIT_OK ||
+	if ((status = query_args(argc, argv, &sql, &fmt, &timeout_us)) != EXIT_OK ||
 	    (status = query_format(&q, fmt)) != EXIT_OK)
 		return status;
 	if (strcmp(sql, "-") == 0) {
@@ -769,7 +863,7 @@ cmd_query(int argc, char **argv, struct ctx *ctx)
 	q.path = ctx->db_path;
 	if ((status = query_open(&q)) == EXIT_OK &&
 	    (status = query_prepare(&q, sql)) == EXIT_OK)
-		status = query_run(&q, sql);
+		status = query_run(&q, sql, timeout_us);
 	query_release(&q);
 	buf_release(&in);
 	return status;

@@ -386,6 +386,11 @@ print_log(const struct report *r, FILE *out, const cJSON *log)
 	    section_get_int(log, "warnings") == 1 ? "" : "s", c, (long long)section_get_int(log, "files"),
 	    section_get_int(log, "files") == 1 ? "" : "s");
 	heading(r, out, "Errors and warnings", note);
+	if (section_get_int(log, "long_lines") > 0) {
+		fmt_thousands(section_get_int(log, "long_lines"), a);
+		fprintf(out, "%s log line%s over 4 MiB skipped, not read\n", a,
+		    section_get_int(log, "long_lines") == 1 ? "" : "s");
+	}
 	cJSON_ArrayForEach(m, msgs) {
 		cJSON *row;
 		const char *err = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "error"));

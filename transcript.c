@@ -1479,25 +1479,69 @@ transcript_subagents(const char *main_path, char ***list)
 	return n;
 }
 
-/* The session of a transcript: its first sessionId, else the file's name. */
-static char *
-session_of(const struct tfile *f)
+/* 1 when s[0..n) is a UUID, as Claude Code names sessions and their files. */
+static int
+is_uuid(const char *s, size_t n)
 {
-	char b[65536];
-	ssize_t n = pread(f->fd, b, sizeof b - 1, 0);
-	const char *p, *base, *dot;
+	size_t i;
 
-	if (n > 0) {
-		b[n] = '\0';
-		if ((p = strstr(b, "\"sessionId\":\"")) != NULL) {
-			const char *q;
+	if (n != 36)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (i == 8 || i == 13 || i == 18 || i == 23 ? s[i] != '-' :
+		    !((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
+		    (s[i] >= 'A' && s[i] <= 'F')))
+			return 0;
+	return 1;
+}
 
-			p += strlen("\"sessionId\":\"");
-			if ((q = strchr(p, '"')) != NULL && q > p && q - p < 200)
-				return xstrndup(p, (size_t)(q - p));
+/*
+ * The session a transcript names, owned, or NULL when it names none: its
+ * file's name when that is a session id (Claude Code names each file
+ * <session id>.jsonl, a fork's too, whose first lines are copied from
+ * the session it forked), else the first top-level "sessionId" of its
+ * first lines (up to 1 MiB), parsed as JSON, not found in the raw text (a
+ * quoted "sessionId" inside a prompt, or an escaped quote in an id, gave a
+ * bogus session).
+ */
+static char *
+session_named(const struct tfile *f)
+{
+	size_t cap = 1 << 20;
+	char *b;
+	ssize_t n;
+	const char *p, *end, *nl, *base;
+	struct buf id = {0};
+	struct jspan v;
+
+	base = strrchr(f->path, '/');
+	base = base ? base + 1 : f->path;
+	if (strlen(base) == 42 && strcmp(base + 36, ".jsonl") == 0 && is_uuid(base, 36))
+		return xstrndup(base, 36);
+	b = xmalloc(cap);
+	n = pread(f->fd, b, cap, 0);
+	for (p = b, end = b + (n > 0 ? n : 0); p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			break;  /* a cut line: not one to trust */
+		id.len = 0;
+		if (jscan_get((struct jspan){ p, (size_t)(nl - p) }, "sessionId", &v) &&
+		    jscan_str(v, &id) == 0 && id.len > 0 && id.len < 200 &&
+		    strlen(id.data) == id.len) {
+			free(b);
+			return id.data;
 		}
 	}
-	base = strrchr(f->path, '/');
+	free(b);
+	buf_release(&id);
+	return NULL;
+}
+
+/* The file's name without its extension; owned. */
+static char *
+session_of_name(const struct tfile *f)
+{
+	const char *base = strrchr(f->path, '/'), *dot;
+
 	base = base ? base + 1 : f->path;
 	dot = strrchr(base, '.');
 	return xstrndup(base, dot ? (size_t)(dot - base) : strlen(base));
@@ -1524,7 +1568,19 @@ transcript_update(struct db *db, const char *path, const char *session_id,
 		file_close(&f);
 		return -1;
 	}
-	sid = session_id ? xstrdup(session_id) : session_of(&f);
+	/*
+	 * The rows of a file belong to the session the file names, whoever
+	 * reads it first (a hook of another session, session-end with or
+	 * without --session): else they would stay with the first reader and
+	 * the others, reading on from its offset, get none. The caller's id
+	 * counts only when the file names none.
+	 */
+	if ((sid = session_named(&f)) != NULL && session_id &&
+	    strcmp(sid, session_id) != 0)
+		log_msg(LOG_WARN, "transcript", "transcript %s is session %s's, not "
+		    "%s's: read into %s", f.path, sid, session_id, sid);
+	if (sid == NULL)
+		sid = session_id ? xstrdup(session_id) : session_of_name(&f);
 	snprintf(st->session, sizeof st->session, "%s", sid);
 	store_prices(db, NULL);
 	/* A long read touches many pages of the indexes: 8 MiB of cache. */
@@ -1802,8 +1858,7 @@ cmd_session_end(int argc, char **argv, struct ctx *ctx)
 	}
 	store_prices(&db, ctx->root);
 	if ((status = session_end_read(&db, path, sid, full, &ts)) == EXIT_OK) {
-		if (sid == NULL)
-			sid = ts.session;  /* the one the file named */
+		sid = ts.session;  /* the one read into: the file's, when it names one */
 		session_end_print(&db, sid, &ts);
 	}
 	free(stored);

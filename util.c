@@ -531,3 +531,94 @@ open_regular(const char *path, int flags, mode_t mode)
 		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 	return fd;
 }
+
+/*
+ * A reader of lines from a descriptor, each at most max bytes: memory stays
+ * bounded by max whatever the file holds (a log line of 200 MB is skipped,
+ * not read into memory). r must be zeroed; r->fd is borrowed.
+ */
+void
+lines_init(struct lines *r, int fd, size_t max)
+{
+	memset(r, 0, sizeof *r);
+	r->fd = fd;
+	r->max = max;
+}
+
+/*
+ * The next line, its newline left out, in *line and *n (borrowed: valid
+ * until the next call). Returns 1 for a line; -1 for a line longer than
+ * max, skipped to its end (nothing of it is returned); 0 at the end of the
+ * file, or after a read error (r->err is its errno). A last line without
+ * a newline is a line.
+ */
+int
+lines_next(struct lines *r, const char **line, size_t *n)
+{
+	char *nl;
+	ssize_t got;
+
+	for (;;) {
+		if (r->scan < r->end &&
+		    (nl = memchr(r->buf + r->scan, '\n', r->end - r->scan)) != NULL) {
+			size_t at = (size_t)(nl - r->buf);
+			int skipped = r->skipping;
+
+			*line = r->buf + r->start;
+			*n = at - r->start;
+			r->start = r->scan = at + 1;
+			r->skipping = 0;
+			return skipped ? -1 : 1;
+		}
+		r->scan = r->end;
+		if (r->eof) {
+			int skipped = r->skipping;
+
+			if (r->start == r->end && !skipped)
+				return 0;
+			*line = r->buf + r->start;
+			*n = r->end - r->start;
+			r->start = r->scan = r->end;
+			r->skipping = 0;
+			return skipped ? -1 : 1;
+		}
+		if (r->end - r->start > r->max) {
+			/* past max with no newline: drop what is held, read on to it */
+			r->skipping = 1;
+			r->start = r->scan = r->end = 0;
+		}
+		if (r->start > 0) {
+			memmove(r->buf, r->buf + r->start, r->end - r->start);
+			r->end -= r->start;
+			r->scan -= r->start;
+			r->start = 0;
+		}
+		if (r->cap - r->end < 65536 / 2) {
+			size_t want = r->cap ? r->cap * 2 : 65536;
+
+			if (want > r->max + 65536)
+				want = r->max + 65536;
+			if (want > r->cap) {
+				r->buf = xrealloc(r->buf, want);
+				r->cap = want;
+			}
+		}
+		got = read(r->fd, r->buf + r->end, r->cap - r->end);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			r->err = errno;
+		if (got <= 0)
+			r->eof = 1;
+		else
+			r->end += (size_t)got;
+	}
+}
+
+void
+lines_release(struct lines *r)
+{
+	free(r->buf);
+	r->buf = NULL;
+	r->cap = r->start = r->scan = r->end = 0;
+}

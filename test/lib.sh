@@ -171,6 +171,17 @@ replay() {
 	done
 }
 
+# peak CLANKERS-ARGS...: clankers run by test/rss (built here if need be),
+# stdout thrown away, stderr to $ERR: $PEAK gets its peak memory in KiB,
+# $RC its exit status. ASan's quarantine is off: it would hold freed memory.
+peak() {
+	[ -x "$TOP/test/rss" ] || cc -O2 -o "$TOP/test/rss" "$TOP/test/rss.c" || return 1
+	ERR=$TMP/err
+	ASAN_OPTIONS="${ASAN_OPTIONS:-}:quarantine_size_mb=0" \
+		"$TOP/test/rss" "$CLANKERS" "$@" >"$TMP/peak" 2>"$ERR"
+	read -r _ PEAK RC <"$TMP/peak"
+}
+
 # skip REASON: the file cannot run here (no client, no python3): it says why,
 # counts nothing and ends.
 skip() {

@@ -37,6 +37,32 @@ is "CLANKERS_DB_PATH and CLANKERS_LOG_PATH" "1|1" \
 	"$(sqlite3 "$HOME/other/x.db" 'select count(*) from hook_events')|$(cat "$HOME"/logs/clankers-*.jsonl | wc -l | tr -d ' ')"
 fresh
 
+# A relative data path: hooks run in whatever folder the agent is in, so one
+# session would be split across folders: a hook passes it over, stores the
+# event in the default root, and says so there; doctor warns.
+fresh
+unset CLANKERS_DATA_PATH
+mkdir -p "$HOME/p1" "$HOME/p2"
+DEF=$HOME/.local/share/clankers
+for d in p1 p2; do
+	(cd "$HOME/$d" && CLANKERS_DATA_PATH=.dev hook UserPromptSubmit "$P" && echo "$RC" >"$TMP/rc")
+	is "relative CLANKERS_DATA_PATH, hook in $d: exit 0, nothing on stdout" 0 "$(cat "$TMP/rc")"
+done
+is "... no .dev made in either folder; both events in the default root" "absent|absent|2" \
+	"$([ -e "$HOME/p1/.dev" ] && echo made || echo absent)|$([ -e "$HOME/p2/.dev" ] && echo made || echo absent)|$(sqlite3 "$DEF/clankers.db" 'select count(*) from hook_events')"
+is "... a warn line in that log names the variable, twice" "2" \
+	"$(cat "$DEF"/clankers-*.jsonl | jq -r 'select(.level == "warn" and .component == "main") | .message' | grep -c '^CLANKERS_DATA_PATH is a relative path')"
+(cd "$HOME/p1" && CLANKERS_DB_PATH=x.db CLANKERS_LOG_PATH=logs hook Stop "$FIX/claude/hooks/single/Stop.seeknal-2026-02.json")
+is "relative CLANKERS_DB_PATH and CLANKERS_LOG_PATH: passed over too" "3|absent" \
+	"$(sqlite3 "$DEF/clankers.db" 'select count(*) from hook_events')|$([ -e "$HOME/p1/x.db" ] || [ -e "$HOME/p1/logs" ] && echo made || echo absent)"
+(cd "$HOME/p1" && CLANKERS_DATA_PATH=.dev $WRAPPER "$CLANKERS" doctor >"$TMP/out" 2>&1)
+ok "doctor warns, with the absolute path as the fix" grep -q -A1 "^warn  CLANKERS_DATA_PATH is a relative path ('.dev'): hooks .* pass it over" "$TMP/out"
+ok "... the fix" grep -q "fix: export CLANKERS_DATA_PATH=$HOME/p1/.dev" "$TMP/out"
+(cd "$HOME/p1" && CLANKERS_DATA_PATH=.dev $WRAPPER "$CLANKERS" query "select 1" >/dev/null 2>&1)
+is "commands typed by hand still read it from the current folder (a developer's root)" made \
+	"$([ -d "$HOME/p1/.dev" ] && echo made || echo absent)"
+fresh
+
 # --- modes: secrets stay with their owner ---
 hook UserPromptSubmit "$P"
 hook PreToolUse "$FIX/claude/hooks/single/PreToolUse-Bash.seeknal-2026-02.json"

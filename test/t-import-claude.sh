@@ -34,7 +34,7 @@ tree() {
 	cp "$BASIC_DIR/$BASIC.jsonl" "$P/-home-u-basic/"
 	# A subagent folder whose session file is gone (new ids: ids are global).
 	mkdir -p "$P/-home-u-beta/$ORPHAN/subagents"
-	sed 's/GoldenB/GoldenO/g; s/000b000\([0-9]\)-a9e0/00ff000\1-a9e0/g' \
+	sed "s/GoldenB/GoldenO/g; s/000b000\([0-9]\)-a9e0/00ff000\1-a9e0/g; s/601de000-000b-4000-8000-000000000000/$ORPHAN/g" \
 	    "$GOLD/b-subagent/601de000-000b-4000-8000-000000000000/subagents/agent-a7f3c21.jsonl" \
 	    >"$P/-home-u-beta/$ORPHAN/subagents/agent-a7f3c21.jsonl"
 	bad "$P/-home-u-bad"

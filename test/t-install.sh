@@ -232,6 +232,98 @@ printf ' \n' >"$S"
 run install claude --settings "$S"
 is "a file of white space reads as {}" "0|30" "$RC|$(jq '.hooks | length' "$S")"
 
+# --- what is not ours keeps its bytes ---
+fresh
+S=$HOME/s.json
+# A number past 2^53, a string holding \u0000, escapes, odd spacing, a
+# duplicate key off our path, a hook of theirs with a number past 2^53.
+cat >"$S" <<'EOF'
+{
+	"big": 12345678901234567890123,
+	"nul": "a\u0000b",   "esc": "\u00e9\/x",
+	"model": "a", "model": "b",
+	"hooks": {
+		"PreToolUse": [ { "hooks": [ { "type": "command", "command": "mine", "timeout": 1e400, "x": "c\u0000d" } ] } ]
+	},
+	"tail": [1.50, -0, 1E2]
+}
+EOF
+cp "$S" "$TMP/odd.json"
+run install claude --settings "$S"
+is "odd values: install exits 0" 0 "$RC"
+outside() { sed -e '/"hooks": {/,/^	},$/d' "$1"; }
+is "... every line outside \"hooks\" byte for byte" "$(outside "$TMP/odd.json")" "$(outside "$S")"
+ok "... their hook's line inside \"hooks\" too" grep -qF \
+	'"PreToolUse": [ { "hooks": [ { "type": "command", "command": "mine", "timeout": 1e400, "x": "c\u0000d" } ] }' "$S"
+is "... and ours added (by jq: both \"model\" keys there, jq keeps the last)" "b|$(ones | sorted)" "$(jq -r .model "$S")|$(ours "$S" | sorted)"
+is "... a new event: JSON.stringify's layout at its depth" '		"SessionStart": [
+			{
+				"hooks": [' "$(grep -A2 '^		"SessionStart": \[$' "$S")"
+run uninstall claude --settings "$S"
+is "... uninstall gives the file back byte for byte" "0|same" "$RC|$(cmp -s "$TMP/odd.json" "$S" && echo same)"
+printf '{\n    "hooks": {\n        "Stop": []\n    }\n}\n' >"$S"
+run install claude --settings "$S"
+is "a group of ours in an empty event: JSON.stringify's layout at its depth" '        "Stop": [
+            {
+                "hooks": [' "$(grep -A2 '^        "Stop": \[$' "$S")"
+
+# An older handler of ours: command and args rewritten where they are, the rest kept.
+printf '%s\n' '{"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "/old/clankers", "args": ["hook", "Stop"], "timeout": 123456789012345678901, "why": "a\u0000b"}]}]}}' >"$S"
+run install claude --settings "$S"
+is "an old handler of ours: only its command changes" \
+	"{\"hooks\": {\"Stop\": [{\"hooks\": [{\"type\": \"command\", \"command\": \"$SELF\", \"args\": [\"hook\", \"Stop\"], \"timeout\": 123456789012345678901, \"why\": \"a\\u0000b\"}]}]," \
+	"$(head -1 "$S" | sed 's/]}],.*/]}],/')"
+run install claude --settings "$S" --shell
+is "... to the shell form: args taken out, on the same line" \
+	"{\"hooks\": {\"Stop\": [{\"hooks\": [{\"type\": \"command\", \"command\": \"'$SELF' hook Stop\", \"timeout\": 123456789012345678901, \"why\": \"a\\u0000b\"}]}]," \
+	"$(head -1 "$S" | sed 's/]}],.*/]}],/')"
+
+# A file on one line stays on one line; its missing final newline stays missing.
+printf '{"a":1}' >"$S"
+run install claude --settings "$S"
+is "a one-line file: ours on the same line" "0|0|$(ones)" "$RC|$(wc -l <"$S" | tr -d ' ')|$(ours "$S")"
+run uninstall claude --settings "$S"
+is "... and uninstall gives it back" '{"a":1}' "$(cat "$S")"
+
+# Duplicate keys on the path: Claude Code reads the last, so nothing is guessed.
+dup() {  # TITLE CONTENT LINES
+	printf '%s\n' "$2" >"$S"
+	rm -f "$S.clankers-backup"
+	before=$(state "$S")
+	run install claude --settings "$S"
+	is "$1: install exits 1, untouched, no backup" "1|$before|absent" "$RC|$(state "$S")|$(state "$S.clankers-backup")"
+	ok "... and says which key, where" grep -q "is there twice in one object ($3); Claude Code reads only the last: remove one; left untouched$" "$ERR"
+	run uninstall claude --settings "$S"
+	is "... uninstall too" "1|$before" "$RC|$(state "$S")"
+}
+dup 'two "hooks"' '{"hooks": {},
+"model": "x",
+"hooks": {"Stop": []}}' "lines 1 and 3"
+dup 'one event twice' '{"hooks": {"Stop": [],
+  "Stop": []}}' "lines 1 and 2"
+dup 'one event twice, spelled two ways' '{"hooks": {"Stop": [], "St\u006fp": []}}' "lines 1 and 1"
+dup 'two "hooks" in a matcher group' '{"hooks": {"Stop": [{"hooks": [], "hooks": []}]}}' "lines 1 and 1"
+dup 'two "command" in a handler' '{"hooks": {"Stop": [{"hooks": [{"type": "command",
+  "command": "clankers", "args": ["hook", "Stop"], "command": "/bin/true"}]}]}}' "lines 2 and 2"
+ok "... the message names the key" grep -q '"command" is there twice' "$ERR"
+mkdir -p "$HOME/.claude"
+printf '%s\n' '{"hooks": {"Stop": [], "Stop": []}}' >"$HOME/.claude/settings.json"
+run doctor
+ok "doctor: a FAIL line for the duplicate" grep -q "^FAIL  settings: .*\"Stop\" is there twice in one object (lines 1 and 1)" "$OUT"
+
+# 60,000 keys in one object, and 60,000 events in "hooks" (once 72 s).
+awk 'BEGIN { printf "{"; for (i = 0; i < 60000; i++) printf "%s\"k%d\": %d", i ? ",\n  " : "\n  ", i, i; print "\n}" }' >"$S"
+cp "$S" "$TMP/many.json"
+run install claude --settings "$S"
+is "60,000 keys: installed, theirs first and in order" "0|60001|k0 k59999 hooks" \
+	"$RC|$(jq 'keys | length' "$S")|$(jq -r 'keys_unsorted | [.[0], .[59999], .[60000]] | join(" ")' "$S")"
+run uninstall claude --settings "$S"
+is "... uninstall gives the file back" "0|same" "$RC|$(cmp -s "$TMP/many.json" "$S" && echo same)"
+jq '{hooks: with_entries(.value = [])}' "$TMP/many.json" >"$S"
+run install claude --settings "$S"
+is "60,000 events in \"hooks\": ours added after them" "0|60030|k0 SessionStart" \
+	"$RC|$(jq '.hooks | keys | length' "$S")|$(jq -r '.hooks | keys_unsorted | [.[0], .[60000]] | join(" ")' "$S")"
+
 # --- the command line ---
 run install
 is "no agent: 64" "64|1" "$RC|$(grep -c "which agent" "$ERR")"

@@ -173,4 +173,57 @@ printf 'ROLLBACK;\n' >&3
 release_db
 is "lock holder rolled back" "0|" "$HELD_RC|$(cat "$HELD_OUT")"
 
+# --- reads SQLite calls writes ---
+run query --format csv "PRAGMA journal_mode"
+is "PRAGMA journal_mode (a read) is allowed" "0|journal_mode$CR
+wal$CR" "$RC|$(cat "$OUT")"
+run query --format csv "PRAGMA main.journal_mode"
+is "... and with the schema named" "0|wal" "$RC|$(sed -n 2p "$OUT" | tr -d '\r')"
+refused "PRAGMA wal_checkpoint (it checkpoints)" "PRAGMA wal_checkpoint"
+refused "PRAGMA main.journal_mode = memory" "PRAGMA main.journal_mode = memory"
+is "... the journal mode still wal" wal "$(q 'PRAGMA journal_mode')"
+
+# --- --timeout ---
+FOREVER="WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
+run query --timeout 0.3 "$FOREVER"
+is "--timeout: a query that never ends is stopped, exit 1, nothing printed" \
+	"1|clankers: query: stopped by --timeout after 0.3 s; what was printed is not the whole result|" \
+	"$RC|$(cat "$ERR")|$(cat "$OUT")"
+run query --timeout=0.3 --format ndjson "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT x FROM c"
+is "... stopped while rows stream: exit 1, the rows before it printed" "1|1|{\"x\":1}" \
+	"$RC|$(grep -c 'stopped by --timeout' "$ERR")|$(head -1 "$OUT")"
+run query --timeout 30 --format csv "SELECT count(*) AS n FROM tools"
+is "... a query within its time: as without" "0|n$CR
+5$CR" "$RC|$(cat "$OUT")"
+for t in 0 -1 abc 1e99 ""; do
+	run query --timeout "$t" "SELECT 1"
+	is "--timeout '$t': 64" "64|1" "$RC|$(grep -c "timeout needs a number of seconds above 0" "$ERR")"
+done
+run query "SELECT 1" --timeout
+is "--timeout without a value: 64" "64|clankers: query: --timeout needs a number of seconds" "$RC|$(head -1 "$ERR")"
+
+# --- the table is printed in batches: memory bounded by a batch ---
+ROWS="WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 2500)
+	SELECT x, CASE WHEN x > 1000 THEN printf('%.*c', 5 + x / 500, 'y') END AS s FROM c"
+run query --format table "$ROWS"
+is "table of 2,500 rows: header, rule and every row" "0|2502|   x  s|----  -|   1|2500  yyyyyyyyyy" \
+	"$RC|$(wc -l <"$OUT" | tr -d ' ')|$(sed -n 1p "$OUT")|$(sed -n 2p "$OUT")|$(sed -n 3p "$OUT")|$(tail -1 "$OUT")"
+is "... a column widens from one batch to the next, never narrows" "1000|1001  yyyyyyy|2001  yyyyyyyyy" \
+	"$(sed -n 1002p "$OUT")|$(sed -n 1003p "$OUT")|$(sed -n 2003p "$OUT")"
+if [ -n "$WRAPPER" ]; then
+	echo "# skip: peak memory of query under valgrind (valgrind's own memory, not ours)"
+else
+	fresh
+	run session-end --transcript "$FIX/transcripts/e2e/basic/$SID.jsonl"
+	sqlite3 "$DB" "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 40000)
+		INSERT INTO tools (id, session_id, source, tool_name, tool_input, tool_output, status, created_at)
+		SELECT 'toolu_m' || x, '$SID', 'claude', 'Bash', '{\"command\":\"ls ' || x || '\"}',
+		       printf('%.*c', 300, 'o'), 'ok', 1700000000000 + x FROM c"
+	peak query --format table "SELECT * FROM tools LIMIT 1"
+	one=$PEAK
+	peak query --format table "SELECT * FROM tools"
+	is "table of 40,000 tool rows: exit 0, peak memory within 16 MiB of one row's (it held every row: 250 MB)" \
+		"0|yes" "$RC|$([ $((PEAK - one)) -lt 16384 ] && echo yes || echo "no: $one KiB, then $PEAK KiB")"
+fi
+
 finish

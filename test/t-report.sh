@@ -161,7 +161,7 @@ is "json: tables: name, rows, newest, status" \
 	"$(jq -c '.tables | map(map_values(type)) | unique | sort_by(.newest) | reverse[]' "$OUT")"
 is "json: gaps an array, empty" "array|0" "$(jq -r '"\(.gaps | type)|\(.gaps | length)"' "$OUT")"
 is "json: log: its keys and their types" \
-	'{"dir":"string","files":"number","lines":"number","unreadable_lines":"number","errors":"number","warnings":"number","first":"string","last":"string","messages":"array"}' \
+	'{"dir":"string","files":"number","lines":"number","unreadable_lines":"number","long_lines":"number","errors":"number","warnings":"number","first":"string","last":"string","messages":"array"}' \
 	"$(jq -c '.log | map_values(type)' "$OUT")"
 is "json: usage: by, rows, omitted_rows, total" \
 	'{"by":"string","rows":"array","omitted_rows":"number","total":"object"}' \
@@ -656,6 +656,36 @@ is "log --since after the spooled line: only the newer messages" "session-end|ho
 is "log --session: that session's lines only (a payload that is not JSON names none)" \
 	"$(grep -c "\"session_id\":\"$SID\"" "$LOG")|$(grep "\"session_id\":\"$SID\"" "$LOG" | grep -c '"level":"error"')" \
 	"$(jr '"\(.log.lines)|\(.log.errors)"' --section log --session a125)"
+
+# --- log: memory bounded, whatever a line holds ----------------------------
+replayed
+n0=$(wc -l <"$LOG" | tr -d ' ')
+{
+	printf '{"time":"%s","level":"warn","component":"hook","message":"' "$(tm 2)"
+	head -c 41943040 /dev/zero | tr '\0' x
+	printf '"}\n'
+	printf '{"time":"%s","level":"warn","component":"hook","message":"' "$(tm 3)"
+	head -c 1048576 /dev/zero | tr '\0' y
+	printf '"}\n'
+} >>"$LOG"
+hookline "$(tm 12)" warn PostToolUse spooled fedcba9876543210fedcba9876543210 "database is locked"
+run report --json --section log
+is "a 40 MB log line: skipped unread and counted; the lines around it read" "0|$((n0 + 2))|1|2" \
+	"$RC|$(jq -r '.log | "\(.lines)|\(.long_lines)|\(.warnings)"' "$OUT")"
+is "a 1 MB message: counted, its text kept to 4 KiB" "4096|true" \
+	"$(jq -r '.log.messages[] | select(.message | startswith("yyy")) | "\(.message | utf8bytelength)|\(.message | endswith("…"))"' "$OUT")"
+tbl --section log
+ok "in a table: the report says the line was skipped" grep -q "^1 log line over 4 MiB skipped, not read$" "$OUT"
+if [ -n "$WRAPPER" ]; then
+	echo "# skip: peak memory of report under valgrind (valgrind's own memory, not ours)"
+else
+	peak report --section log
+	with=$PEAK
+	drop_lines xxxxxxxxxx
+	peak report --section log
+	is "peak memory with the 40 MB line within 16 MiB of that without it (it held the line: 250 MB)" \
+		"0|yes" "$RC|$([ $((with - PEAK)) -lt 16384 ] && echo yes || echo "no: $PEAK KiB, then $with KiB")"
+fi
 
 # --- tools, MCP and files on known durations -------------------------------
 # An empty database: the schema of a real one (made by a hook), every row gone.

@@ -716,4 +716,45 @@ is "e2e replay: hooks that read it logged a transcript object" "5" \
     "$(log_lines | jq -r 'select(.transcript | type == "object") | .event' | wc -l | tr -d ' ')"
 rm -rf "$W"
 
+# --- the session a transcript names is parsed, not found in the raw text ---
+fresh
+mkdir -p "$TMP/ids"
+U='"type":"user","message":{"role":"user","content":"hello"},"uuid":"u-1","timestamp":"2026-01-01T00:00:00.000Z","cwd":"/tmp"'
+printf '{"type":"progress","data":{"sessionId":"nested-1"},"sessionId":"top-1","timestamp":"2026-01-01T00:00:00.000Z"}\n{%s,"sessionId":"top-1"}\n' "$U" >"$TMP/ids/a.jsonl"
+end "$TMP/ids/a.jsonl"
+is "a sessionId nested in a line is not the transcript's" "0|top-1" "$RC|$(q 'select id from sessions')"
+fresh
+printf '{%s,"sessionId":"ab\\"cd"}\n' "$U" >"$TMP/ids/b.jsonl"
+end "$TMP/ids/b.jsonl"
+is "an id holding an escaped quote is read whole, unescaped" '0|ab"cd' "$RC|$(q 'select id from sessions')"
+fresh
+printf '{%s}\n' "$U" >"$TMP/ids/c-file.jsonl"
+end "$TMP/ids/c-file.jsonl"
+is "no sessionId: the file's name" "0|c-file" "$RC|$(q 'select id from sessions')"
+
+# --- a transcript's rows belong to the session it names, whoever reads it first ---
+OTHER=0ddba11-0000-4000-8000-000000000000
+mkdir -p "$TMP/own"
+cp "$FIX/transcripts/e2e/basic/$BASIC.jsonl" "$TMP/own/$BASIC.jsonl"
+jq -c --arg s "0$OTHER" --arg p "$TMP/own/$BASIC.jsonl" '.session_id = $s | .transcript_path = $p' \
+	"$FIX/claude/hooks/single/Stop.seeknal-2026-02.json" >"$TMP/own/stop.json"
+owners() { q "select session_id, count(*) from messages group by 1 order by 1; select session_id from transcript_files"; }
+fresh
+hook Stop "$TMP/own/stop.json"
+end "$TMP/own/$BASIC.jsonl"
+first_hook=$(owners)
+is "a hook of another session reads it first: the rows are the transcript's session's" \
+	"0|$BASIC|7
+$BASIC" "$RC|$first_hook"
+is "... and a warn line says whose it is" 1 \
+	"$(log_lines | jq -r 'select(.level == "warn" and .component == "transcript") | .message' | grep -c "is session $BASIC's, not 0$OTHER's")"
+fresh
+end "$TMP/own/$BASIC.jsonl"
+hook Stop "$TMP/own/stop.json"
+is "session-end reads it first, then that hook: the same owner" "$first_hook" "$(owners)"
+fresh
+run session-end --session "0$OTHER" --transcript "$TMP/own/$BASIC.jsonl"
+is "--session of another session: the file's session still" "$first_hook" "$(owners)"
+is "... and the summary is that session's" "session $BASIC" "$(head -1 "$OUT")"
+
 finish
