@@ -255,9 +255,11 @@ grep -v '^#' "$CAT" | while read -r name kind want what; do
 	esac
 	outcome "$name" "$want"
 	echo "$n $passed $failed" >"$TMP/tally"
+	echo "$name" >>"$TMP/ran"
 done
 # The loop ran in a subshell: its tally is the file's.
 read -r n passed failed <"$TMP/tally"
 total=$(grep -vc '^#' "$CAT")
-echo "# $total cases"
+# A loop that died part way must not pass for the cases it never ran.
+is "every case of the catalogue ran" "$total" "$(grep -c '' "$TMP/ran" 2>/dev/null || echo 0)"
 finish
