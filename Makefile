@@ -32,7 +32,7 @@ endif
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm -pthread
 
-LIBOBJS = util.o log.o db.o payload.o project.o jscan.o price.o store.o config.o check.o \
+LIBOBJS = util.o redact.o log.o db.o payload.o project.o jscan.o price.o store.o config.o check.o \
 	claude.o transcript.o opencode.o opencode_db.o claude_setup.o opencode_setup.o agent.o event.o spool.o hook.o \
 	query.o install.o import.o report.o doctor.o
 # report's parts, and what query and report share (table.c, fmt.c, map.c)
