@@ -118,3 +118,6 @@ clean:
 	rm -f clankers $(OBJS) schema.inc schema.inc.tmp prices.inc prices.inc.tmp opencode-plugin.inc opencode-plugin.inc.tmp test/unit test/floor test/rss
 
 .PHONY: all check-pkgs deps test check e2e demo bench install uninstall clean
+
+# make fuzz: libFuzzer targets (clang), FUZZ_SECONDS each
+include test/fuzz/fuzz.mk

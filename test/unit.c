@@ -792,6 +792,20 @@ test_jscan_object(void)
 	    "jscan_object: a trailing comma is malformed");
 	test_cond(jscan_object((struct jspan){ NULL, 0 }, keys, 4, v, NULL) < 0,
 	    "jscan_object: an absent span is no object");
+	{
+		/* Found by fuzz-transcript: a key "n" and NUL bytes matched "n". */
+		static const char nul_key[] = "{\"n\0\0\0\0\0\0\0\0\0\":7}";
+		char *in2 = exact_copy(nul_key, sizeof nul_key - 1);
+		const char *one[1];  /* on the heap: ASan sees a read past it */
+		char *key = xstrdup("n");
+
+		one[0] = key;
+		test_cond(jscan_object((struct jspan){ in2, sizeof nul_key - 1 }, one, 1, v,
+		    NULL) == 0 && v[0].p == NULL,
+		    "jscan_object: a key with NUL bytes is not the key before them");
+		free(key);
+		free(in2);
+	}
 }
 
 static int
@@ -861,6 +875,10 @@ test_jscan_int(void)
 	test_cond(!jscan_int((struct jspan){ NULL, 0 }, &v), "jscan_int: absent");
 	test_cond(jscan_true(span_of("true")) && !jscan_true(span_of("false")) &&
 	    !jscan_true(span_of("\"true\"")), "jscan_true: only the literal true");
+	/* Found by fuzz-transcript: a line with no timestamp (UBSan: offset on NULL). */
+	test_cond(jscan_time((struct jspan){ NULL, 0 }) == -1, "jscan_time: absent");
+	test_cond(jscan_time(span_of("\"2026-02-12T16:02:25.227Z\"")) == 1770912145227LL,
+	    "jscan_time: a timestamp");
 }
 
 /* ---- price ---- */
