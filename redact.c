@@ -273,15 +273,15 @@ b64_byte(int c)
 
 /*
  * A private key block at i: -----BEGIN ... PRIVATE KEY----- to its
- * -----END ...-----, or to the end of the text when it has none (a
- * block cut short is still a key). Its last 4 are those of the key's
+ * -----END ...-----, or, cut short, to the end of the text or of the
+ * JSON string it is in (a block cut short is still a key). Its last 4 are those of the key's
  * base64, which JSON text may show with \n escapes between lines.
  */
 static int
 private_key_at(const char *in, size_t len, size_t i, struct match *m)
 {
 	size_t j = i + 11, lab, labn, end, t, got;
-	const char *e;
+	const char *e, *q;
 
 	if (len - i < 11 + 16 || memcmp(in + i, "-----BEGIN ", 11) != 0)
 		return 0;
@@ -289,8 +289,17 @@ private_key_at(const char *in, size_t len, size_t i, struct match *m)
 	    memmem(in + lab, labn, "PRIVATE KEY", 11) == NULL)
 		return 0;
 	e = memmem(in + j, len - j, "-----END ", 9);
-	if (e == NULL) {
-		end = t = len;
+	q = memchr(in + j, '"', len - j);
+	if (e == NULL || (q && q < e)) {
+		/*
+		 * Cut short: to the end of the text, or of the JSON string it
+		 * is in (a quote, with the backslash of \" kept), so that JSON
+		 * text stays JSON.
+		 */
+		end = q ? (size_t)(q - in) : len;
+		while (q && end > j && in[end - 1] == '\\')
+			end--;
+		t = end;
 	} else {
 		size_t k = (size_t)(e - in) + 9;
 
@@ -367,16 +376,22 @@ url_at(const char *in, size_t len, size_t i, struct match *m)
 	return 1;
 }
 
-/* The key's kind when the name ending before i is one; else NULL. */
+/*
+ * The key's kind when the name ending before i is one; else NULL. *quoted
+ * is set when the name is quoted ("password": a JSON member, whose value
+ * is redacted only when it is a string: a number stays JSON).
+ */
 static const char *
-key_before(const char *in, size_t i)
+key_before(const char *in, size_t i, int *quoted)
 {
 	char name[KEY_MAX + 1];
 	size_t j = i, n = 0, k, w;
 
 	/* Back over what may stand between a name and its = or :. */
+	*quoted = 0;
 	for (k = 0; j > 0 && k < 4 && strchr(" \t\"'\\", in[j - 1]) != NULL; k++)
-		j--;
+		if (in[--j] == '"')
+			*quoted = 1;
 	for (w = 0; j > 0 && w < KEY_MAX; j--, w++) {
 		int c = (unsigned char)in[j - 1];
 
@@ -385,7 +400,12 @@ key_before(const char *in, size_t i)
 		else if (c != '_' && c != '-' && c != '.')
 			break;
 	}
-	if (n == 0 || (j > 0 && w == KEY_MAX && is_alnum((unsigned char)in[j - 1])))
+	/*
+	 * A longer name is judged by its last KEY_MAX bytes: refusing it would
+	 * make redacting unstable (a name that runs on from a redacted token
+	 * is shorter the second time).
+	 */
+	if (n == 0)
 		return NULL;
 	for (k = 0; k < NELEM(keys); k++) {
 		size_t e = strlen(keys[k].end);
@@ -411,12 +431,12 @@ assignment_at(const char *in, size_t len, size_t i, struct match *m)
 {
 	const char *kind;
 	size_t j = i + 1, start;
-	int quote = 0;
+	int quote = 0, quoted;
 
 	if (in[i] == '=' && ((j < len && in[j] == '=') ||
 	    (i > 0 && strchr("!<>=", in[i - 1]) != NULL)))
 		return 0;  /* a comparison */
-	if ((kind = key_before(in, i)) == NULL)
+	if ((kind = key_before(in, i, &quoted)) == NULL)
 		return 0;
 	while (j < len && j - i < 8 && (in[j] == ' ' || in[j] == '\t'))
 		j++;
@@ -424,6 +444,8 @@ assignment_at(const char *in, size_t len, size_t i, struct match *m)
 		j++;
 	if (j < len && (in[j] == '"' || in[j] == '\''))
 		quote = in[j++];
+	if (quoted && !quote)
+		return 0;
 	if (strcmp(kind, "auth-header") == 0) {
 		static const char *const schemes[] = { "bearer ", "basic ", "token ", "bot " };
 		size_t s, k;
@@ -447,7 +469,9 @@ assignment_at(const char *in, size_t len, size_t i, struct match *m)
 	while (j < len && j - start < VALUE_MAX) {
 		int c = (unsigned char)in[j];
 
-		if (quote ? (c == quote || c == '\\' || c == '\n' || c == '\r') : unquoted_end(c))
+		/* A " ends even a '-quoted value: it may close the JSON string it is in. */
+		if (quote ? (c == quote || c == '"' || c == '\\' || c == '\n' || c == '\r') :
+		    unquoted_end(c))
 			break;
 		j++;
 	}
@@ -473,14 +497,20 @@ redact(const char *in, size_t len, size_t *outlen)
 	size_t i = 0;
 
 	while (i < len) {
-		int found = 0;
+		int found = 0, start;
+
+		/*
+		 * Right after a secret a word starts, as it does after the
+		 * marker's ] when the text is redacted again (stability).
+		 */
+		start = i == o.done || word_start(in, i);
 
 		switch (in[i]) {
 		case 's': case 'r': case 'p': case 'A': case 'g': case 'x':
-			found = word_start(in, i) && token_at(in, len, i, &m);
+			found = start && token_at(in, len, i, &m);
 			break;
 		case 'e':
-			found = word_start(in, i) && jwt_at(in, len, i, &m);
+			found = start && jwt_at(in, len, i, &m);
 			break;
 		case '-':
 			found = in[i + 1 < len ? i + 1 : i] == '-' && private_key_at(in, len, i, &m);

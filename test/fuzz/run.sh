@@ -5,7 +5,9 @@
 # on from it. The inputs of test/fuzz/regress/TARGET (crashes found and
 # fixed) are run first, once each. A crash stops the run: its input is in
 # test/fuzz/work/TARGET/, and the exit status is 1. Prints, per target,
-# the seconds, executions and corpus size.
+# the seconds, executions and corpus size. FUZZ_BINDIR (test/fuzz) and
+# FUZZ_WORK (test/fuzz/work) move the binaries and the work folders, for a
+# long run beside ongoing work.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 secs=${FUZZ_SECONDS:-60}
@@ -34,8 +36,8 @@ seeds() {
 }
 
 for t in "$@"; do
-	bin=test/fuzz/fuzz-$t
-	work=test/fuzz/work/$t
+	bin=${FUZZ_BINDIR:-test/fuzz}/fuzz-$t
+	work=${FUZZ_WORK:-test/fuzz/work}/$t
 	mkdir -p "$work/corpus" "$work/seeds"
 	rm -f "$work/seeds"/*
 	seeds "$t" "$work/seeds"
