@@ -12,7 +12,8 @@
  *
  * One pass over the bytes, no regular expressions: a byte that can start
  * a secret (s r p A g x e - [ = :) is looked at more closely, every other
- * byte costs one switch. Prefixed tokens must start a word (the byte
+ * byte costs one table lookup, and the rest of a word once no token
+ * started at its first letter. Prefixed tokens must start a word (the byte
  * before is not a letter or digit). An assignment is found from its `=`
  * or `:`, looking back at most 48 bytes for the key's name (the value,
  * not the name, is redacted). The pattern list is in README.md, Secrets.
@@ -38,10 +39,23 @@ enum charset {
 	SET_UPPER   /* A-Z 0-9 */
 };
 
+/* Letters and digits: a table, read once per byte of a word skipped. */
+static const unsigned char alnum[256] = {
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1,
+	['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1,
+	['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1,
+	['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1, ['A'] = 1, ['B'] = 1,
+	['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1,
+	['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1,
+	['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1,
+	['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1,
+	['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+};
+
 static int
 is_alnum(int c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+	return alnum[c & 0xff];
 }
 
 static int
@@ -184,9 +198,32 @@ static int
 token_at(const char *in, size_t len, size_t i, struct match *m)
 {
 	size_t k, j;
+	int c1;
 
 	if (len - i < 4)
 		return 0;
+	/* Most words fail at their second letter: sk rk pk AK AS AI gh gi gl xo. */
+	c1 = in[i + 1];
+	switch (in[i]) {
+	case 's': case 'r': case 'p':
+		if (c1 != 'k')
+			return 0;
+		break;
+	case 'A':
+		if (c1 != 'K' && c1 != 'S' && c1 != 'I')
+			return 0;
+		break;
+	case 'g':
+		if (c1 != 'h' && c1 != 'l' && c1 != 'i')
+			return 0;
+		break;
+	case 'x':
+		if (c1 != 'o')
+			return 0;
+		break;
+	default:
+		return 0;
+	}
 	for (k = 0; k < NELEM(prefixes); k++) {
 		const struct prefix *p = &prefixes[k];
 		int digit = 0;
@@ -392,6 +429,9 @@ key_before(const char *in, size_t i, int *quoted)
 	for (k = 0; j > 0 && k < 4 && strchr(" \t\"'\\", in[j - 1]) != NULL; k++)
 		if (in[--j] == '"')
 			*quoted = 1;
+	/* Every name ends in d, e, n, t or y: most JSON members stop here. */
+	if (j == 0 || strchr("dentyDENTY", in[j - 1]) == NULL || in[j - 1] == '\0')
+		return NULL;
 	for (w = 0; j > 0 && w < KEY_MAX; j--, w++) {
 		int c = (unsigned char)in[j - 1];
 
@@ -492,28 +532,51 @@ assignment_at(const char *in, size_t len, size_t i, struct match *m)
 char *
 redact(const char *in, size_t len, size_t *outlen)
 {
+	/* 1: may start a token at a word's start; 2: may start anything else. */
+	static const unsigned char trigger[256] = {
+		['s'] = 1, ['r'] = 1, ['p'] = 1, ['A'] = 1, ['g'] = 1, ['x'] = 1,
+		['e'] = 1, ['-'] = 2, ['['] = 2, [':'] = 2, ['='] = 2,
+	};
 	struct out o = { in, {0}, 0, 0 };
-	struct match m;
+	struct match m, pend;
 	size_t i = 0;
+	int pending = 0;
 
 	while (i < len) {
-		int found = 0, start;
+		size_t lim = pending && pend.start < len ? pend.start : len;
+		int found = 0, t;
 
+		/* The common case: bytes that start nothing. */
+		while (i < lim && trigger[(unsigned char)in[i]] == 0)
+			i++;
+		if (pending && i >= pend.start) {
+			/* A URL's password, once its user name was looked at. */
+			if (i == pend.start) {
+				emit(&o, &pend);
+				i = pend.end;
+			}
+			pending = 0;
+			continue;
+		}
+		if (i >= len)
+			break;
+		t = trigger[(unsigned char)in[i]];
 		/*
 		 * Right after a secret a word starts, as it does after the
 		 * marker's ] when the text is redacted again (stability).
+		 * Inside a word no token starts: skip the rest of it.
 		 */
-		start = i == o.done || word_start(in, i);
-
+		if (t == 1 && i != o.done && !word_start(in, i)) {
+			while (i < lim && is_alnum((unsigned char)in[i]))
+				i++;
+			continue;
+		}
 		switch (in[i]) {
-		case 's': case 'r': case 'p': case 'A': case 'g': case 'x':
-			found = start && token_at(in, len, i, &m);
-			break;
 		case 'e':
-			found = start && jwt_at(in, len, i, &m);
+			found = jwt_at(in, len, i, &m);
 			break;
 		case '-':
-			found = in[i + 1 < len ? i + 1 : i] == '-' && private_key_at(in, len, i, &m);
+			found = i + 1 < len && in[i + 1] == '-' && private_key_at(in, len, i, &m);
 			break;
 		case '[':
 			if (len - i > 10 && memcmp(in + i, "[REDACTED:", 10) == 0) {
@@ -527,22 +590,29 @@ redact(const char *in, size_t len, size_t *outlen)
 			break;
 		case ':':
 			if (len - i > 3 && in[i + 1] == '/' && in[i + 2] == '/') {
-				found = url_at(in, len, i, &m);
-				if (!found) {
-					i += 3;
-					continue;
-				}
-				break;
+				/*
+				 * The password waits while the user name is looked
+				 * at like any text (https://ghp_...:x-oauth-basic@).
+				 */
+				if (!pending && url_at(in, len, i, &pend))
+					pending = 1;
+				i += 3;
+				continue;
 			}
 			/* FALLTHROUGH */
 		case '=':
 			found = assignment_at(in, len, i, &m);
+			break;
+		default:
+			found = token_at(in, len, i, &m);
 			break;
 		}
 		if (!found) {
 			i++;
 			continue;
 		}
+		if (pending && m.end > pend.start)
+			pending = 0;  /* what was found covers the password */
 		emit(&o, &m);
 		i = m.end > i ? m.end : i + 1;
 	}

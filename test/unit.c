@@ -1283,6 +1283,12 @@ test_redact(void)
 		{ "x=gho_16C7e42F292c6912E7710c838347Ae178B4aient_secret:\"abcdefgh12345678\"",
 		  "x=[REDACTED:github-token:" ELL "ient]_secret:\"[REDACTED:secret:" ELL "5678]\"",
 		  "a name that runs on from a token (fuzz-redact: stability)" },
+		{ "git clone https://ghp_16C7e42F292c6912E7710c838347Ae178B4a:x-oauth-basic@github.com/o/r",
+		  "git clone https://[REDACTED:github-token:" ELL "8B4a]:[REDACTED:url-password:" ELL "asic]@github.com/o/r",
+		  "a token as a URL's user name, and its password" },
+		{ "p://\xbcsk_test_VS5JJcds3nadmin:s3cr3t-passw0rd@db",
+		  "p://\xbc[REDACTED:stripe-key:" ELL "dmin]:[REDACTED:url-password:" ELL "w0rd]@db",
+		  "a URL's user name is looked at before its password (fuzz-redact: stability)" },
 		{ "", "", "empty text" },
 	};
 	size_t i, n;
