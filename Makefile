@@ -6,6 +6,7 @@
 #   make e2e        only the end-to-end tests with the real Claude Code and
 #                   OpenCode (test/t-e2e*.sh, which make test runs too)
 #   make bench      hook cost against a minimal-insert floor (not a test)
+#   make fuzz       libFuzzer targets (clang), FUZZ_SECONDS (60) each
 #   make install    the binary and clankers.1; PREFIX=/usr/local DESTDIR=
 #
 # Switches: WERROR=1 (warnings are errors), SANITIZE=address,undefined,

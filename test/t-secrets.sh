@@ -1,8 +1,8 @@
 #!/bin/sh
 # Secrets are redacted before they are stored or logged: one of each kind
 # README's Secrets section lists is planted in hook payloads (a prompt, a
-# tool's input, output and error, an unknown event, a rejected payload)
-# and in a transcript read by session-end. None is then in the database
+# tool's input, output and error, an unknown event, a rejected payload),
+# in a transcript read by session-end, and in OpenCode's events. None is then in the database
 # file, its WAL or the log (every planted secret holds "Plant3d"); each
 # kind and its last 4 are; counts and ids are those of the same events
 # stored with CLANKERS_REDACT=0, which stores every secret as it came.
@@ -165,6 +165,27 @@ ok "off: the log holds the unknown event's secrets as they came" \
 	grep -qF 'ghp_Plant3dGitHubToken0123456789abcdefGH5E' "$(ls "$ROOT"/clankers-*.jsonl)"
 is "off: nothing redacted anywhere" 0 \
 	"$(cat "$ROOT"/clankers-*.jsonl | grep -c 'REDACTED:'; )"
+
+# ---- OpenCode: the same door ----
+fresh
+O=ses_5ec0c0de
+cat >"$TMP/oc.jsonl" <<EOT
+{"id":"evt_1","type":"session.updated","properties":{"sessionID":"$O","info":{"id":"$O","directory":"/tmp/w","title":"ship password=Plant3dAssignedPW4N","version":"1.18.33","time":{"created":1795480598000,"updated":1795480598001}}}}
+{"id":"evt_2","type":"message.updated","properties":{"sessionID":"$O","info":{"id":"msg_o1","role":"user","sessionID":"$O","time":{"created":1795480598593}}}}
+{"id":"evt_3","type":"message.part.updated","properties":{"sessionID":"$O","part":{"id":"prt_o1","sessionID":"$O","messageID":"msg_o1","type":"text","text":"deploy with $S","time":{"start":1,"end":2}}}}
+{"id":"evt_4","type":"message.updated","properties":{"sessionID":"$O","info":{"id":"msg_o2","parentID":"msg_o1","role":"assistant","sessionID":"$O","modelID":"mock-model","providerID":"mock","cost":0,"tokens":{"input":7,"output":8,"reasoning":0,"cache":{"read":0,"write":0}},"time":{"created":1795480600942,"completed":1795480601942}}}}
+{"id":"evt_5","type":"message.part.updated","properties":{"sessionID":"$O","part":{"id":"prt_o2","sessionID":"$O","messageID":"msg_o2","type":"tool","callID":"call_1","tool":"bash","state":{"status":"completed","input":{"command":"curl $S"},"output":"out $S","title":"curl","metadata":{"exit":0},"time":{"start":1795480601000,"end":1795480601500}}}}}
+EOT
+send "$TMP/oc.jsonl"
+is "opencode: no planted secret in the database or the log" 0 \
+	"$(leaks "$DB" "$DB-wal" "$ROOT"/clankers-*.jsonl)"
+is "opencode: the prompt, the title, the tool's input and output are redacted" "1|1|1|1" \
+	"$(q "SELECT (SELECT text_content LIKE '%[REDACTED:jwt:${ELL}JW2L]%' FROM messages WHERE id = 'msg_o1'),
+	        (SELECT title = 'ship password=[REDACTED:password:${ELL}PW4N]' FROM sessions),
+	        (SELECT tool_input LIKE '%[REDACTED:anthropic-key:${ELL}ZQ1A]%' FROM tools),
+	        (SELECT tool_output LIKE '%[REDACTED:private-key:${ELL}PK1K]%' FROM tools)")"
+is "opencode: the response's tokens are those sent" "7|8" \
+	"$(q "SELECT input_tokens, output_tokens FROM messages WHERE id = 'msg_o2'")"
 
 # ---- a near miss is not redacted ----
 fresh
