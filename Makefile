@@ -8,6 +8,7 @@
 #   make bench      hook cost against a minimal-insert floor, reports, search,
 #                   import (not a test; IMPORT_MB=... sizes the imported history)
 #   make stress     load and crash runs at full size (make test runs them small)
+#   make fuzz       libFuzzer targets (clang), FUZZ_SECONDS (60) each
 #   make install    the binary and clankers.1; PREFIX=/usr/local DESTDIR=
 #
 # Switches: WERROR=1 (warnings are errors), SANITIZE=address,undefined,
@@ -34,7 +35,7 @@ endif
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm -pthread
 
-LIBOBJS = util.o log.o db.o payload.o project.o jscan.o price.o store.o config.o check.o \
+LIBOBJS = util.o redact.o log.o db.o payload.o project.o jscan.o price.o store.o config.o check.o \
 	claude.o transcript.o claude_import.o opencode.o opencode_db.o claude_setup.o opencode_setup.o agent.o event.o spool.o hook.o \
 	query.o install.o import.o report.o doctor.o search.o show.o
 # report's parts, and what query and report share (table.c, fmt.c, map.c)
@@ -127,3 +128,6 @@ clean:
 	rm -f clankers $(OBJS) schema.inc schema.inc.tmp prices.inc prices.inc.tmp opencode-plugin.inc opencode-plugin.inc.tmp test/unit test/floor test/rss
 
 .PHONY: all check-pkgs deps test check e2e demo bench stress install uninstall clean
+
+# make fuzz: libFuzzer targets (clang), FUZZ_SECONDS each
+include test/fuzz/fuzz.mk

@@ -261,6 +261,8 @@ usage(FILE *f)
 	    "  CLANKERS_OUTPUT_LIMIT  bytes of tool output kept (default 65536)\n"
 	    "  CLANKERS_PRICES      price table that overrides the built-in one\n"
 	    "                       (default: DIR/prices.tsv when it exists)\n"
+	    "  CLANKERS_REDACT      0: store and log secrets as they came (default:\n"
+	    "                       redacted; README.md, Secrets)\n"
 	    "\nexit status: 0 success (hook: stored or spooled); 1 failure (hook:\n"
 	    "event lost or unusable); 64 bad command line. Never 2.\n", f);
 }

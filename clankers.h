@@ -213,6 +213,10 @@ int payload_bool(struct payload *p, const cJSON *obj, const char *name, int *out
 const cJSON *payload_obj(struct payload *p, const cJSON *obj, const char *name);
 char *payload_text(const cJSON *v);  /* owned; strings as they are, else JSON */
 
+/* redact.c: secrets out of what is stored and logged (README: Secrets) */
+char *redact(const char *in, size_t len, size_t *outlen);  /* owned, or NULL: none */
+int redact_enabled(void);  /* CLANKERS_REDACT=0 turns redaction off */
+
 /* jscan.c: raw JSON spans, for reading transcripts fast */
 struct jspan {
 	const char *p;  /* borrowed; NULL when absent */

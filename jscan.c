@@ -117,13 +117,14 @@ int
 jscan_object(struct jspan obj, const char *const *keys, int nkeys,
     struct jspan *vals, int (*stop)(int key, struct jspan val))
 {
-	const char *p = obj.p, *end = obj.p + obj.n;
+	const char *p = obj.p, *end;
 	int i;
 
 	for (i = 0; i < nkeys; i++)
 		vals[i] = (struct jspan){ NULL, 0 };
 	if (p == NULL)
 		return -1;
+	end = obj.p + obj.n;  /* only now: NULL + 0 is undefined (UBSan) */
 	p = skip_ws(p, end);
 	if (p >= end || *p != '{')
 		return -1;
@@ -145,8 +146,13 @@ jscan_object(struct jspan obj, const char *const *keys, int nkeys,
 		if ((vend = jscan_value(v, end)) == NULL)
 			return -1;
 		for (i = 0; i < nkeys; i++) {
+			/*
+			 * A key holding a NUL byte matches strncmp up to it: the
+			 * memchr keeps keys[i][klen] inside the key (fuzz-transcript).
+			 */
 			if (keys[i][0] == k[0] && vals[i].p == NULL &&
-			    strncmp(keys[i], k, klen) == 0 && keys[i][klen] == '\0') {
+			    strncmp(keys[i], k, klen) == 0 && memchr(k, '\0', klen) == NULL &&
+			    keys[i][klen] == '\0') {
 				vals[i] = (struct jspan){ v, (size_t)(vend - v) };
 				if (stop && stop(i, vals[i]))
 					return 1;
@@ -177,10 +183,11 @@ jscan_get(struct jspan obj, const char *key, struct jspan *val)
 int
 jscan_next(struct jspan arr, const char **it, struct jspan *elem)
 {
-	const char *p = *it, *end = arr.p + arr.n, *vend;
+	const char *p = *it, *end, *vend;
 
 	if (arr.p == NULL || arr.n == 0)
 		return 0;
+	end = arr.p + arr.n;
 	if (p == NULL) {
 		p = skip_ws(arr.p, end);
 		if (p >= end || *p != '[')
@@ -359,11 +366,13 @@ digits(const char *p, int n)
 int64_t
 jscan_time(struct jspan v)
 {
-	const char *p = v.p + 1;
+	const char *p;
 	int y, mo, d, h, mi, s, ms = 0;
 
+	/* p is set only now: v.p + 1 of an absent span is undefined (UBSan). */
 	if (v.p == NULL || v.n < 22 || v.p[0] != '"')
 		return -1;
+	p = v.p + 1;
 	y = digits(p, 4), mo = digits(p + 5, 2), d = digits(p + 8, 2);
 	h = digits(p + 11, 2), mi = digits(p + 14, 2), s = digits(p + 17, 2);
 	if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 ||

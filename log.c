@@ -5,7 +5,8 @@
  * interleaving. Files are <dir>/clankers-YYYY-MM-DD.jsonl (UTC), mode 0600;
  * the process that creates a new day's file removes files older than
  * LOG_KEEP_DAYS. Logging never fails the caller: a log that cannot be
- * written is reported once on stderr.
+ * written is reported once on stderr. Secrets in a record's strings are
+ * redacted before it is written (redact_tree).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -215,6 +216,44 @@ rec_level(const cJSON *rec)
 	return LOG_INFO;
 }
 
+/*
+ * Redacts the secrets in the strings of v and below (redact.c): what a
+ * record carries of a payload (an unknown event's whole payload, the head
+ * of a rejected one, a message an agent wrote) is as safe as the rows.
+ * Names of members are redacted too: an unknown payload may use a secret
+ * as one. The fields of the record's own (ids, times, outcome) are not
+ * walked: top says so.
+ */
+static void
+redact_tree(cJSON *v, int top)
+{
+	static const char *const own[] = { "time", "level", "component", "event",
+	    "source", "invocation", "session_id", "tool_use_id", "outcome" };
+	size_t n;
+	char *r;
+
+	for (; v; v = v->next) {
+		if (top && v->string && str_in(v->string, own, NELEM(own)))
+			continue;
+		if (!top && v->string && !(v->type & cJSON_StringIsConst) &&
+		    (r = redact(v->string, strlen(v->string), &n)) != NULL) {
+			char *k = cJSON_malloc(n + 1);
+
+			memcpy(k, r, n + 1);
+			cJSON_free(v->string);
+			v->string = k;
+			free(r);
+		}
+		if (cJSON_IsString(v) && v->valuestring &&
+		    (r = redact(v->valuestring, strlen(v->valuestring), &n)) != NULL) {
+			cJSON_SetValuestring(v, r);
+			free(r);
+		}
+		if (v->child)
+			redact_tree(v->child, 0);
+	}
+}
+
 /* Writes rec as one line when its level is enabled; frees rec either way. */
 void
 log_write(cJSON *rec)
@@ -230,6 +269,8 @@ log_write(cJSON *rec)
 		cJSON_Delete(rec);
 		return;
 	}
+	if (redact_enabled())
+		redact_tree(rec->child, 1);
 	iso_time(now, when);
 	cJSON_ReplaceItemInObjectCaseSensitive(rec, "time", cJSON_CreateString(when));
 	line = cJSON_PrintUnformatted(rec);

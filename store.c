@@ -27,6 +27,43 @@
 
 #define OUTPUT_LIMIT_DEFAULT 65536
 
+/*
+ * Text an agent wrote (prompts, responses, titles, tool input and output,
+ * errors, compaction summaries) passes here on its way to a column: the
+ * one place its secrets are redacted (redact.c), unless CLANKERS_REDACT=0.
+ * Returns s, or the redacted text, which *owned then holds (the caller
+ * frees it); *n is updated. Ids, names, paths and numbers never come here.
+ */
+static const char *
+unsecret(const char *s, size_t *n, char **owned)
+{
+	size_t rn = 0;
+
+	*owned = NULL;
+	if (s && *n && redact_enabled() && (*owned = redact(s, *n, &rn)) != NULL) {
+		*n = rn;
+		return *owned;
+	}
+	return s;
+}
+
+/* Binds the n bytes of text s an agent wrote (see unsecret). */
+static void
+bind_said(sqlite3_stmt *st, const char *name, const char *s, size_t n)
+{
+	char *r;
+
+	s = unsecret(s, &n, &r);
+	db_bind_textn(st, name, s, n);
+	free(r);
+}
+
+static void
+bind_said_str(sqlite3_stmt *st, const char *name, const char *s)
+{
+	bind_said(st, name, s, s ? strlen(s) : 0);
+}
+
 /* ----------------------------------------------------------- sessions */
 
 static const char SQL_SESSION_PROJECT[] =
@@ -274,20 +311,36 @@ store_title(struct store *s, const char *sid, const char *title,
 
 	if ((st = db_prepare(s->db, SQL_TITLE)) == NULL)
 		return SQLITE_ERROR;
-	db_bind_text(st, ":title", title);
+	bind_said_str(st, ":title", title);
 	db_bind_text(st, ":src", source);
 	db_bind_int(st, ":at", at);
 	db_bind_text(st, ":sid", sid);
 	return db_run(s->db, st);
 }
 
+static size_t prompt_title(const char *prompt, char *out, size_t outsz);
+
 /*
  * A title from a prompt: whitespace runs become one space, at most 100
  * characters with an ellipsis when cut. Slash commands and empty prompts
- * give no title (returns 0). out must hold at least 404 bytes.
+ * give no title (returns 0). out must hold at least 404 bytes. The
+ * prompt's head is redacted before the cut (see unsecret), so that no
+ * secret is cut to a head its pattern no longer knows.
  */
 size_t
 store_prompt_title(const char *prompt, char *out, size_t outsz)
+{
+	size_t n = strnlen(prompt, 8192), len;
+	char *r;
+	const char *p = unsecret(prompt, &n, &r);
+
+	len = prompt_title(p, out, outsz);
+	free(r);
+	return len;
+}
+
+static size_t
+prompt_title(const char *prompt, char *out, size_t outsz)
 {
 	size_t n = 0, chars = 0;
 	const char *p = prompt;
@@ -456,7 +509,7 @@ message_prepare(struct store *s, const char *sql, const struct store_message *m)
 	db_bind_text(st, ":id", m->id);
 	db_bind_text(st, ":sid", m->session_id);
 	db_bind_text(st, ":source", s->source);
-	db_bind_textn(st, ":text", m->text, m->text ? m->text_len : 0);
+	bind_said(st, ":text", m->text, m->text ? m->text_len : 0);
 	db_bind_text(st, ":agent", m->agent_id);
 	db_bind_int(st, ":side", m->sidechain);
 	return st;
@@ -710,19 +763,32 @@ store_output_limit(void)
 	return limit;
 }
 
+/*
+ * The output is redacted before it is cut, so that the cut cannot leave
+ * the head of a secret its pattern no longer matches; only the part kept
+ * and a margin are scanned (a secret that long is a private key, redacted
+ * to the end of the text when its end is not seen). output_bytes and
+ * truncated speak of the output as it came.
+ */
 static void
 bind_output(sqlite3_stmt *st, const struct store_tool *t)
 {
-	size_t keep = 0;
+	size_t limit = store_output_limit(), cut = 0, n = 0;
+	const char *out = t->output;
+	char *r = NULL;
 
-	if (t->output)
-		keep = utf8_cut(t->output, t->output_len, store_output_limit());
-	db_bind_textn(st, ":output", t->output, keep);
+	if (out) {
+		cut = utf8_cut(out, t->output_len, limit);
+		n = t->output_len - cut > 8192 ? cut + 8192 : t->output_len;
+		out = unsecret(out, &n, &r);
+	}
+	db_bind_textn(st, ":output", out, out ? utf8_cut(out, n, limit) : 0);
+	free(r);
 	if (t->output)
 		db_bind_int(st, ":output_bytes", (int64_t)t->output_len);
 	else
 		db_bind_null(st, ":output_bytes");
-	db_bind_int(st, ":truncated", keep < t->output_len);
+	db_bind_int(st, ":truncated", cut < t->output_len);
 }
 
 /* Binds what the kind's SQL takes of the call itself (its own fields aside). */
@@ -738,7 +804,7 @@ bind_tool(sqlite3_stmt *st, struct store *s, const struct store_tool *t)
 		db_bind_text(st, ":msg", t->message_id);
 	if (t->kind != TOOL_RESULT) {
 		db_bind_text(st, ":name", t->name);
-		db_bind_text(st, ":input", t->input);
+		bind_said_str(st, ":input", t->input);
 		db_bind_text(st, ":file_path", t->file_path);
 	}
 	db_bind_int(st, ":now", t->at >= 0 ? t->at : now_ms());
@@ -770,7 +836,7 @@ store_tool(struct store *s, const struct store_tool *t)
 	case TOOL_END:
 		db_bind_text(st, ":status", t->failed ? "error" : "ok");
 		bind_output(st, t);
-		db_bind_text(st, ":error", t->error);
+		bind_said_str(st, ":error", t->error);
 		if (t->interrupt >= 0)
 			db_bind_int(st, ":interrupt", t->interrupt);
 		else
@@ -781,13 +847,13 @@ store_tool(struct store *s, const struct store_tool *t)
 		db_bind_int(st, ":denied", t->denied);
 		break;
 	case TOOL_NOT_RUN:
-		db_bind_text(st, ":error", t->error);
+		bind_said_str(st, ":error", t->error);
 		db_bind_int(st, ":ended", t->ended_at >= 0 ? t->ended_at : at);
 		break;
 	case TOOL_RESULT:
 		db_bind_text(st, ":status", t->failed ? "error" : "ok");
 		bind_output(st, t);
-		db_bind_text(st, ":error", t->error);
+		bind_said_str(st, ":error", t->error);
 		db_bind_int(st, ":ended", t->ended_at >= 0 ? t->ended_at : at);
 		break;
 	}
@@ -1009,8 +1075,8 @@ store_error(struct store *s, const struct store_event *e)
 	if ((st = event_prepare(s, SQL_ERROR, e)) == NULL)
 		return SQLITE_ERROR;
 	db_bind_text(st, ":type", e->kind);
-	db_bind_text(st, ":message", e->message);
-	db_bind_text(st, ":details", e->details);
+	bind_said_str(st, ":message", e->message);
+	bind_said_str(st, ":details", e->details);
 	return db_run(s->db, st);
 }
 
@@ -1024,8 +1090,8 @@ store_compaction(struct store *s, const struct store_event *e)
 		return SQLITE_ERROR;
 	db_bind_text(st, ":phase", e->kind);
 	db_bind_text(st, ":trigger", e->trigger);
-	db_bind_text(st, ":instructions", e->details);
-	db_bind_text(st, ":summary", e->message);
+	bind_said_str(st, ":instructions", e->details);
+	bind_said_str(st, ":summary", e->message);
 	return db_run(s->db, st);
 }
 

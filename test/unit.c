@@ -792,6 +792,20 @@ test_jscan_object(void)
 	    "jscan_object: a trailing comma is malformed");
 	test_cond(jscan_object((struct jspan){ NULL, 0 }, keys, 4, v, NULL) < 0,
 	    "jscan_object: an absent span is no object");
+	{
+		/* Found by fuzz-transcript: a key "n" and NUL bytes matched "n". */
+		static const char nul_key[] = "{\"n\0\0\0\0\0\0\0\0\0\":7}";
+		char *in2 = exact_copy(nul_key, sizeof nul_key - 1);
+		const char *one[1];  /* on the heap: ASan sees a read past it */
+		char *key = xstrdup("n");
+
+		one[0] = key;
+		test_cond(jscan_object((struct jspan){ in2, sizeof nul_key - 1 }, one, 1, v,
+		    NULL) == 0 && v[0].p == NULL,
+		    "jscan_object: a key with NUL bytes is not the key before them");
+		free(key);
+		free(in2);
+	}
 }
 
 static int
@@ -861,6 +875,10 @@ test_jscan_int(void)
 	test_cond(!jscan_int((struct jspan){ NULL, 0 }, &v), "jscan_int: absent");
 	test_cond(jscan_true(span_of("true")) && !jscan_true(span_of("false")) &&
 	    !jscan_true(span_of("\"true\"")), "jscan_true: only the literal true");
+	/* Found by fuzz-transcript: a line with no timestamp (UBSan: offset on NULL). */
+	test_cond(jscan_time((struct jspan){ NULL, 0 }) == -1, "jscan_time: absent");
+	test_cond(jscan_time(span_of("\"2026-02-12T16:02:25.227Z\"")) == 1770912145227LL,
+	    "jscan_time: a timestamp");
 }
 
 /* ---- price ---- */
@@ -1154,6 +1172,143 @@ test_price(void)
 	free(logdir);
 }
 
+/* ---- redact ---- */
+
+#define ELL "\xe2\x80\xa6"  /* the ellipsis before a secret's last 4 */
+
+/* redact() of in, as a NUL-terminated string (in itself when nothing changed). */
+static char *
+redacted(const char *in)
+{
+	size_t n = 0;
+	char *r = redact(in, strlen(in), &n);
+
+	if (r == NULL)
+		return xstrdup(in);
+	if (strlen(r) != n)
+		printf("#   length %zu is not the text's %zu\n", n, strlen(r));
+	return r;
+}
+
+static void
+test_redact_case(const char *in, const char *want, const char *title)
+{
+	char *got = redacted(in), *again = redacted(got);
+
+	test_streq(got, want, "redact: %s", title);
+	test_streq(again, got, "redact: %s, stable when redacted again", title);
+	free(again);
+	free(got);
+}
+
+static void
+test_redact(void)
+{
+	static const struct {
+		const char *in, *want, *title;
+	} cases[] = {
+		{ "key sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AAbbWXYZ done",
+		  "key [REDACTED:anthropic-key:" ELL "WXYZ] done", "Anthropic key" },
+		{ "sk-proj-AbCdEfGhIjKlMnOpQrStUvWx12_-9876",
+		  "[REDACTED:openai-key:" ELL "9876]", "OpenAI project key" },
+		{ "OPENAI=sk-AbCdEfGhIjKlMnOpQrSt1234UvWxYz", "OPENAI=[REDACTED:openai-key:" ELL "WxYz]",
+		  "OpenAI legacy key after a name that is no secret's" },
+		{ "use disk-usage-reporting-for-everything-here", "use disk-usage-reporting-for-everything-here",
+		  "a long hyphenated word with sk- inside is no key" },
+		{ "task-management-system-for-everyone-around", "task-management-system-for-everyone-around",
+		  "sk- with no digit and not at a word start is no key" },
+		{ "id AKIAIOSFODNN7EXAMPLE,", "id [REDACTED:aws-key:" ELL "MPLE],", "AWS access key id" },
+		{ "ASIAY34FZKBOKMUTVV7A", "[REDACTED:aws-key:" ELL "VV7A]", "AWS temporary key id" },
+		{ "AKIAIOSFODNN7EXAMPLEX", "AKIAIOSFODNN7EXAMPLEX", "AKIA with 17 characters is no key id" },
+		{ "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+		  "aws_secret_access_key = [REDACTED:aws-secret:" ELL "EKEY]\n", "AWS secret key in context" },
+		{ "{\"SecretAccessKey\": \"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\"}",
+		  "{\"SecretAccessKey\": \"[REDACTED:aws-secret:" ELL "EKEY]\"}", "AWS secret key in JSON" },
+		{ "ghp_16C7e42F292c6912E7710c838347Ae178B4a", "[REDACTED:github-token:" ELL "8B4a]", "GitHub token" },
+		{ "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz",
+		  "[REDACTED:github-token:" ELL "wxyz]", "GitHub fine-grained token" },
+		{ "glpat-xXyYzZ0123456789abcdEF", "[REDACTED:gitlab-token:" ELL "cdEF]", "GitLab token" },
+		{ "xoxb-123456789012-1234567890123-AbCdEfGhIjKl", "[REDACTED:slack-token:" ELL "IjKl]",
+		  "Slack token" },
+		{ "AIzaSyA-1234567890abcdefghijklmnopqrstu", "[REDACTED:google-key:" ELL "rstu]", "Google key" },
+		{ "sk_live_4eC39HqLyjWDarjtT1zdp7dc", "[REDACTED:stripe-key:" ELL "p7dc]", "Stripe key" },
+		{ "a\n-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA0Z3VS5JJcds3\nxfn/ygWyF8PbnGy0AHB7Ab9z\n"
+		  "-----END RSA PRIVATE KEY-----\nb",
+		  "a\n[REDACTED:private-key:" ELL "Ab9z]\nb", "private key block" },
+		{ "\"-----BEGIN OPENSSH PRIVATE KEY-----\\nb3BlbnNzaC1rZXktdjEAAAAA\\nQyNTUxOQAAACD9\\n-----END OPENSSH PRIVATE KEY-----\\n\"",
+		  "\"[REDACTED:private-key:" ELL "ACD9]\\n\"", "private key block as JSON text" },
+		{ "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEF",
+		  "[REDACTED:private-key:" ELL "AQEF]", "private key block cut short" },
+		{ "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEF\n-----END PUBLIC KEY-----",
+		  "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEF\n-----END PUBLIC KEY-----", "a public key stays" },
+		{ "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U x",
+		  "Bearer [REDACTED:jwt:" ELL "sR8U] x", "JWT" },
+		{ "postgres://admin:s3cr3t-passw0rd@db.example.com:5432/x",
+		  "postgres://admin:[REDACTED:url-password:" ELL "w0rd]@db.example.com:5432/x",
+		  "password in a URL" },
+		{ "https://user:pw@h/", "https://user:[REDACTED:url-password]@h/", "a short password keeps no tail" },
+		{ "https://example.com:8080/a@b", "https://example.com:8080/a@b", "a port is no password" },
+		{ "mysql -u root --password=hunter2 db", "mysql -u root --password=[REDACTED:password] db",
+		  "password= assignment" },
+		{ "{\"password\":\"correct horse battery staple\"}",
+		  "{\"password\":\"[REDACTED:password:" ELL "aple]\"}", "password in JSON" },
+		{ "{\\\"client_secret\\\":\\\"abcdefgh12345678\\\"}",
+		  "{\\\"client_secret\\\":\\\"[REDACTED:secret:" ELL "5678]\\\"}",
+		  "secret in JSON inside JSON" },
+		{ "export GITHUB_TOKEN=gho_16C7e42F292c6912E7710c838347Ae178B4a;",
+		  "export GITHUB_TOKEN=[REDACTED:github-token:" ELL "8B4a];",
+		  "a token's own kind wins over its name's" },
+		{ "curl -d 'api_key=0123456789abcdef0123&x=1'",
+		  "curl -d 'api_key=[REDACTED:api-key:" ELL "0123]&x=1'", "api_key= in a query" },
+		{ "curl -H 'Authorization: Bearer abc.def-ghi_jkl~mno' u",
+		  "curl -H 'Authorization: Bearer [REDACTED:auth-header:" ELL "~mno]' u", "Authorization Bearer" },
+		{ "Authorization: Basic dXNlcjpwYXNzd29yZA==",
+		  "Authorization: Basic [REDACTED:auth-header:" ELL "ZA==]", "Authorization Basic" },
+		{ "password=$DB_PASSWORD token: <your token> secret=\"\" api_key=None",
+		  "password=$DB_PASSWORD token: <your token> secret=\"\" api_key=None", "placeholders stay" },
+		{ "if token == other: pass", "if token == other: pass", "a comparison is no assignment" },
+		{ "{\"input_tokens\":12,\"max_tokens\":4096,\"token_type\":\"x\"}",
+		  "{\"input_tokens\":12,\"max_tokens\":4096,\"token_type\":\"x\"}", "token counts stay" },
+		{ "{\"token\":123456,\"secret\":true,\"password\":[1]}",
+		  "{\"token\":123456,\"secret\":true,\"password\":[1]}",
+		  "a JSON member's number stays (JSON stays JSON)" },
+		{ "{\"k\":\"-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEF\",\"n\":1}",
+		  "{\"k\":\"[REDACTED:private-key:" ELL "AQEF]\",\"n\":1}",
+		  "a private key cut short ends with its JSON string" },
+		{ "{\"cmd\":\"x token='abc\",\"n\":1}", "{\"cmd\":\"x token='[REDACTED:token]\",\"n\":1}",
+		  "a '-quoted value ends at the JSON string's quote (fuzz-redact)" },
+		{ "AKIAIOSFODNN7EXAMPLErk_test_4FZKBOrXUtPxRfiCYEX",
+		  "[REDACTED:aws-key:" ELL "MPLE][REDACTED:stripe-key:" ELL "CYEX]",
+		  "a word starts right after a secret (fuzz-redact: stability)" },
+		{ "x=gho_16C7e42F292c6912E7710c838347Ae178B4aient_secret:\"abcdefgh12345678\"",
+		  "x=[REDACTED:github-token:" ELL "ient]_secret:\"[REDACTED:secret:" ELL "5678]\"",
+		  "a name that runs on from a token (fuzz-redact: stability)" },
+		{ "git clone https://ghp_16C7e42F292c6912E7710c838347Ae178B4a:x-oauth-basic@github.com/o/r",
+		  "git clone https://[REDACTED:github-token:" ELL "8B4a]:[REDACTED:url-password:" ELL "asic]@github.com/o/r",
+		  "a token as a URL's user name, and its password" },
+		{ "p://\xbcsk_test_VS5JJcds3nadmin:s3cr3t-passw0rd@db",
+		  "p://\xbc[REDACTED:stripe-key:" ELL "dmin]:[REDACTED:url-password:" ELL "w0rd]@db",
+		  "a URL's user name is looked at before its password (fuzz-redact: stability)" },
+		{ "", "", "empty text" },
+	};
+	size_t i, n;
+	char *r;
+
+	for (i = 0; i < NELEM(cases); i++)
+		test_redact_case(cases[i].in, cases[i].want, cases[i].title);
+	test_cond(redact("plain text, nothing hidden: a=b", 31, &n) == NULL,
+	    "redact: nothing found allocates nothing");
+	/* Bytes past len are not read: a key cut by len is too short to match. */
+	r = redact("sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWxYz", 20, &n);
+	test_cond(r == NULL, "redact: stops at len");
+	free(r);
+	/* A NUL inside the text is text like any other byte. */
+	r = redact("a\0b AKIAIOSFODNN7EXAMPLE", 24, &n);
+	test_cond(r && n == 4 + 26 && memcmp(r, "a\0b [REDACTED:aws-key:", 22) == 0,
+	    "redact: a NUL byte before a secret");
+	free(r);
+}
+
 int
 main(void)
 {
@@ -1182,6 +1337,7 @@ main(void)
 	test_jscan_str();
 	test_jscan_int();
 	test_price();
+	test_redact();
 
 	if (nftw(tmpbase, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
 		perror(tmpbase);
