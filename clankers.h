@@ -117,6 +117,8 @@ int64_t series_pct(const struct series *s, int p);
 
 /* fmt.c: numbers, money and times for people */
 int fmt_when(const char *s, int until, int64_t now, int64_t *out);  /* 0, or -1 */
+char *fmt_period(const char *since_arg, const char *until_arg, int64_t now,
+    int64_t *since, int64_t *until);  /* NULL, or what is wrong (owned) */
 void fmt_thousands(int64_t v, char out[32]);
 void fmt_dollars(double v, char out[40]);
 cJSON *fmt_json_time(int64_t ms);

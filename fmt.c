@@ -134,3 +134,23 @@ fmt_day(int64_t z, char out[32])
 	m = mp < 10 ? mp + 3 : mp - 9;
 	snprintf(out, 32, "%04d-%02d-%02d", (int)(y + (m <= 2)), (int)m, (int)d);
 }
+
+/*
+ * Reads --since and --until (either NULL when not given) into *since and
+ * *until, left as they are for an option not given. Returns NULL, or what
+ * is wrong (owned), for the caller to say after its command's name.
+ */
+char *
+fmt_period(const char *since_arg, const char *until_arg, int64_t now,
+    int64_t *since, int64_t *until)
+{
+	static const char forms[] = "(YYYY-MM-DD, YYYY-MM-DDTHH:MM, or an age: 30m, 12h, 7d, 2w)";
+
+	if (since_arg && fmt_when(since_arg, 0, now, since) < 0)
+		return xasprintf("--since '%s' is not a date %s", since_arg, forms);
+	if (until_arg && fmt_when(until_arg, 1, now, until) < 0)
+		return xasprintf("--until '%s' is not a date %s", until_arg, forms);
+	if (*since >= *until)
+		return xstrdup("the period is empty: --since is not before --until");
+	return NULL;
+}

@@ -707,18 +707,12 @@ report_sections(struct report *r, const char *list)
 static int
 report_check(struct report *r, const char *limit, const char *sections)
 {
-	if (r->since_arg && fmt_when(r->since_arg, 0, r->now, &r->since) < 0) {
-		error("report: --since '%s' is not a date (YYYY-MM-DD, YYYY-MM-DDTHH:MM, "
-		    "or an age: 30m, 12h, 7d, 2w)", r->since_arg);
-		return EXIT_USAGE;
-	}
-	if (r->until_arg && fmt_when(r->until_arg, 1, r->now, &r->until) < 0) {
-		error("report: --until '%s' is not a date (YYYY-MM-DD, YYYY-MM-DDTHH:MM, "
-		    "or an age: 30m, 12h, 7d, 2w)", r->until_arg);
-		return EXIT_USAGE;
-	}
-	if (r->since >= r->until) {
-		error("report: the period is empty: --since is not before --until");
+	char *msg;
+
+	if ((msg = fmt_period(r->since_arg, r->until_arg, r->now, &r->since,
+	    &r->until)) != NULL) {
+		error("report: %s", msg);
+		free(msg);
 		return EXIT_USAGE;
 	}
 	if (limit) {

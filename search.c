@@ -721,6 +721,7 @@ search_args(struct search *s, int argc, char **argv)
 	static const char *const with_value[] = { "--in", "--source", "--project",
 	    "--session", "--since", "--until", "--limit" };
 	const char *limit = NULL;
+	char *msg;
 	int64_t now = now_ms();
 	int i, words = 1;
 	size_t k;
@@ -806,18 +807,10 @@ search_args(struct search *s, int argc, char **argv)
 		error("search: no query; see 'clankers help search'");
 		return EXIT_USAGE;
 	}
-	if (s->since_arg && fmt_when(s->since_arg, 0, now, &s->since) < 0) {
-		error("search: --since '%s' is not a date (YYYY-MM-DD, YYYY-MM-DDTHH:MM, "
-		    "or an age: 30m, 12h, 7d, 2w)", s->since_arg);
-		return EXIT_USAGE;
-	}
-	if (s->until_arg && fmt_when(s->until_arg, 1, now, &s->until) < 0) {
-		error("search: --until '%s' is not a date (YYYY-MM-DD, YYYY-MM-DDTHH:MM, "
-		    "or an age: 30m, 12h, 7d, 2w)", s->until_arg);
-		return EXIT_USAGE;
-	}
-	if (s->since >= s->until) {
-		error("search: the period is empty: --since is not before --until");
+	if ((msg = fmt_period(s->since_arg, s->until_arg, now, &s->since,
+	    &s->until)) != NULL) {
+		error("search: %s", msg);
+		free(msg);
 		return EXIT_USAGE;
 	}
 	if (limit) {
