@@ -124,21 +124,6 @@ add_totals(struct hist *w, const char *sid)
 
 /* ----------------------------------------------------------- the check */
 
-/* A Claude Code session id: a UUID (the file is named after it). */
-static int
-uuid_like(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n != 36)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (i == 8 || i == 13 || i == 18 || i == 23 ? s[i] != '-' :
-		    !((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
-		    (s[i] >= 'A' && s[i] <= 'F')))
-			return 0;
-	return 1;
-}
 
 /*
  * One file of a session against its row in transcript_files: the bytes
@@ -454,7 +439,7 @@ walk(struct hist *w, const char *dir, int depth, const char *orphan)
 		else if (orphan) {
 			item_add(&items, &nitems, p, orphan, &st);
 		} else {
-			char *sid = uuid_like(names[i], len - 6) ?
+			char *sid = is_uuid(names[i], len - 6) ?
 			    xstrndup(names[i], len - 6) : NULL;
 
 			item_add(&items, &nitems, p, sid, &st);
@@ -479,7 +464,7 @@ walk(struct hist *w, const char *dir, int depth, const char *orphan)
 			if (orphan)
 				rc = walk(w, p, depth + 1, orphan);
 			else if (!has_main(names, nnames, names[i]))
-				rc = walk(w, p, depth + 1, uuid_like(names[i], len) ?
+				rc = walk(w, p, depth + 1, is_uuid(names[i], len) ?
 				    names[i] : NULL);
 			/* else: the session's subagents, read with its file */
 		}
@@ -577,7 +562,7 @@ root_run(struct hist *w, const char *root)
 		len = strlen(base);
 		it.path = xstrdup(root);
 		it.st = st;
-		if (ends_jsonl(base, len) && uuid_like(base, len - 6))
+		if (ends_jsonl(base, len) && is_uuid(base, len - 6))
 			it.sid = xstrndup(base, len - 6);
 		rc = items_run(w, &it, 1);
 		item_release(&it);

@@ -1479,21 +1479,6 @@ transcript_subagents(const char *main_path, char ***list)
 	return n;
 }
 
-/* 1 when s[0..n) is a UUID, as Claude Code names sessions and their files. */
-static int
-is_uuid(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n != 36)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (i == 8 || i == 13 || i == 18 || i == 23 ? s[i] != '-' :
-		    !((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
-		    (s[i] >= 'A' && s[i] <= 'F')))
-			return 0;
-	return 1;
-}
 
 /*
  * The session a transcript names, owned, or NULL when it names none: its

@@ -3,6 +3,7 @@
  * UTF-8 and JSON text repair, hashing, random ids and paths. Nothing here
  * knows about agents or the database.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -487,6 +488,22 @@ sh_quote(const char *s, int always)
 	}
 	buf_add(&b, "'", 1);
 	return b.data;
+}
+
+/* 1 when s[0..n) is a UUID, as Claude Code names its sessions and their
+ * transcript files. */
+int
+is_uuid(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n != 36)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (i == 8 || i == 13 || i == 18 || i == 23 ? s[i] != '-' :
+		    !isxdigit((unsigned char)s[i]))
+			return 0;
+	return 1;
 }
 
 /* 1 when s is one of the n strings of list. */
