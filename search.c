@@ -839,7 +839,10 @@ query_words(const char *q)
 	const char *p = q;
 	size_t k;
 
-	if (strpbrk(q, "\"()*:^{}+") != NULL)
+	/* Quotes, brackets and stars are syntax meant; a colon, caret or
+	 * plus in a word (localhost:8080, std::vector, TypeError:, a+b) is
+	 * text, taken in its phrase. */
+	if (strpbrk(q, "\"()*{}") != NULL)
 		return NULL;
 	while (*p) {
 		size_t n;
@@ -1121,6 +1124,10 @@ search_run(sqlite3 *h, const struct search *s, const char *q, long *found)
 	if (s->fmt == F_JSON)
 		arr = cJSON_CreateArray();
 	for (i = 0; i < nids; i++) {
+		/* A match whose row or session is gone gives no row: the next
+		 * one must still be asked (a finished statement takes no new
+		 * binding until it is reset). */
+		sqlite3_reset(st);
 		sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":id"), ids[i]);
 		if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
 			if (rc == SQLITE_DONE)
@@ -1140,7 +1147,6 @@ search_run(sqlite3 *h, const struct search *s, const char *q, long *found)
 			free(p);
 			cJSON_Delete(o);
 		}
-		sqlite3_reset(st);
 		rc = SQLITE_DONE;
 	}
 	free(ids);
