@@ -87,7 +87,7 @@ test/unit: test/unit.c $(LIBOBJS) clankers.h
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -I. -o $@ test/unit.c $(LIBOBJS) $(PKG_LIBS)
 
 test check: deps
-	@$(MAKE) --no-print-directory clankers test/unit
+	@$(MAKE) --no-print-directory clankers test/unit test/rss
 	@VALGRIND=$(VALGRIND) sh test/run.sh
 
 e2e: deps

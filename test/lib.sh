@@ -179,7 +179,7 @@ peak() {
 	ERR=$TMP/err
 	ASAN_OPTIONS="${ASAN_OPTIONS:-}:quarantine_size_mb=0" \
 		"$TOP/test/rss" "$CLANKERS" "$@" >"$TMP/peak" 2>"$ERR"
-	read -r _ PEAK RC <"$TMP/peak"
+	read -r _ PEAK RC _ <"$TMP/peak"
 }
 
 # skip REASON: the file cannot run here (no client, no python3): it says why,
