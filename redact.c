@@ -21,6 +21,7 @@
  * Redacting is stable: a marker is skipped, so text redacted twice is
  * redacted once (a row stored again from the transcript stays the same).
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -187,10 +188,17 @@ emit(struct out *o, const struct match *m)
 	o->any = 1;
 }
 
+/*
+ * Whether a word starts at i: after a byte that is no letter or digit, or
+ * after a JSON escape of a line break or tab (tool input and output are
+ * stored as JSON text: a token at the start of a line follows "\n").
+ */
 static int
 word_start(const char *in, size_t i)
 {
-	return i == 0 || !is_alnum((unsigned char)in[i - 1]);
+	if (i == 0 || !is_alnum((unsigned char)in[i - 1]))
+		return 1;
+	return i >= 2 && in[i - 2] == '\\' && strchr("ntrbf", in[i - 1]) != NULL;
 }
 
 /* A prefixed token at i (which starts a word): 1 and *m, or 0. */
@@ -329,13 +337,30 @@ private_key_at(const char *in, size_t len, size_t i, struct match *m)
 	q = memchr(in + j, '"', len - j);
 	if (e == NULL || (q && q < e)) {
 		/*
-		 * Cut short: to the end of the text, or of the JSON string it
-		 * is in (a quote, with the backslash of \" kept), so that JSON
-		 * text stays JSON.
+		 * Cut short: the base64 lines after the header (raw line ends
+		 * or \n, \r as JSON shows them), and only when there are
+		 * enough of them to be a key: a header alone (code that looks
+		 * for one, prose naming one) is no secret, and what follows it
+		 * is kept.
 		 */
-		end = q ? (size_t)(q - in) : len;
-		while (q && end > j && in[end - 1] == '\\')
-			end--;
+		size_t b64 = 0;
+
+		for (end = j; end < len; ) {
+			int c = (unsigned char)in[end];
+
+			if (b64_byte(c)) {
+				b64++;
+				end++;
+			} else if (c == '\n' || c == '\r') {
+				end++;
+			} else if (c == '\\' && end + 1 < len && (in[end + 1] == 'n' || in[end + 1] == 'r')) {
+				end += 2;
+			} else {
+				break;
+			}
+		}
+		if (b64 < 16)
+			return 0;
 		t = end;
 	} else {
 		size_t k = (size_t)(e - in) + 9;
@@ -383,6 +408,51 @@ placeholder(const char *v, size_t n)
 			return 1;
 	}
 	return 0;
+}
+
+/*
+ * Whether the unquoted value v (n bytes, then the byte next) of a
+ * secret's name is code, not a secret: a call or an index (getpass(),
+ * os.environ["X"]), a dotted name (self.password, config.token), a type or
+ * a word of the language (password: str, token: string, = await ...), or
+ * after a colon a short word of letters alone (prose, a field's type). A
+ * dotted value with a digit may be a password: it is not passed over.
+ */
+static int
+code_value(const char *v, size_t n, int next, int op)
+{
+	static const char *const words[] = { "str", "string", "int", "bool",
+	    "boolean", "number", "any", "unknown", "void", "undefined", "optional",
+	    "await", "new", "self", "this", "dict", "bytes", "object", "char",
+	    "secretstr", "function", "lambda", "nil", "os", "env", "process",
+	    "getenv", "input", "getpass", "required", "field", "string?" };
+	size_t i, k, letters = 0, dots = 0, digits = 0;
+
+	if (next == '(' || next == '[' || next == '.')
+		return 1;
+	for (i = 0; i < n; i++) {
+		int c = (unsigned char)v[i];
+
+		if (c == '.' && i > 0 && i + 1 < n && isalpha((unsigned char)v[i + 1]))
+			dots++;
+		else if (isalpha(c) || c == '_')
+			letters++;
+		else if (isdigit(c) && i > 0)
+			digits++;
+		else if (c != '?')
+			return 0;
+	}
+	if (dots > 0 && digits == 0)
+		return 1;
+	for (k = 0; k < NELEM(words); k++) {
+		if (strlen(words[k]) != n)
+			continue;
+		for (i = 0; i < n && lower((unsigned char)v[i]) == words[k][i]; i++)
+			;
+		if (i == n)
+			return 1;
+	}
+	return op == ':' && letters == n && n < 8;
 }
 
 /*
@@ -515,7 +585,8 @@ assignment_at(const char *in, size_t len, size_t i, struct match *m)
 			break;
 		j++;
 	}
-	if (placeholder(in + start, j - start))
+	if (placeholder(in + start, j - start) ||
+	    (!quote && code_value(in + start, j - start, j < len ? in[j] : '\0', in[i])))
 		return 0;
 	m->start = start;
 	m->end = m->tail_end = j;
