@@ -1161,7 +1161,8 @@ store_tool_permission(struct store *s, const char *sid, const char *id,
 	db_bind_text(st, ":sid", sid);
 	db_bind_text(st, ":id", id);
 	db_bind_text(st, ":name", name);
-	db_bind_text(st, ":input", input);
+	/* The call's input is stored redacted: compared redacted. */
+	bind_said_str(st, ":input", input);
 	db_bind_int(st, ":now", at);
 	return db_run(s->db, st);
 }
