@@ -209,5 +209,19 @@ hook UserPromptSubmit "$TMP/title.json"
 is "title: the prompt's title is cut in the marker, not in the key" \
 	"$PAD [REDACTED:${ELL}" "$(q "SELECT title FROM sessions")"
 
+# ---- a permission request for a call whose input holds a secret ----
+# The call's input is stored redacted; the request (no tool_use_id) is
+# matched by it all the same.
+fresh
+PERM_IN='{"command":"export GITHUB_TOKEN=ghp_16C7e42F292c6912E7710c838347Ae178B4a; gh pr list"}'
+for ev in PreToolUse PermissionRequest; do
+	printf '{"session_id":"%s","hook_event_name":"%s","cwd":"/tmp/w","tool_name":"Bash","tool_use_id":"%s","tool_input":%s}\n' \
+	    "$SID" "$ev" "$([ $ev = PreToolUse ] && echo toolu_perm1 || echo)" "$PERM_IN" |
+	    jq -c 'if .tool_use_id == "" then del(.tool_use_id) else . end' >"$TMP/$ev.json"
+	hook $ev "$TMP/$ev.json"
+done
+is "permission request: the call with a secret in its input is marked asked" \
+	"asked|0" "$(q "SELECT permission, instr(tool_input, 'ghp_16C7') FROM tools WHERE id = 'toolu_perm1'")"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
