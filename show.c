@@ -519,6 +519,32 @@ show_totals(struct show *sh, cJSON *js)
  * else less; LESS=FRX when LESS is unset (quit when it fits, colour, no
  * screen clearing). NULL: write to stdout.
  */
+/* Whether the program that the shell command cmd starts with can be run:
+ * a pager that is not there must not swallow the session. */
+static int
+runnable(const char *cmd)
+{
+	size_t n = strcspn(cmd, " \t");
+	const char *path = getenv("PATH"), *p;
+	char *name = xstrndup(cmd, n), *full;
+	int ok = 0;
+
+	if (strchr(name, '/') != NULL) {
+		ok = access(name, X_OK) == 0;
+	} else {
+		for (p = path ? path : "/usr/bin:/bin"; !ok && *p; p += *p == ':') {
+			size_t d = strcspn(p, ":");
+
+			full = xasprintf("%.*s/%s", (int)d, d ? p : ".", name);
+			ok = access(full, X_OK) == 0;
+			free(full);
+			p += d;
+		}
+	}
+	free(name);
+	return ok;
+}
+
 static FILE *
 pager_open(void)
 {
@@ -529,9 +555,18 @@ pager_open(void)
 		return NULL;
 	if (p == NULL)
 		p = "less";
+	if (!runnable(p)) {
+		char *e = table_escape(p);
+
+		error("show: pager '%s' not found: written out whole", e);
+		free(e);
+		return NULL;
+	}
 	setenv("LESS", "FRX", 0);
 	fflush(stdout);
 	signal(SIGPIPE, SIG_IGN);  /* quitting the pager early is no error */
+	/* Ctrl-C is the pager's, as in git: clankers goes on to pclose. */
+	signal(SIGINT, SIG_IGN);
 	if ((f = popen(p, "w")) == NULL)
 		return NULL;
 	return f;

@@ -256,6 +256,10 @@ if command -v script >/dev/null 2>&1; then
 	    /dev/null >"$TMP/tty" 2>&1
 	is "show --no-pager on a terminal: no pager, straight out" "no|yes" \
 	    "$([ -e "$TMP/paged" ] && echo yes || echo no)|$(grep -q ' prompts, ' "$TMP/tty" && echo yes || echo no)"
+	PAGER="no-such-pager-here -R" script -qec "$CLANKERS show $S; echo rc=\$?" \
+	    /dev/null >"$TMP/tty" 2>&1
+	is "show with a pager that is not there: said, the session written out, exit 0" "yes|yes|yes" \
+	    "$(grep -q "pager 'no-such-pager-here -R' not found" "$TMP/tty" && echo yes || echo no)|$(grep -q ' prompts, ' "$TMP/tty" && echo yes || echo no)|$(grep -q 'rc=0' "$TMP/tty" && echo yes || echo no)"
 	NO_COLOR=1 script -qec "$CLANKERS show --no-pager $S" /dev/null >"$TMP/tty" 2>&1
 	ok "show with NO_COLOR on a terminal: no colour" [ "$(grep -c "$ESC" "$TMP/tty")" = 0 ]
 	env -u NO_COLOR script -qec "$CLANKERS search ash --limit 1" /dev/null >"$TMP/tty" 2>&1
