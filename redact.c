@@ -462,19 +462,24 @@ code_value(const char *v, size_t n, int next, int op)
 static int
 url_at(const char *in, size_t len, size_t i, struct match *m)
 {
-	size_t j = i + 3, colon = 0;
+	size_t j = i + 3, colon = 0, at = 0;
 
+	/* To the authority's end: the password runs to its last @ (a
+	 * password may hold an @ of its own). */
 	for (; j < len && j - i - 3 < USERINFO_MAX; j++) {
 		int c = (unsigned char)in[j];
 
-		if (c == '@')
-			break;
-		if (c == ':' && colon == 0)
-			colon = j;
 		if (c <= ' ' || strchr("/?#\"'<>\\`", c) != NULL)
-			return 0;
+			break;
+		if (c == '@')
+			at = j;
+		else if (c == ':' && colon == 0 && at == 0)
+			colon = j;
 	}
-	if (j >= len || in[j] != '@' || colon == 0 || placeholder(in + colon + 1, j - colon - 1))
+	if (at == 0 || colon == 0 || colon > at)
+		return 0;
+	j = at;
+	if (placeholder(in + colon + 1, j - colon - 1))
 		return 0;
 	m->start = colon + 1;
 	m->end = m->tail_end = j;

@@ -1307,6 +1307,9 @@ test_redact(void)
 		{ "const H = '-----BEGIN PRIVATE KEY-----';\nexport function isPem(s) { return s; }",
 		  "const H = '-----BEGIN PRIVATE KEY-----';\nexport function isPem(s) { return s; }",
 		  "a private key's header alone is no key: what follows is kept" },
+		{ "postgres://user:p@ssw0rd@db.example.com:5432/app",
+		  "postgres://user:[REDACTED:url-password]@db.example.com:5432/app",
+		  "a URL password that holds an @ is redacted whole" },
 		{ "", "", "empty text" },
 	};
 	size_t i, n;
