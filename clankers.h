@@ -80,6 +80,9 @@ int mkdir_p(const char *path, mode_t mode);
 char *path_join(const char *dir, const char *name);  /* owned result */
 int64_t days_from_civil(int64_t y, int m, int d);
 char *sh_quote(const char *s, int always);
+int opt_value(const char *cmd, const char *const *names, size_t n, int argc,
+    char **argv, int *i, const char **val);  /* index; n: none; -1: no value */
+char *folder_arg(const char *val);
 int is_uuid(const char *s, size_t n);
 int str_in(const char *s, const char *const *list, size_t n);
 #define NELEM(a) (sizeof (a) / sizeof *(a))

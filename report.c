@@ -753,22 +753,9 @@ report_args(struct report *r, int argc, char **argv)
 		    "--source", "--project", "--session", "--section", "--limit" };
 		size_t k;
 
-		for (k = 0; k < sizeof with_value / sizeof *with_value; k++) {
-			size_t n = strlen(with_value[k]);
-
-			if (strncmp(a, with_value[k], n) == 0 && a[n] == '=') {
-				val = a + n + 1;
-				break;
-			}
-			if (strcmp(a, with_value[k]) == 0) {
-				if (i + 1 == argc) {
-					error("report: %s needs a value", a);
-					return EXIT_USAGE;
-				}
-				val = argv[++i];
-				break;
-			}
-		}
+		if (opt_value("report", with_value, NELEM(with_value), argc, argv,
+		    &i, &val) < 0)
+			return EXIT_USAGE;
 		if (strcmp(a, "--json") == 0 || strcmp(a, "--csv") == 0) {
 			enum report_fmt f = a[2] == 'j' ? OUT_JSON : OUT_CSV;
 
@@ -795,12 +782,8 @@ report_args(struct report *r, int argc, char **argv)
 		} else if (strncmp(a, "--source", 8) == 0) {
 			r->source = val;
 		} else if (strncmp(a, "--project", 9) == 0) {
-			size_t n = strlen(val);
-
-			while (n > 1 && val[n - 1] == '/')
-				n--;  /* a folder as it is stored: no trailing slash */
 			free(r->project);
-			r->project = xstrndup(val, n);
+			r->project = folder_arg(val);
 		} else if (strncmp(a, "--session", 9) == 0 && strncmp(a, "--section", 9) != 0) {
 			free(r->session);
 			r->session = xstrdup(val);

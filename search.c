@@ -723,7 +723,7 @@ search_args(struct search *s, int argc, char **argv)
 	const char *limit = NULL;
 	char *msg;
 	int64_t now = now_ms();
-	int i, words = 1;
+	int i, rc, words = 1;
 	size_t k;
 
 	for (i = 1; i < argc; i++) {
@@ -749,22 +749,10 @@ search_args(struct search *s, int argc, char **argv)
 			s->fmt = f;
 			continue;
 		}
-		for (k = 0; k < NELEM(with_value); k++) {
-			size_t n = strlen(with_value[k]);
-
-			if (strncmp(a, with_value[k], n) == 0 && a[n] == '=') {
-				val = a + n + 1;
-				break;
-			}
-			if (strcmp(a, with_value[k]) == 0) {
-				if (i + 1 == argc) {
-					error("search: %s needs a value", a);
-					return EXIT_USAGE;
-				}
-				val = argv[++i];
-				break;
-			}
-		}
+		if ((rc = opt_value("search", with_value, NELEM(with_value), argc,
+		    argv, &i, &val)) < 0)
+			return EXIT_USAGE;
+		k = (size_t)rc;
 		if (val == NULL) {
 			char *e = table_escape(a);
 
@@ -781,15 +769,10 @@ search_args(struct search *s, int argc, char **argv)
 		case 1:
 			s->source = val;
 			break;
-		case 2: {
-			size_t n = strlen(val);
-
-			while (n > 1 && val[n - 1] == '/')
-				n--;
+		case 2:
 			free(s->project);
-			s->project = xstrndup(val, n);
+			s->project = folder_arg(val);
 			break;
-		}
 		case 3:
 			s->session_arg = val;
 			break;

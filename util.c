@@ -506,6 +506,50 @@ is_uuid(const char *s, size_t n)
 	return 1;
 }
 
+/*
+ * Whether argv[*i] is one of the n options of names that take a value,
+ * written "--name VALUE" or "--name=VALUE". Returns its index, with *val
+ * set and *i moved past a separate value; n when it is none of them; -1
+ * when its value is missing, which is said after cmd.
+ */
+int
+opt_value(const char *cmd, const char *const *names, size_t n, int argc,
+    char **argv, int *i, const char **val)
+{
+	const char *a = argv[*i];
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		size_t len = strlen(names[k]);
+
+		if (strncmp(a, names[k], len) == 0 && a[len] == '=') {
+			*val = a + len + 1;
+			return (int)k;
+		}
+		if (strcmp(a, names[k]) == 0) {
+			if (*i + 1 == argc) {
+				error("%s: %s needs a value", cmd, a);
+				return -1;
+			}
+			*val = argv[++*i];
+			return (int)k;
+		}
+	}
+	return (int)n;
+}
+
+/* A folder given on the command line as it is stored: no trailing slash
+ * (but "/" itself). Owned. */
+char *
+folder_arg(const char *val)
+{
+	size_t n = strlen(val);
+
+	while (n > 1 && val[n - 1] == '/')
+		n--;
+	return xstrndup(val, n);
+}
+
 /* 1 when s is one of the n strings of list. */
 int
 str_in(const char *s, const char *const *list, size_t n)
