@@ -229,22 +229,21 @@ gaps_prices(struct report *r, cJSON *gaps)
 	return section_done(r, st, rc);
 }
 
-/* Sessions of the period whose turn ended in an API error (StopFailure). */
+/*
+ * A gap whose items are "ID (DETAIL)", from sql's two columns (a NULL
+ * detail is "?").
+ */
 static int
-gaps_failed(struct report *r, cJSON *gaps)
+gaps_pairs(struct report *r, cJSON *gaps, const char *sql, const char *name,
+    const char *unit, const char *what)
 {
 	sqlite3_stmt *st;
 	cJSON *g;
 	int rc;
 
-	st = section_prepare(r, "SELECT s.id, group_concat(DISTINCT e.error_type) "
-	    "FROM session_errors e JOIN sessions s ON s.id = e.session_id "
-	    "WHERE e.created_at >= :since AND e.created_at < :until AND " SESSION_FILTER
-	    " GROUP BY s.id ORDER BY max(e.created_at) DESC");
-	if (st == NULL)
+	if ((st = section_prepare(r, sql)) == NULL)
 		return -1;
-	g = gap_new(gaps, "failed", "session",
-	    "sessions whose turn ended in an API error (session_errors)");
+	g = gap_new(gaps, name, unit, what);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		char *item = xasprintf("%s (%s)", sqlite3_column_text(st, 0),
 		    sqlite3_column_type(st, 1) == SQLITE_NULL ? "?" :
@@ -256,33 +255,28 @@ gaps_failed(struct report *r, cJSON *gaps)
 	return section_done(r, st, rc);
 }
 
+/* Sessions of the period whose turn ended in an API error (StopFailure). */
+static int
+gaps_failed(struct report *r, cJSON *gaps)
+{
+	return gaps_pairs(r, gaps, "SELECT s.id, group_concat(DISTINCT e.error_type) "
+	    "FROM session_errors e JOIN sessions s ON s.id = e.session_id "
+	    "WHERE e.created_at >= :since AND e.created_at < :until AND " SESSION_FILTER
+	    " GROUP BY s.id ORDER BY max(e.created_at) DESC", "failed", "session",
+	    "sessions whose turn ended in an API error (session_errors)");
+}
+
 /* Tool calls still running well after their session moved on. */
 static int
 gaps_running(struct report *r, cJSON *gaps)
 {
-	sqlite3_stmt *st;
-	cJSON *g;
-	int rc;
-
-	st = section_prepare(r, "SELECT t.id, t.tool_name FROM tools t INDEXED BY tools_running "
+	return gaps_pairs(r, gaps, "SELECT t.id, t.tool_name FROM tools t INDEXED BY tools_running "
 	    "JOIN sessions s ON s.id = t.session_id WHERE t.status = 'running' "
 	    "AND (s.status = 'ended' OR s.updated_at > coalesce(t.started_at, t.created_at) "
 	    "  + :running_after) "
 	    "AND t.created_at >= :since AND t.created_at < :until AND " SESSION_FILTER
-	    " ORDER BY t.created_at DESC");
-	if (st == NULL)
-		return -1;
-	g = gap_new(gaps, "running", "tool",
+	    " ORDER BY t.created_at DESC", "running", "tool",
 	    "tool calls still running 10 minutes after their session moved on");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		char *item = xasprintf("%s (%s)", sqlite3_column_text(st, 0),
-		    sqlite3_column_type(st, 1) == SQLITE_NULL ? "?" :
-		    (const char *)sqlite3_column_text(st, 1));
-
-		gap_item(g, item);
-		free(item);
-	}
-	return section_done(r, st, rc);
 }
 
 static void
