@@ -13,6 +13,7 @@
 #   log_lines                the data root's log lines
 #   skip REASON              the file cannot run here: says why, counts nothing
 #   send FILE                clankers hook opencode, once per line of FILE
+#   oc_forwarded FILE        the OpenCode events of a capture its plugin forwards
 #   rows                     the shared rows, times of receipt left out
 set -u
 
@@ -180,6 +181,25 @@ peak() {
 	ASAN_OPTIONS="${ASAN_OPTIONS:-}:quarantine_size_mb=0" \
 		"$TOP/test/rss" "$CLANKERS" "$@" >"$TMP/peak" 2>"$ERR"
 	read -r _ PEAK RC _ <"$TMP/peak"
+}
+
+# oc_events FILE: the bus events of a capture (its event hook's lines), or of
+# a file of bare events, one a line.
+oc_events() { jq -c 'if has("hook") then select(.hook == "event") | .event else . end' "$1"; }
+
+# oc_forwarded FILE: the events of FILE that the plugin forwards, in order,
+# each with the folder OpenCode ran in.
+oc_forwarded() {
+	oc_events "$1" | jq -c 'select(
+	  .type == "session.created" or .type == "session.updated" or
+	  .type == "session.deleted" or .type == "session.idle" or
+	  .type == "session.error" or .type == "session.compacted" or
+	  .type == "message.updated" or .type == "message.removed" or
+	  (.type == "message.part.updated" and (.properties.part as $p |
+	    ($p.type == "tool" and ($p.state.status == "completed" or $p.state.status == "error")) or
+	    $p.type == "step-finish" or $p.type == "compaction" or $p.type == "subtask" or
+	    ($p.type == "text" and ($p.time == null or $p.time.end != null)))))
+	  | . + {directory: "/tmp/oc-e2e/out/work"}'
 }
 
 # skip REASON: the file cannot run here (no client, no python3): it says why,

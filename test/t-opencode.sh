@@ -11,29 +11,10 @@
 
 OC=$FIX/opencode
 
-# events FILE: the bus events of a capture (its event hook's lines), or of
-# a file of bare events, one a line.
-events() { jq -c 'if has("hook") then select(.hook == "event") | .event else . end' "$1"; }
-
-# forwarded FILE: the events of FILE that the plugin forwards, in order,
-# each with the folder OpenCode ran in.
-forwarded() {
-	events "$1" | jq -c 'select(
-	  .type == "session.created" or .type == "session.updated" or
-	  .type == "session.deleted" or .type == "session.idle" or
-	  .type == "session.error" or .type == "session.compacted" or
-	  .type == "message.updated" or .type == "message.removed" or
-	  (.type == "message.part.updated" and (.properties.part as $p |
-	    ($p.type == "tool" and ($p.state.status == "completed" or $p.state.status == "error")) or
-	    $p.type == "step-finish" or $p.type == "compaction" or $p.type == "subtask" or
-	    ($p.type == "text" and ($p.time == null or $p.time.end != null)))))
-	  | . + {directory: "/tmp/oc-e2e/out/work"}'
-}
-
 SID=ses_df504482bffegkbJJ5pG0OgAw4
 
 # ------------------------------------------------------------ the real run
-forwarded "$OC/e2e-events.jsonl" >"$TMP/e2e.jsonl"
+oc_forwarded "$OC/e2e-events.jsonl" >"$TMP/e2e.jsonl"
 is "the replay sends the events the plugin forwards (t-plugin checks the plugin)" \
     "$(cut -d' ' -f1 "$OC/e2e-forwarded.txt" | LC_ALL=C sort)" \
     "$(jq -r .id "$TMP/e2e.jsonl" | LC_ALL=C sort)"
@@ -94,7 +75,7 @@ if [ -n "$WRAPPER" ]; then
 	echo "# valgrind: the unfiltered replay skipped (it runs without valgrind)"
 else
 	fresh
-	events "$OC/e2e-events.jsonl" | jq -c '. + {directory: "/tmp/oc-e2e/out/work"}' >"$TMP/all.jsonl"
+	oc_events "$OC/e2e-events.jsonl" | jq -c '. + {directory: "/tmp/oc-e2e/out/work"}' >"$TMP/all.jsonl"
 	send "$TMP/all.jsonl"
 	rows >"$TMP/all-rows"
 	ok "e2e, every event forwarded: the same rows" cmp -s "$TMP/e2e-rows" "$TMP/all-rows"
@@ -103,7 +84,7 @@ fi
 
 # ------------------------------------------------------- another real run
 fresh
-forwarded "$OC/lazyagents-events.jsonl" >"$TMP/lazy.jsonl"
+oc_forwarded "$OC/lazyagents-events.jsonl" >"$TMP/lazy.jsonl"
 send "$TMP/lazy.jsonl"
 is "lazyagents: session with its generated title, path, model and totals" \
     "The command printed fixture.|/work/proj|fake-model|fake|170|14|100|3|2|1" \

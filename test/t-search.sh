@@ -17,19 +17,6 @@ T38=$FIX/transcripts/spotter-2.1.38
 T39=$FIX/transcripts/spotter-2.1.39/projects/-home-USER-projects-spotter-worktrees-spotter-dov
 OCS=ses_df504482bffegkbJJ5pG0OgAw4
 
-# The OpenCode events its plugin forwards (as t-opencode.sh replays them).
-forwarded() {
-	jq -c 'if has("hook") then select(.hook == "event") | .event else . end' "$1" | jq -c 'select(
-	  .type == "session.created" or .type == "session.updated" or
-	  .type == "session.deleted" or .type == "session.idle" or
-	  .type == "session.error" or .type == "session.compacted" or
-	  .type == "message.updated" or .type == "message.removed" or
-	  (.type == "message.part.updated" and (.properties.part as $p |
-	    ($p.type == "tool" and ($p.state.status == "completed" or $p.state.status == "error")) or
-	    $p.type == "step-finish" or $p.type == "compaction" or $p.type == "subtask" or
-	    ($p.type == "text" and ($p.time == null or $p.time.end != null)))))
-	  | . + {directory: "/tmp/oc-e2e/out/work"}'
-}
 search() { run search "$@"; }
 # golden FILE TITLE: $OUT against $GOLD/FILE (UPDATE_GOLDEN=1 writes it).
 golden() {
@@ -54,7 +41,7 @@ for f in "$TMP"/t/*.jsonl; do
 	run session-end --transcript "$f"
 	[ "$RC" = 0 ] || fail "session-end $f: $(cat "$ERR")"
 done
-forwarded "$FIX/opencode/e2e-events.jsonl" >"$TMP/oc.jsonl"
+oc_forwarded "$FIX/opencode/e2e-events.jsonl" >"$TMP/oc.jsonl"
 send "$TMP/oc.jsonl"
 is "the history: 5 sessions, 2 sources" "claude-code|4
 opencode|1" "$(q "SELECT source, count(*) FROM sessions GROUP BY 1")"
